@@ -1,0 +1,260 @@
+//! Binary inspection: ELF, Mach-O and PE extension modules, read from a path (memory-mapped) or from
+//! bytes (a wheel member).
+//!
+//! Nothing from the `object` or `iced-x86` crates appears in this module's public API: callers get
+//! [`BinaryFacts`], plain data that serializes to the `inspect` JSON.
+
+use serde::Serialize;
+
+/// Container format of a compiled file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Elf,
+    #[serde(rename = "macho")]
+    MachO,
+    Pe,
+}
+
+/// CPU architecture of a compiled file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    X86_64,
+    Aarch64,
+    X86,
+    Other(String),
+}
+
+impl Arch {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::X86 => "x86",
+            Arch::Other(s) => s,
+        }
+    }
+}
+
+/// The generation of NumPy headers that produced a module's `import_array()` code, told apart by
+/// the strings the headers leave in the binary (FACTS.md §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum HeaderGeneration {
+    #[serde(rename = "<=1.10")]
+    UpTo1_10,
+    #[serde(rename = "1.11-1.15")]
+    V1_11To1_15,
+    #[serde(rename = "1.16-1.23")]
+    V1_16To1_23,
+    #[serde(rename = "1.24-1.25")]
+    V1_24To1_25,
+    #[serde(rename = "1.26")]
+    V1_26,
+    #[serde(rename = "2.x")]
+    V2,
+}
+
+impl HeaderGeneration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HeaderGeneration::UpTo1_10 => "<=1.10",
+            HeaderGeneration::V1_11To1_15 => "1.11-1.15",
+            HeaderGeneration::V1_16To1_23 => "1.16-1.23",
+            HeaderGeneration::V1_24To1_25 => "1.24-1.25",
+            HeaderGeneration::V1_26 => "1.26",
+            HeaderGeneration::V2 => "2.x",
+        }
+    }
+    /// NumPy 1.x headers (ABI 0x01000009) or 2.x headers (ABI 0x02000000).
+    pub fn major(self) -> u32 {
+        if self == HeaderGeneration::V2 {
+            2
+        } else {
+            1
+        }
+    }
+    /// 1.16+ headers import `numpy.core._multiarray_umath`, which NumPy 2 replaces by a shim that
+    /// raises "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.x"; older headers
+    /// import `numpy.core.multiarray` and hit the C ABI check instead.
+    pub fn imports_multiarray_umath(self) -> bool {
+        self >= HeaderGeneration::V1_16To1_23
+    }
+}
+
+/// Cython's `check_size` mode for an imported extension type (Cython/Utility/ImportExport.c).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckSize {
+    Error,
+    Warn,
+    Ignore,
+}
+
+/// One `__Pyx_ImportType(module, "numpy", "<type>", size, ...)` call found in the binary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeCheck {
+    /// The NumPy type name as Cython imports it: `dtype`, `ndarray`, `ufunc`, `generic`, ...
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// `sizeof` of the C struct the module was compiled with.
+    pub expected_size: u64,
+    /// The check mode, when it could be read.
+    pub check_size: Option<CheckSize>,
+}
+
+/// What the binary tells about NumPy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NumpyFacts {
+    /// The module runs NumPy's `import_array()`/`import_umath()` (the strings are present).
+    pub uses_c_api: bool,
+    /// Only `import_umath()` strings were found.
+    pub umath_only: bool,
+    /// Header generation bucket, from the strings.
+    pub headers: Option<HeaderGeneration>,
+    /// NPY_ABI_VERSION (0x01000009 for 1.x headers, 0x02000000 for 2.x).
+    pub abi_version: Option<u32>,
+    /// NPY_FEATURE_VERSION: the oldest runtime C-API version the module accepts.
+    pub feature_version: Option<u32>,
+    /// The "(NumPy X.Y)" text of 2.x headers: NPY_FEATURE_VERSION_STRING.
+    pub feature_version_string: Option<String>,
+    /// How `abi_version`/`feature_version` were obtained ("PyErr_Format argument", "cmp after
+    /// API slot 211", "(NumPy X.Y) string"), for the evidence.
+    pub version_evidence: Vec<String>,
+    /// Cython size checks of NumPy types, in the order Cython runs them.
+    pub type_checks: Vec<TypeCheck>,
+    /// Cython module compiled with NumPy headers (size checks present) but no `import_array()`
+    /// strings: "NumPy headers, no C-API import".
+    pub headers_without_import: bool,
+    /// The module text calls `_import_array` from a function that is not reached from `PyInit_*`,
+    /// when that could be determined (numba 0.59 `_dispatcher`). `None` = not determined.
+    pub import_at_init: Option<bool>,
+}
+
+/// Cython, as seen in the binary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CythonInfo {
+    /// `3.0.11` from `_cython_3_0_11`; `None` when the binary does not name it.
+    pub version: Option<String>,
+}
+
+/// f2py, as seen in the binary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct F2pyInfo {
+    /// The NumPy version f2py embedded in the wrapper (`"... f2py version ..."`), when present.
+    pub numpy_version: Option<String>,
+}
+
+/// How a pybind11 module talks to NumPy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pybind11Numpy {
+    /// No `numpy.h` use found: NumPy-agnostic.
+    NotUsed,
+    /// pybind11 <= 2.11 `numpy.h`: hard-coded NumPy 1.x layouts; imports on NumPy 2 and misbehaves.
+    Numpy1Only,
+    /// pybind11 >= 2.12 `numpy.h`: works with NumPy 1.x and 2.x.
+    Numpy2Aware,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pybind11Info {
+    /// `__pybind11_internals_v4_gcc_libstdcpp_cxxabi1017__`
+    pub internals: Option<String>,
+    pub numpy: Pybind11Numpy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NanobindInfo {
+    pub internals: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Toolchain {
+    pub cython: Option<CythonInfo>,
+    pub f2py: Option<F2pyInfo>,
+    pub pybind11: Option<Pybind11Info>,
+    pub nanobind: Option<NanobindInfo>,
+}
+
+/// Everything inspection learned about one compiled file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BinaryFacts {
+    pub format: Format,
+    pub arch: Arch,
+    /// `PyInit_<name>` exported: this is a Python extension module, and this is its name.
+    pub module_init: Option<String>,
+    pub numpy: NumpyFacts,
+    pub toolchain: Toolchain,
+    /// Shared libraries it needs (DT_NEEDED, LC_LOAD_DYLIB, PE imports).
+    pub needed: Vec<String>,
+    /// Dotted `pkg.sub.mod` names found in its strings (Cython cimports), for cascades.
+    pub referenced_modules: Vec<String>,
+    /// Non-fatal problems met while reading it.
+    pub problems: Vec<String>,
+}
+
+/// Why a file could not be inspected at all.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: empty file")]
+    Empty { path: String },
+    #[error("{path}: not an ELF, Mach-O or PE binary")]
+    NotBinary { path: String },
+    #[error("{path}: malformed {format} binary: {reason}")]
+    Malformed {
+        path: String,
+        format: &'static str,
+        reason: String,
+    },
+}
+
+/// Cheap test on the first bytes: is this an ELF, Mach-O or PE file? Used to skip non-binaries
+/// without reading them.
+pub fn sniff(head: &[u8]) -> Option<Format> {
+    match head {
+        [0x7f, b'E', b'L', b'F', ..] => Some(Format::Elf),
+        [0xcf, 0xfa, 0xed, 0xfe, ..]
+        | [0xce, 0xfa, 0xed, 0xfe, ..]
+        | [0xfe, 0xed, 0xfa, 0xcf, ..]
+        | [0xfe, 0xed, 0xfa, 0xce, ..]
+        | [0xca, 0xfe, 0xba, 0xbe, ..] => Some(Format::MachO),
+        [b'M', b'Z', ..] => Some(Format::Pe),
+        _ => None,
+    }
+}
+
+/// Inspect a compiled file held in memory. `name` is used in messages only.
+pub fn inspect_bytes(name: &str, data: &[u8]) -> Result<BinaryFacts, InspectError> {
+    if data.is_empty() {
+        return Err(InspectError::Empty { path: name.to_string() });
+    }
+    let Some(_format) = sniff(data) else {
+        return Err(InspectError::NotBinary { path: name.to_string() });
+    };
+    todo_inspect(name, data)
+}
+
+/// Inspect a compiled file on disk (memory-mapped).
+pub fn inspect_path(path: &std::path::Path) -> Result<BinaryFacts, InspectError> {
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| InspectError::Io { path: name.clone(), source })?;
+    let len = file.metadata().map_err(|source| InspectError::Io { path: name.clone(), source })?.len();
+    if len == 0 {
+        return Err(InspectError::Empty { path: name });
+    }
+    // SAFETY: the map is read-only and private; a file truncated under us can raise SIGBUS, which
+    // is the accepted trade-off of every mmap-based scanner (ripgrep does the same).
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| InspectError::Io { path: name.clone(), source })?;
+    inspect_bytes(&name, &map)
+}
+
+fn todo_inspect(name: &str, _data: &[u8]) -> Result<BinaryFacts, InspectError> {
+    Err(InspectError::Malformed { path: name.to_string(), format: "?", reason: "inspection not implemented yet".into() })
+}

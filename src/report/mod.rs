@@ -1,0 +1,1 @@
+//! The report model (it is the JSON schema, versioned) and its pure renderers.

@@ -1,0 +1,1 @@
+//! Rules: pure functions from inspected facts to findings. One file per rule.

@@ -1,0 +1,1 @@
+//! Reading the binary members of a wheel in memory.
