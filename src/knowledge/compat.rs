@@ -1,1 +1,464 @@
 //! Which NumPy runtimes a module imports under, and what Python prints when it does not.
+//!
+//! These are the prediction rules of FACTS.md §7 Step D, each validated there by real imports
+//! (import matrices §3.3, Cython reproductions §4.4, real wheels §6). They run in the order the
+//! failures happen at import time: Cython's type-size checks run in the module's type-import code,
+//! before the module body calls `import_array()` (§4.1), so a size failure hides the C-API one.
+
+use super::{knowledge, Release, ABI_1, ABI_2, CYTHON_TYPE_ORDER};
+use crate::binary::{HeaderGeneration, NumpyFacts};
+
+/// What goes wrong at import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// Cython: `numpy.<type> size changed` (runtime type smaller than the header's struct).
+    SizeChanged,
+    /// NumPy 1.16–1.26 headers on NumPy 2: the `numpy.core._multiarray_umath` shim refuses.
+    CompiledWithNumpy1,
+    /// NumPy <=1.15 headers on NumPy 2: the C ABI check in `_import_array()` refuses.
+    AbiMismatch,
+    /// NPY_FEATURE_VERSION newer than the running NumPy's C-API version.
+    FeatureTooNew,
+}
+
+/// A predicted import failure: the exception Python raises first, its message, and the exception
+/// the import finally ends with when NumPy's `import_array()` wraps the first one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub exception: &'static str,
+    pub message: String,
+    /// `ImportError: numpy.core.multiarray failed to import`, printed after the first error.
+    pub then: Option<(&'static str, String)>,
+    /// The facts the prediction was derived from.
+    pub evidence: Vec<String>,
+}
+
+impl Failure {
+    /// `ValueError: numpy.dtype size changed, ...`
+    pub fn line(&self) -> String {
+        format!("{}: {}", self.exception, self.message)
+    }
+}
+
+/// A runtime type larger than the module's header struct: Cython warns (check_size warn) or says
+/// nothing (ignore); harmless.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LargerRuntimeType {
+    pub type_name: String,
+    pub expected_size: u64,
+    pub runtime_size: u64,
+}
+
+/// Does the module depend on NumPy's binary interface at all, as far as the binary shows?
+pub fn depends_on_numpy(np: &NumpyFacts) -> bool {
+    np.uses_c_api || !np.type_checks.is_empty()
+}
+
+/// The NPY_FEATURE_VERSION of the module: the disassembled immediate, else the 2.x "(NumPy X.Y)"
+/// text mapped through NPY_FEATURE_VERSION_STRING.
+pub fn feature_version(np: &NumpyFacts) -> Option<u32> {
+    np.feature_version.or_else(|| {
+        np.feature_version_string
+            .as_deref()
+            .and_then(|s| knowledge().feature_value(s))
+    })
+}
+
+/// NumPy major the module's C-API code was compiled for (1 or 2), from the ABI immediate, the
+/// header generation, or the Cython `dtype` size (96, or 88 for <=1.9 headers, means 1.x; 32 or
+/// the full 2.x struct 88 with NPY_TARGET_VERSION>=2.0 means 2.x — ambiguous 88 is resolved only
+/// by the other two sources).
+pub fn built_major(np: &NumpyFacts) -> Option<u32> {
+    match np.abi_version {
+        Some(ABI_1) => return Some(1),
+        Some(ABI_2) => return Some(2),
+        _ => {}
+    }
+    if let Some(h) = np.headers {
+        return Some(h.major());
+    }
+    let dtype = np
+        .type_checks
+        .iter()
+        .find(|c| c.type_name == "dtype")
+        .map(|c| c.expected_size)?;
+    match dtype {
+        96 => Some(1),
+        32 => Some(2),
+        _ => None,
+    }
+}
+
+fn final_import_error(np: &NumpyFacts) -> (&'static str, String) {
+    // The `import_array()` macro of the module's own headers prints the first error and raises
+    // this ImportError (numpy/__multiarray_api.h; Cython's numpy pxd raises the same text).
+    let pkg = if np.headers == Some(HeaderGeneration::V2) {
+        "numpy._core"
+    } else {
+        "numpy.core"
+    };
+    let what = if np.umath_only { "umath" } else { "multiarray" };
+    ("ImportError", format!("{pkg}.{what} failed to import"))
+}
+
+/// Predict the first failure this module meets when imported under NumPy `rt_version` (whose
+/// release-line facts are `rt`). `None`: it imports (as far as the binary interface goes).
+pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
+    // 1. Cython type imports, in pxd order; the first too-small runtime type raises.
+    for name in CYTHON_TYPE_ORDER {
+        for check in np.type_checks.iter().filter(|c| c.type_name == name) {
+            let Some(runtime) = rt.runtime_size(name) else {
+                continue;
+            };
+            if check.expected_size > runtime {
+                return Some(Failure {
+                    kind: FailureKind::SizeChanged,
+                    exception: "ValueError",
+                    message: format!(
+                        "numpy.{name} size changed, may indicate binary incompatibility. \
+                         Expected {} from C header, got {runtime} from PyObject",
+                        check.expected_size
+                    ),
+                    then: None,
+                    evidence: vec![format!(
+                        "Cython checks sizeof({name}) = {} from the NumPy headers it was built with; \
+                         NumPy {rt_version} has tp_basicsize {runtime}",
+                        check.expected_size
+                    )],
+                });
+            }
+        }
+    }
+    if !np.uses_c_api {
+        return None;
+    }
+    let headers_desc = np
+        .headers
+        .map(|h| format!("NumPy {} headers", h.as_str()))
+        .unwrap_or_else(|| "NumPy headers".to_string());
+    // 2. ABI: 1.x headers test `NPY_VERSION != runtime ABI`; 2.x headers `NPY_VERSION < runtime`.
+    let built = built_major(np);
+    if built == Some(1) && rt.major() >= 2 {
+        let abi = np.abi_version.unwrap_or(ABI_1);
+        let then = Some(final_import_error(np));
+        if np.headers.is_some_and(|h| h.imports_multiarray_umath()) {
+            return Some(Failure {
+                kind: FailureKind::CompiledWithNumpy1,
+                exception: "ImportError",
+                message: format!(
+                    "A module that was compiled using NumPy 1.x cannot be run in NumPy {rt_version} \
+                     as it may crash. To support both 1.x and 2.x versions of NumPy, modules must be \
+                     compiled with NumPy 2.0. Some module may need to rebuild instead e.g. with \
+                     'pybind11>=2.12'. If you are a user of the module, the easiest solution will be \
+                     to downgrade to 'numpy<2' or try to upgrade the affected module. We expect that \
+                     some modules will need time to support NumPy 2."
+                ),
+                then,
+                evidence: vec![format!(
+                    "built with {headers_desc} (ABI {abi:#x}), whose import_array() loads \
+                     numpy.core._multiarray_umath; NumPy {rt_version} serves it as a shim that refuses 1.x modules"
+                )],
+            });
+        }
+        let hex = |v: u32| {
+            if np.headers == Some(HeaderGeneration::UpTo1_10) {
+                format!("{v:x}")
+            } else {
+                format!("{v:#x}")
+            }
+        };
+        return Some(Failure {
+            kind: FailureKind::AbiMismatch,
+            exception: "RuntimeError",
+            message: format!(
+                "module compiled against ABI version {} but this version of numpy is {}",
+                hex(abi),
+                hex(rt.abi_version)
+            ),
+            then,
+            evidence: vec![format!(
+                "built with {headers_desc}: NPY_ABI_VERSION {abi:#x}; NumPy {rt_version} has ABI {:#x}",
+                rt.abi_version
+            )],
+        });
+    }
+    // 3. C-API feature level: `NPY_FEATURE_VERSION > runtime C-API version` fails.
+    let feature = feature_version(np)?;
+    if feature > rt.api_version {
+        let message = if np.headers == Some(HeaderGeneration::V2) || built == Some(2) {
+            let s = np
+                .feature_version_string
+                .clone()
+                .or_else(|| knowledge().feature_string(feature).map(str::to_string))
+                .unwrap_or_else(|| "?".into());
+            format!(
+                "module was compiled against NumPy C-API version {feature:#x} (NumPy {s}) but the \
+                 running NumPy has C-API version {:#x}. Check the section C-API incompatibility at \
+                 the Troubleshooting ImportError section at \
+                 https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility \
+                 for indications on how to solve this problem.",
+                rt.api_version
+            )
+        } else {
+            let suffix = if matches!(
+                np.headers,
+                Some(HeaderGeneration::V1_24To1_25 | HeaderGeneration::V1_26)
+            ) {
+                " . Check the section C-API incompatibility at the Troubleshooting ImportError section at https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility for indications on how to solve this problem ."
+            } else {
+                ""
+            };
+            let hex = |v: u32| {
+                if np.headers == Some(HeaderGeneration::UpTo1_10) {
+                    format!("{v:x}")
+                } else {
+                    format!("{v:#x}")
+                }
+            };
+            format!(
+                "module compiled against API version {} but this version of numpy is {}{suffix}",
+                hex(feature),
+                hex(rt.api_version)
+            )
+        };
+        let first = knowledge()
+            .first_line_with_api(feature)
+            .map(|r| format!(" (NumPy >= {})", r.line))
+            .unwrap_or_default();
+        return Some(Failure {
+            kind: FailureKind::FeatureTooNew,
+            exception: "RuntimeError",
+            message,
+            then: Some(final_import_error(np)),
+            evidence: vec![format!(
+                "built with {headers_desc} targeting C-API {feature:#x}{first}; NumPy {rt_version} \
+                 has C-API {:#x}",
+                rt.api_version
+            )],
+        });
+    }
+    None
+}
+
+/// Runtime types larger than the module's header struct (harmless; Cython warns at most).
+pub fn larger_runtime_types(np: &NumpyFacts, rt: &Release) -> Vec<LargerRuntimeType> {
+    np.type_checks
+        .iter()
+        .filter_map(|c| {
+            let runtime = rt.runtime_size(&c.type_name)?;
+            (runtime > c.expected_size).then(|| LargerRuntimeType {
+                type_name: c.type_name.clone(),
+                expected_size: c.expected_size,
+                runtime_size: runtime,
+            })
+        })
+        .collect()
+}
+
+/// The NumPy release lines a module imports under, as far as the knowledge base reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Window {
+    /// The module shows no dependency on NumPy's binary interface.
+    Independent,
+    /// It uses the C-API but its feature version could not be read.
+    Unknown,
+    /// No known release works.
+    Empty,
+    /// `lower` (inclusive) to `upper` (exclusive) release lines; `upper` None = every known release
+    /// from `lower` on.
+    Range {
+        lower: &'static Release,
+        upper: Option<&'static Release>,
+    },
+}
+
+/// The import window of a module over the knowledge base's release lines.
+pub fn window(np: &NumpyFacts) -> Window {
+    if !depends_on_numpy(np) {
+        return Window::Independent;
+    }
+    if np.uses_c_api && feature_version(np).is_none() && built_major(np) != Some(1) {
+        return Window::Unknown;
+    }
+    let releases = &knowledge().releases;
+    let ok: Vec<bool> = releases
+        .iter()
+        .map(|r| predict_ok(np, r))
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default();
+    if ok.is_empty() {
+        return Window::Unknown;
+    }
+    let Some(first) = ok.iter().position(|&b| b) else {
+        return Window::Empty;
+    };
+    let upper = ok[first..]
+        .iter()
+        .position(|&b| !b)
+        .map(|i| &releases[first + i]);
+    Window::Range {
+        lower: &releases[first],
+        upper,
+    }
+}
+
+fn predict_ok(np: &NumpyFacts, r: &Release) -> Option<bool> {
+    // A 1.x module whose feature version is unreadable is still known to fail on 2.x and on
+    // runtimes smaller than its struct sizes; on 1.x runtimes its floor is unknown.
+    if np.uses_c_api && feature_version(np).is_none() {
+        if r.major() >= 2 {
+            return Some(predict(np, r, &r.last_patch).is_none());
+        }
+        return None;
+    }
+    Some(predict(np, r, &r.last_patch).is_none())
+}
+
+impl Window {
+    /// PEP 440 specifier: `>=1.23,<2`; `None` when unknown, empty or independent.
+    pub fn specifier(&self, np: &NumpyFacts) -> Option<String> {
+        let Window::Range { lower, upper } = self else {
+            return None;
+        };
+        let lower_s = if std::ptr::eq(*lower, &knowledge().releases[0]) {
+            None
+        } else {
+            Some(format!(">={}", lower.line))
+        };
+        let upper_s = match upper {
+            Some(u) => Some(format!("<{}", short_line(&u.line))),
+            // Past the newest known release: a 2.x-ABI module is rejected only by a future ABI
+            // (the 2.x check is `NPY_VERSION < runtime ABI`), so the bound is the next major.
+            None => built_major(np).map(|m| format!("<{}", m + 1)),
+        };
+        let parts: Vec<String> = lower_s.into_iter().chain(upper_s).collect();
+        if parts.is_empty() {
+            Some(String::new())
+        } else {
+            Some(parts.join(","))
+        }
+    }
+}
+
+/// "2.0" -> "2", "1.20" -> "1.20".
+fn short_line(line: &str) -> &str {
+    line.strip_suffix(".0").unwrap_or(line)
+}
+
+/// Shorthand: the PEP 440 specifier of NumPy versions the module imports under.
+pub fn compatible_specifier(np: &NumpyFacts) -> Option<String> {
+    window(np).specifier(np)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::TypeCheck;
+
+    fn cy(sizes: &[(&str, u64)]) -> NumpyFacts {
+        NumpyFacts {
+            type_checks: sizes
+                .iter()
+                .map(|(t, s)| TypeCheck {
+                    type_name: t.to_string(),
+                    expected_size: *s,
+                    check_size: None,
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn rel(v: &str) -> &'static Release {
+        knowledge().release(v).unwrap()
+    }
+
+    #[test]
+    fn classic_88_80() {
+        // Cython + NumPy 1.20 headers on NumPy 1.19 (FACTS.md §4.4).
+        let np = cy(&[
+            ("dtype", 96),
+            ("flatiter", 2632),
+            ("broadcast", 560),
+            ("ndarray", 88),
+            ("ufunc", 216),
+        ]);
+        let f = predict(&np, rel("1.19"), "1.19.5").unwrap();
+        assert_eq!(
+            f.line(),
+            "ValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 88 from C header, got 80 from PyObject"
+        );
+        assert!(predict(&np, rel("1.20"), "1.20.3").is_none());
+        let f = predict(&np, rel("2.0"), "2.0.2").unwrap();
+        assert!(
+            f.message.starts_with("numpy.dtype size changed"),
+            "{}",
+            f.message
+        );
+        assert_eq!(compatible_specifier(&np).as_deref(), Some(">=1.20,<2"));
+    }
+
+    #[test]
+    fn numpy1_module_on_numpy2_uses_shim_message() {
+        let np = NumpyFacts {
+            uses_c_api: true,
+            headers: Some(HeaderGeneration::V1_16To1_23),
+            abi_version: Some(ABI_1),
+            feature_version: Some(0x10),
+            ..Default::default()
+        };
+        let f = predict(&np, rel("2.4"), "2.4.6").unwrap();
+        assert_eq!(f.kind, FailureKind::CompiledWithNumpy1);
+        assert!(f.message.starts_with("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.4.6 as it may crash"));
+        assert_eq!(
+            f.then.as_ref().unwrap().1,
+            "numpy.core.multiarray failed to import"
+        );
+        let f = predict(&np, rel("1.22"), "1.22.4").unwrap();
+        assert_eq!(f.line(), "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf");
+        assert_eq!(compatible_specifier(&np).as_deref(), Some(">=1.23,<2"));
+    }
+
+    #[test]
+    fn old_headers_hit_abi_check() {
+        let np = NumpyFacts {
+            uses_c_api: true,
+            headers: Some(HeaderGeneration::V1_11To1_15),
+            abi_version: Some(ABI_1),
+            feature_version: Some(0xc),
+            ..Default::default()
+        };
+        let f = predict(&np, rel("2.0"), "2.0.2").unwrap();
+        assert_eq!(f.line(), "RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000");
+    }
+
+    #[test]
+    fn numpy2_module_floor_from_feature_string() {
+        let np = NumpyFacts {
+            uses_c_api: true,
+            headers: Some(HeaderGeneration::V2),
+            abi_version: Some(ABI_2),
+            feature_version: Some(0x10),
+            feature_version_string: Some("1.23".into()),
+            ..Default::default()
+        };
+        let f = predict(&np, rel("1.22"), "1.22.4").unwrap();
+        assert_eq!(f.exception, "RuntimeError");
+        assert!(f.message.starts_with("module was compiled against NumPy C-API version 0x10 (NumPy 1.23) but the running NumPy has C-API version 0xf."));
+        assert_eq!(f.then.unwrap().1, "numpy._core.multiarray failed to import");
+        assert_eq!(compatible_specifier(&np).as_deref(), Some(">=1.23,<3"));
+    }
+
+    #[test]
+    fn independent_and_unknown() {
+        assert_eq!(window(&NumpyFacts::default()), Window::Independent);
+        let np = NumpyFacts {
+            uses_c_api: true,
+            headers: Some(HeaderGeneration::V2),
+            ..Default::default()
+        };
+        assert_eq!(window(&np), Window::Unknown);
+    }
+}

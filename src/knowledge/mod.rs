@@ -73,9 +73,21 @@ pub struct Release {
     pub sources: BTreeMap<String, String>,
 }
 
+/// Two releases are the same line.
+impl PartialEq for Release {
+    fn eq(&self, other: &Self) -> bool {
+        self.line == other.line
+    }
+}
+impl Eq for Release {}
+
 impl Release {
     pub fn major(&self) -> u32 {
-        self.line.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
+        self.line
+            .split('.')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
     }
     /// (major, minor) of the line.
     pub fn key(&self) -> (u32, u32) {
@@ -91,7 +103,10 @@ pub fn parse_line(version: &str) -> Option<(u32, u32)> {
     let mut it = version.split('.');
     let major = it.next()?.trim().parse().ok()?;
     let minor_str = it.next()?;
-    let digits: String = minor_str.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = minor_str
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     Some((major, digits.parse().ok()?))
 }
 
@@ -148,7 +163,12 @@ mod tests {
         assert_eq!(k.schema_version, 1);
         assert!(k.releases.len() >= 20, "1.7 .. 2.x");
         for w in k.releases.windows(2) {
-            assert!(w[0].key() < w[1].key(), "{} before {}", w[0].line, w[1].line);
+            assert!(
+                w[0].key() < w[1].key(),
+                "{} before {}",
+                w[0].line,
+                w[1].line
+            );
         }
         assert_eq!(k.releases[0].line, "1.7");
     }

@@ -1,1 +1,3 @@
-//! The report model (it is the JSON schema, versioned) and its pure renderers.
+//! The report models (they are the JSON schemas, versioned) and their pure renderers.
+
+pub mod inspect;

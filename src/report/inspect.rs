@@ -1,0 +1,199 @@
+//! The `inspect` report: one entry per compiled file (or wheel member), JSON schema version 1.
+
+use crate::binary::{BinaryFacts, CheckSize, Toolchain};
+use crate::knowledge::compat::{self, Window};
+use crate::knowledge::knowledge;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct InspectReport {
+    pub schema_version: u32,
+    pub binaries: Vec<BinaryEntry>,
+    /// Files that could not be inspected at all, each naming the file.
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BinaryEntry {
+    pub path: String,
+    pub format: Option<crate::binary::Format>,
+    pub arch: Option<String>,
+    pub module_init: Option<String>,
+    pub numpy: Option<NumpyEntry>,
+    pub toolchain: Option<Toolchain>,
+    pub needed: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NumpyEntry {
+    pub uses_c_api: bool,
+    pub umath_only: bool,
+    pub headers: Option<&'static str>,
+    pub abi_version: Option<String>,
+    pub feature_version: Option<String>,
+    pub feature_version_string: Option<String>,
+    pub headers_without_import: bool,
+    pub type_checks: Vec<TypeCheckEntry>,
+    /// PEP 440 specifier of the NumPy versions it imports under; null when unknown.
+    pub compatible: Option<String>,
+    /// `true` when the binary shows no dependency on NumPy's binary interface.
+    pub independent: bool,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TypeCheckEntry {
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub expected_size: u64,
+    pub check_size: Option<CheckSize>,
+}
+
+impl BinaryEntry {
+    pub fn from_facts(path: String, f: &BinaryFacts) -> Self {
+        let np = &f.numpy;
+        let w = compat::window(np);
+        let compatible = w.specifier(np);
+        let feature = compat::feature_version(np);
+        BinaryEntry {
+            path,
+            format: Some(f.format),
+            arch: Some(f.arch.as_str().to_string()),
+            module_init: f.module_init.clone(),
+            numpy: Some(NumpyEntry {
+                uses_c_api: np.uses_c_api,
+                umath_only: np.umath_only,
+                headers: np.headers.map(|h| h.as_str()),
+                abi_version: np.abi_version.map(|v| format!("{v:#x}")),
+                feature_version: feature.map(|v| format!("{v:#x}")),
+                feature_version_string: np.feature_version_string.clone(),
+                headers_without_import: np.headers_without_import,
+                type_checks: np
+                    .type_checks
+                    .iter()
+                    .map(|c| TypeCheckEntry {
+                        type_name: c.type_name.clone(),
+                        expected_size: c.expected_size,
+                        check_size: c.check_size,
+                    })
+                    .collect(),
+                compatible,
+                independent: w == Window::Independent,
+                evidence: np.version_evidence.clone(),
+            }),
+            toolchain: Some(f.toolchain.clone()),
+            needed: f.needed.clone(),
+            problems: f.problems.clone(),
+        }
+    }
+
+    pub fn unreadable(path: String, problem: String) -> Self {
+        BinaryEntry {
+            path,
+            format: None,
+            arch: None,
+            module_init: None,
+            numpy: None,
+            toolchain: None,
+            needed: vec![],
+            problems: vec![problem],
+        }
+    }
+}
+
+/// One-paragraph, plain-language summary of what a binary was built against.
+pub fn describe(f: &BinaryFacts) -> Vec<String> {
+    let np = &f.numpy;
+    let mut lines = Vec::new();
+    let mut built = Vec::new();
+    if np.uses_c_api {
+        let major = compat::built_major(np)
+            .map(|m| format!("NumPy {m}.x headers"))
+            .unwrap_or_else(|| "NumPy headers".into());
+        let gen = np
+            .headers
+            .map(|h| format!(" ({})", h.as_str()))
+            .unwrap_or_default();
+        built.push(format!("built against {major}{gen}"));
+        match compat::feature_version(np) {
+            Some(fv) => {
+                let name = knowledge()
+                    .first_line_with_api(fv)
+                    .map(|r| format!(" (NumPy {})", r.line))
+                    .unwrap_or_default();
+                built.push(format!("C-API target {fv:#x}{name}"));
+            }
+            None => built.push("C-API target unknown".into()),
+        }
+        if np.umath_only {
+            built.push("import_umath() only".into());
+        }
+    } else if !np.type_checks.is_empty() {
+        let major = compat::built_major(np)
+            .map(|m| format!(" {m}.x"))
+            .unwrap_or_default();
+        built.push(format!("NumPy{major} headers, no C-API import"));
+    }
+    let tc = &f.toolchain;
+    if let Some(cy) = &tc.cython {
+        let v = cy.version.as_deref().unwrap_or("(version not named)");
+        if np.type_checks.is_empty() {
+            built.push(format!("Cython {v}"));
+        } else {
+            let sizes: Vec<String> = np
+                .type_checks
+                .iter()
+                .filter(|c| !is_abstract_scalar(&c.type_name))
+                .map(|c| format!("{}={}", c.type_name, c.expected_size))
+                .collect();
+            built.push(format!("Cython {v} checks {}", sizes.join(" ")));
+        }
+    }
+    if let Some(pb) = &tc.pybind11 {
+        let what = match pb.numpy {
+            crate::binary::Pybind11Numpy::NotUsed => "no numpy.h",
+            crate::binary::Pybind11Numpy::Numpy1Only => {
+                "numpy.h of pybind11 <= 2.11 (NumPy 1.x layouts: imports on NumPy 2 but returns wrong data)"
+            }
+            crate::binary::Pybind11Numpy::Numpy2Aware => "numpy.h of pybind11 >= 2.12 (NumPy 1.x and 2.x)",
+        };
+        built.push(format!("pybind11, {what}"));
+    }
+    if tc.nanobind.is_some() {
+        built.push("nanobind (no NumPy ABI dependency)".into());
+    }
+    if let Some(f2) = &tc.f2py {
+        match &f2.numpy_version {
+            Some(v) => built.push(format!("f2py wrapper (NumPy {v})")),
+            None => built.push("f2py wrapper".into()),
+        }
+    }
+    if built.is_empty() {
+        built.push("no NumPy C-API use found".into());
+    }
+    lines.push(built.join("; "));
+    match compat::window(np) {
+        Window::Independent => {}
+        Window::Unknown => lines.push("imports under: unknown (C-API target not readable)".into()),
+        Window::Empty => lines.push("imports under: no known NumPy release".into()),
+        w @ Window::Range { .. } => {
+            let spec = w.specifier(np).unwrap_or_default();
+            if spec.is_empty() {
+                lines.push("imports under every known NumPy".into());
+            } else {
+                lines.push(format!("imports under NumPy {spec}"));
+            }
+        }
+    }
+    lines
+}
+
+fn is_abstract_scalar(name: &str) -> bool {
+    !matches!(
+        name,
+        "dtype" | "flatiter" | "broadcast" | "ndarray" | "ufunc"
+    )
+}
