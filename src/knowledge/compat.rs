@@ -283,11 +283,24 @@ pub fn window(np: &NumpyFacts) -> Window {
         return Window::Unknown;
     }
     let releases = &knowledge().releases;
-    let ok: Vec<bool> = releases
+    let Some(ok) = verdicts(np) else {
+        return Window::Unknown;
+    };
+    window_of(&ok, releases)
+}
+
+/// Per known release line (knowledge order): does the module import under it? `None` when some
+/// line cannot be decided.
+pub fn verdicts(np: &NumpyFacts) -> Option<Vec<bool>> {
+    knowledge()
+        .releases
         .iter()
         .map(|r| predict_ok(np, r))
-        .collect::<Option<Vec<_>>>()
-        .unwrap_or_default();
+        .collect()
+}
+
+/// The window (first contiguous run of `true`) of a verdict vector.
+pub fn window_of(ok: &[bool], releases: &'static [Release]) -> Window {
     if ok.is_empty() {
         return Window::Unknown;
     }

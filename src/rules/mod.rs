@@ -1,1 +1,360 @@
-//! Rules: pure functions from inspected facts to findings. One file per rule.
+//! Rules: pure functions from inspected facts to findings. One file per rule (ruff's layout); the
+//! doc comment of each rule module is its user documentation, printed by `abi-doctor rule CODE`.
+//!
+//! Rules do no I/O: `cli/check` assembles a [`Scan`] from discovery, inventory, inspection and the
+//! runtime NumPy, and every rule reads only that.
+
+pub mod abi_numpy1_on_numpy2;
+pub mod declared_requirement;
+pub mod feature_too_new;
+pub mod larger_runtime_type;
+pub mod numpy_outside_declared;
+pub mod pybind11_numpy1;
+pub mod size_changed;
+pub mod two_numpy_copies;
+pub mod unknown_target;
+pub mod unreadable;
+
+use crate::binary::BinaryFacts;
+use crate::knowledge::compat::Failure;
+use crate::knowledge::Release;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// What Python will print: the first exception and, when NumPy's `import_array()` wraps it, the
+/// exception the import finally ends with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Predicted {
+    pub exception: String,
+    pub message: String,
+    pub then: Option<PredictedThen>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PredictedThen {
+    pub exception: String,
+    pub message: String,
+}
+
+impl From<&Failure> for Predicted {
+    fn from(f: &Failure) -> Self {
+        Predicted {
+            exception: f.exception.to_string(),
+            message: f.message.clone(),
+            then: f.then.as_ref().map(|(e, m)| PredictedThen {
+                exception: e.to_string(),
+                message: m.clone(),
+            }),
+        }
+    }
+}
+
+/// One finding. Every finding carries its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// One-line statement of the problem.
+    pub title: String,
+    pub distribution: Option<String>,
+    pub distribution_version: Option<String>,
+    /// Import name of the module (`pandas._libs.interval`).
+    pub module: Option<String>,
+    pub path: Option<String>,
+    pub predicted: Option<Predicted>,
+    pub evidence: Vec<String>,
+    pub fix_hint: Option<String>,
+}
+
+/// An installed distribution, as the rules need it.
+#[derive(Debug, Clone, Default)]
+pub struct Dist {
+    pub name: String,
+    pub version: String,
+    /// The `numpy` requirement specifiers that apply to this environment (markers evaluated);
+    /// `None` when the distribution declares no numpy requirement at all.
+    pub numpy_requirement: Option<String>,
+    /// Built from source on this machine (a non-PyPI platform tag such as `linux_x86_64`).
+    pub built_locally: bool,
+}
+
+/// A compiled module of the environment.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub path: String,
+    /// Import name, when it is an extension module under a site-packages directory.
+    pub module: Option<String>,
+    /// Index into [`Scan::dists`].
+    pub dist: Option<usize>,
+    pub facts: BinaryFacts,
+}
+
+/// The NumPy that Python will import.
+#[derive(Debug, Clone)]
+pub struct RuntimeNumpy {
+    pub version: String,
+    pub path: String,
+    pub release: &'static Release,
+    /// The installed version is newer than the knowledge base; facts of the newest known line used.
+    pub beyond_knowledge: bool,
+}
+
+/// Everything the rules look at.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub python_version: Option<String>,
+    pub dists: Vec<Dist>,
+    pub modules: Vec<Module>,
+    pub numpy: Option<RuntimeNumpy>,
+    /// Other NumPy copies visible on sys.path (path, version).
+    pub other_numpys: Vec<(String, Option<String>)>,
+    /// Files that could not be read (path, problem).
+    pub unreadable: Vec<(String, String)>,
+}
+
+impl Scan {
+    pub fn dist_of(&self, m: &Module) -> Option<&Dist> {
+        m.dist.and_then(|i| self.dists.get(i))
+    }
+}
+
+/// Static description of a rule.
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// The rule module's source; its `//!` doc comment is the documentation.
+    pub source: &'static str,
+}
+
+impl RuleInfo {
+    /// What it detects, why it breaks, an example message, the fix, references.
+    pub fn doc(&self) -> String {
+        doc_of(self.source)
+    }
+}
+
+/// Every rule, in code order.
+pub fn registry() -> Vec<RuleInfo> {
+    vec![
+        size_changed::INFO,
+        abi_numpy1_on_numpy2::INFO,
+        feature_too_new::INFO,
+        larger_runtime_type::INFO,
+        pybind11_numpy1::INFO,
+        declared_requirement::INFO,
+        numpy_outside_declared::INFO,
+        two_numpy_copies::INFO,
+        unreadable::INFO,
+        unknown_target::INFO,
+    ]
+}
+
+/// Run every rule over the scan; sorted for stable output.
+pub fn run_all(scan: &Scan) -> Vec<Finding> {
+    let mut out = Vec::new();
+    size_changed::check(scan, &mut out);
+    abi_numpy1_on_numpy2::check(scan, &mut out);
+    feature_too_new::check(scan, &mut out);
+    larger_runtime_type::check(scan, &mut out);
+    pybind11_numpy1::check(scan, &mut out);
+    declared_requirement::check(scan, &mut out);
+    numpy_outside_declared::check(scan, &mut out);
+    two_numpy_copies::check(scan, &mut out);
+    unreadable::check(scan, &mut out);
+    unknown_target::check(scan, &mut out);
+    out.sort_by(|a, b| {
+        (&a.distribution, &a.module, &a.path, a.code).cmp(&(
+            &b.distribution,
+            &b.module,
+            &b.path,
+            b.code,
+        ))
+    });
+    out
+}
+
+/// The predicted import failure of a module under the runtime NumPy, if any.
+pub(crate) fn predicted_failure(scan: &Scan, m: &Module) -> Option<Failure> {
+    let rt = scan.numpy.as_ref()?;
+    crate::knowledge::compat::predict(&m.facts.numpy, rt.release, &rt.version)
+}
+
+/// Per known release line: do all NumPy-dependent modules of distribution `dist` import under it?
+/// Also returns how many modules took part. `None` when the distribution has no decidable module.
+pub(crate) fn dist_verdicts(scan: &Scan, dist: usize) -> Option<(Vec<bool>, usize)> {
+    let mut acc: Option<Vec<bool>> = None;
+    let mut n = 0;
+    for m in scan.modules.iter().filter(|m| m.dist == Some(dist)) {
+        if !crate::knowledge::compat::depends_on_numpy(&m.facts.numpy) {
+            continue;
+        }
+        let Some(v) = crate::knowledge::compat::verdicts(&m.facts.numpy) else {
+            continue;
+        };
+        n += 1;
+        acc = Some(match acc {
+            None => v,
+            Some(a) => a.iter().zip(&v).map(|(x, y)| *x && *y).collect(),
+        });
+    }
+    acc.map(|a| (a, n))
+}
+
+/// What to do about one failing module, in one line.
+pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
+    use crate::knowledge::compat::{window, Window};
+    let w = window(&m.facts.numpy);
+    let spec = w.specifier(&m.facts.numpy);
+    let d = scan.dist_of(m);
+    let name = d.map(|d| d.name.as_str()).unwrap_or("the package");
+    let rt = scan.numpy.as_ref()?;
+    let mut parts = Vec::new();
+    if let (Window::Range { .. }, Some(spec)) = (&w, spec) {
+        if !spec.is_empty() {
+            parts.push(format!(
+                "install a NumPy it was built for: pip install \"numpy{spec}\""
+            ));
+        }
+    }
+    if d.is_some_and(|d| d.built_locally) {
+        parts.push(format!(
+            "it was built from source on this machine: rebuild it against NumPy {}: pip install --force-reinstall --no-deps --no-cache-dir --no-binary {name} --no-build-isolation {name}",
+            rt.version
+        ));
+    } else {
+        parts.push(format!(
+            "or install a release of {name} built for NumPy {}, or rebuild it: pip install --force-reinstall --no-deps --no-cache-dir --no-binary {name} --no-build-isolation {name}",
+            rt.version
+        ));
+    }
+    Some(parts.join("; "))
+}
+
+/// Build a module finding with the distribution fields filled in.
+pub(crate) fn module_finding(
+    scan: &Scan,
+    m: &Module,
+    info: &RuleInfo,
+    severity: Severity,
+    title: String,
+) -> Finding {
+    let d = scan.dist_of(m);
+    Finding {
+        code: info.code,
+        rule: info.name,
+        severity,
+        title,
+        distribution: d.map(|d| d.name.clone()),
+        distribution_version: d.map(|d| d.version.clone()),
+        module: m.module.clone(),
+        path: Some(m.path.clone()),
+        predicted: None,
+        evidence: vec![],
+        fix_hint: None,
+    }
+}
+
+/// The `//!` lines of a rule file, as plain text.
+pub fn doc_of(source: &str) -> String {
+    source
+        .lines()
+        .take_while(|l| l.starts_with("//!") || l.trim().is_empty())
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::binary::{Arch, Format, NumpyFacts, Toolchain};
+    use crate::knowledge::knowledge;
+
+    pub fn facts(numpy: NumpyFacts) -> BinaryFacts {
+        BinaryFacts {
+            format: Format::Elf,
+            arch: Arch::X86_64,
+            module_init: Some("PyInit_m".into()),
+            numpy,
+            toolchain: Toolchain::default(),
+            needed: vec![],
+            referenced_modules: vec![],
+            problems: vec![],
+        }
+    }
+
+    pub fn scan_with(numpy_version: &str, dist: Dist, facts: BinaryFacts) -> Scan {
+        Scan {
+            python_version: Some("3.11.7".into()),
+            dists: vec![dist],
+            modules: vec![Module {
+                path: "/site/pkg/m.cpython-311-x86_64-linux-gnu.so".into(),
+                module: Some("pkg.m".into()),
+                dist: Some(0),
+                facts,
+            }],
+            numpy: Some(RuntimeNumpy {
+                version: numpy_version.into(),
+                path: "/site/numpy".into(),
+                release: knowledge().release(numpy_version).unwrap(),
+                beyond_knowledge: false,
+            }),
+            ..Default::default()
+        }
+    }
+
+    pub fn dist(name: &str, version: &str, req: Option<&str>) -> Dist {
+        Dist {
+            name: name.into(),
+            version: version.into(),
+            numpy_requirement: req.map(str::to_string),
+            built_locally: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let reg = registry();
+        let mut codes: Vec<_> = reg.iter().map(|r| r.code).collect();
+        codes.sort();
+        let n = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), n, "duplicate rule codes");
+        for r in &reg {
+            for section in [
+                "## What it detects",
+                "## Why it breaks",
+                "## Example",
+                "## Fix",
+            ] {
+                assert!(r.doc().contains(section), "{} lacks {section}", r.code);
+            }
+        }
+    }
+}

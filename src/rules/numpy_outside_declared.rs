@@ -1,0 +1,89 @@
+//! NPY007 numpy-outside-declared: the installed NumPy is outside a package's declared range.
+//!
+//! ## What it detects
+//! The installed NumPy version does not satisfy a distribution's `Requires-Dist: numpy ...` (with
+//! environment markers evaluated), the check `pip check` makes.
+//!
+//! ## Why it breaks
+//! It may not break at import (the declared range can be stricter than the binaries), but the
+//! package's authors do not support this combination, and the next `pip install` may move NumPy.
+//!
+//! ## Example
+//! `tensorflow 2.5.0 requires numpy~=1.19.2, but numpy 1.21.6 is installed`
+//!
+//! ## Fix
+//! Install a NumPy inside the range, or a release of the package that supports your NumPy.
+//!
+//! ## References
+//! `pip check`; PEP 440 version specifiers.
+
+use super::{Finding, RuleInfo, Scan, Severity};
+
+pub const INFO: RuleInfo = RuleInfo {
+    code: "NPY007",
+    name: "numpy-outside-declared",
+    source: include_str!("numpy_outside_declared.rs"),
+};
+
+pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
+    let Some(rt) = &scan.numpy else { return };
+    let Ok(installed) = rt.version.parse::<pep440_rs::Version>() else {
+        return;
+    };
+    for d in &scan.dists {
+        let Some(req) = &d.numpy_requirement else {
+            continue;
+        };
+        let Ok(spec) = req.parse::<pep440_rs::VersionSpecifiers>() else {
+            continue;
+        };
+        if spec.contains(&installed) {
+            continue;
+        }
+        out.push(Finding {
+            code: INFO.code,
+            rule: INFO.name,
+            severity: Severity::Warning,
+            title: format!(
+                "{} {} requires numpy{req}, but numpy {} is installed",
+                d.name, d.version, rt.version
+            ),
+            distribution: Some(d.name.clone()),
+            distribution_version: Some(d.version.clone()),
+            module: None,
+            path: None,
+            predicted: None,
+            evidence: vec![format!(
+                "Requires-Dist: numpy{req}; installed numpy {} at {}",
+                rt.version, rt.path
+            )],
+            fix_hint: Some(format!(
+                "pip install \"numpy{req}\", or a release of {} that supports numpy {}",
+                d.name, rt.version
+            )),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::NumpyFacts;
+    use crate::rules::test_support::*;
+
+    #[test]
+    fn tensorflow_style_pin() {
+        let scan = scan_with(
+            "1.21.6",
+            dist("tensorflow", "2.5.0", Some("~=1.19.2")),
+            facts(NumpyFacts::default()),
+        );
+        let mut out = vec![];
+        check(&scan, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            out[0].title,
+            "tensorflow 2.5.0 requires numpy~=1.19.2, but numpy 1.21.6 is installed"
+        );
+    }
+}

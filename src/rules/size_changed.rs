@@ -1,0 +1,99 @@
+//! NPY001 size-changed: a Cython module's NumPy type is bigger in its headers than at run time.
+//!
+//! ## What it detects
+//! A Cython extension that `cimport numpy` checks, while it imports, that each NumPy type it knows
+//! (dtype, flatiter, broadcast, ndarray, the abstract scalar types, ufunc) is at least as large at
+//! run time as the C struct it was compiled with. The binary carries those sizes (the `size`
+//! argument of `__Pyx_ImportType`); the knowledge base has each NumPy release's `tp_basicsize`.
+//!
+//! ## Why it breaks
+//! The extension was compiled against newer NumPy headers than the NumPy installed now (or 1.x
+//! headers run on NumPy 2, whose `dtype` shrank from 96 to 88 bytes). Cython refuses a runtime
+//! type smaller than the header struct whatever `check_size` says, because the module would read
+//! past the end of the object.
+//!
+//! ## Example
+//! `ValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 88 from C
+//! header, got 80 from PyObject` (built against NumPy 1.20/1.21 headers, run on NumPy <= 1.19).
+//!
+//! ## Fix
+//! Move NumPy into the range the module was built for (`abi-doctor inspect` shows it), install a
+//! release of the package whose wheels were built for your NumPy, or rebuild it against your NumPy:
+//! `pip install --no-binary PKG --no-cache-dir --no-build-isolation PKG` with the NumPy you want
+//! already installed (or a build constraint pinning it).
+//!
+//! ## References
+//! Cython `Utility/ImportExport.c` (`__Pyx_ImportType`); NumPy 1.20 release notes (ndarray gained
+//! `_buffer_info`); FACTS.md §4.
+
+use super::{module_finding, predicted_failure, Finding, RuleInfo, Scan, Severity};
+use crate::knowledge::compat::FailureKind;
+
+pub const INFO: RuleInfo = RuleInfo {
+    code: "NPY001",
+    name: "size-changed",
+    source: include_str!("size_changed.rs"),
+};
+
+pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
+    for m in &scan.modules {
+        let Some(f) = predicted_failure(scan, m) else {
+            continue;
+        };
+        if f.kind != FailureKind::SizeChanged {
+            continue;
+        }
+        let mut finding = module_finding(scan, m, &INFO, Severity::Error, f.line());
+        finding.predicted = Some((&f).into());
+        finding.evidence = f.evidence.clone();
+        finding.fix_hint = super::fix_for_module(scan, m);
+        out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::binary::{NumpyFacts, TypeCheck};
+    use crate::rules::test_support::*;
+
+    #[test]
+    fn flags_88_on_80() {
+        let np = NumpyFacts {
+            type_checks: vec![
+                TypeCheck {
+                    type_name: "dtype".into(),
+                    expected_size: 96,
+                    check_size: None,
+                },
+                TypeCheck {
+                    type_name: "ndarray".into(),
+                    expected_size: 88,
+                    check_size: None,
+                },
+            ],
+            ..Default::default()
+        };
+        let scan = scan_with(
+            "1.19.5",
+            dist("pyxdameraulevenshtein", "1.5.3", Some(">=1.16.1")),
+            facts(np),
+        );
+        let mut out = vec![];
+        check(&scan, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].predicted.as_ref().unwrap().message, "numpy.ndarray size changed, may indicate binary incompatibility. Expected 88 from C header, got 80 from PyObject");
+        assert_eq!(
+            out[0].distribution.as_deref(),
+            Some("pyxdameraulevenshtein")
+        );
+        let scan = scan_with(
+            "1.21.6",
+            dist("p", "1", None),
+            scan.modules[0].facts.clone(),
+        );
+        let mut out = vec![];
+        check(&scan, &mut out);
+        assert!(out.is_empty());
+    }
+}
