@@ -199,7 +199,7 @@ pub(crate) fn predicted_failure(scan: &Scan, m: &Module) -> Option<Failure> {
 
 /// Per known release line: do all NumPy-dependent modules of distribution `dist` import under it?
 /// Also returns how many modules took part. `None` when the distribution has no decidable module.
-pub(crate) fn dist_verdicts(scan: &Scan, dist: usize) -> Option<(Vec<bool>, usize)> {
+pub fn dist_verdicts(scan: &Scan, dist: usize) -> Option<(Vec<bool>, usize)> {
     let mut acc: Option<Vec<bool>> = None;
     let mut n = 0;
     for m in scan.modules.iter().filter(|m| m.dist == Some(dist)) {
