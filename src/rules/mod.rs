@@ -5,6 +5,7 @@
 //! runtime NumPy, and every rule reads only that.
 
 pub mod abi_numpy1_on_numpy2;
+pub mod cascade;
 pub mod declared_requirement;
 pub mod feature_too_new;
 pub mod larger_runtime_type;
