@@ -21,6 +21,63 @@ pub enum Command {
     /// Show which NumPy each extension module (or each binary inside a wheel) was built against,
     /// and which NumPy versions it will import under.
     Inspect(InspectArgs),
+    /// Scan a Python environment and predict every NumPy import failure, without importing
+    /// anything: the exact message Python would print, grouped by package, with the fix.
+    Check(CheckArgs),
+    /// Print the documentation of a rule (NPY001 ...), or list the rules.
+    Rule(RuleArgs),
+}
+
+/// Which Python environment to look at. With none of these: $VIRTUAL_ENV, then $CONDA_PREFIX,
+/// then ./.venv, then `python3` on PATH.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EnvArgs {
+    /// A Python interpreter; its environment is scanned (it is run isolated, with -I -S, to ask
+    /// for its paths; nothing from site-packages runs).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// A virtual environment or conda prefix.
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+    /// A site-packages directory (repeatable, in sys.path order).
+    #[arg(long = "site-packages", value_name = "DIR")]
+    pub site_packages: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// When to use colors.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Also show harmless findings and the evidence of each finding.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RuleArgs {
+    /// Rule code (NPY001) or name (size-changed); omit to list all rules.
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -44,6 +101,8 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
+        Command::Check(_) => Err(anyhow::anyhow!("check: being wired")),
+        Command::Rule(args) => rule(&args),
     };
     match result {
         Ok(code) => code,
@@ -62,4 +121,32 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+fn rule(args: &RuleArgs) -> anyhow::Result<i32> {
+    let reg = abi_doctor::rules::registry();
+    let mut out = std::io::stdout().lock();
+    match &args.code {
+        None => {
+            for r in &reg {
+                let doc = r.doc();
+                let title = doc.lines().next().unwrap_or("");
+                writeln!(out, "{title}")?;
+            }
+            Ok(0)
+        }
+        Some(code) => match reg
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(code) || r.name.eq_ignore_ascii_case(code))
+        {
+            Some(r) => {
+                writeln!(out, "{}", r.doc())?;
+                Ok(0)
+            }
+            None => {
+                eprintln!("abi-doctor: no rule {code:?}; `abi-doctor rule` lists them");
+                Ok(2)
+            }
+        },
+    }
 }
