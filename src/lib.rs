@@ -15,6 +15,7 @@
 pub mod binary;
 pub mod discover;
 pub mod dist;
+pub mod explain;
 pub mod fix;
 pub mod knowledge;
 pub mod report;

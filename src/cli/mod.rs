@@ -1,5 +1,6 @@
 //! The command line: argument parsing, printing, exit codes. The only module that prints.
 
+mod explain;
 mod inspect;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -24,6 +25,10 @@ pub enum Command {
     /// Scan a Python environment and predict every NumPy import failure, without importing
     /// anything: the exact message Python would print, grouped by package, with the fix.
     Check(CheckArgs),
+    /// Explain a pasted NumPy error, traceback or CI log (argument, or standard input): which NumPy
+    /// the extension was built against, which is running, and what to do. Exit 3 when the text
+    /// holds no NumPy binary-incompatibility message.
+    Explain(ExplainArgs),
     /// Print the documentation of a rule (NPY001 ...), or list the rules.
     Rule(RuleArgs),
 }
@@ -75,6 +80,15 @@ pub struct CheckArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The message or traceback; read from standard input when absent.
+    pub text: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct RuleArgs {
     /// Rule code (NPY001) or name (size-changed); omit to list all rules.
     pub code: Option<String>,
@@ -103,6 +117,7 @@ pub fn run() -> i32 {
         Command::Inspect(args) => inspect::run(&args),
         Command::Check(_) => Err(anyhow::anyhow!("check: being wired")),
         Command::Rule(args) => rule(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match result {
         Ok(code) => code,

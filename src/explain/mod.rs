@@ -1,0 +1,706 @@
+//! `explain`: turn a pasted error, traceback or CI log into what happened and what to do.
+//!
+//! Pure: text in, [`Explanation`]s out. The numbers in a message (struct sizes, hex ABI/C-API
+//! versions, the NumPy version) are mapped to NumPy releases through the knowledge base, never
+//! through rules of thumb ("88/80 means built with NumPy >= 1.20" is wrong: 88 is what 1.20-1.21
+//! headers, or a default 2.1-2.2 build, give).
+
+use crate::knowledge::{knowledge, parse_line, Release, ABI_1, ABI_2};
+use regex::Regex;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// `numpy.<type> size changed, may indicate binary incompatibility. Expected E ..., got S ...`
+    SizeChanged,
+    /// `A module that was compiled using NumPy 1.x cannot be run in NumPy X.Y.Z`
+    CompiledWithNumpy1,
+    /// `module compiled against ABI version 0x.. but this version of numpy is 0x..`
+    AbiVersion,
+    /// `module compiled against API version 0x.. but this version of numpy is 0x..` (1.x headers)
+    /// or `module was compiled against NumPy C-API version 0x.. (NumPy X.Y) but the running NumPy
+    /// has C-API version 0x..` (2.x headers)
+    ApiVersion,
+    /// `_ARRAY_API not found` (also torch's `Failed to initialize NumPy: _ARRAY_API not found`)
+    ArrayApiNotFound,
+    /// `numpy.core.multiarray failed to import` and relatives, alone (the cause was not pasted).
+    FailedToImport,
+    /// pyarrow's `pyarrow requires NumPy 2.0 or newer, found 1.26.4`
+    RequiresNewerNumpy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remedy {
+    pub title: String,
+    pub pip: Option<String>,
+    pub uv: Option<String>,
+    pub conda: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub kind: Kind,
+    /// The exception type as printed (`ValueError`, `RuntimeWarning`, `ImportError`, ...).
+    #[serde(rename = "type")]
+    pub exception: Option<String>,
+    /// The line the explanation was read from.
+    pub matched: String,
+    pub numpy_type: Option<String>,
+    pub expected_size: Option<u64>,
+    pub runtime_size: Option<u64>,
+    /// NumPy versions the extension was built against, as PEP 440 specifiers (one per range).
+    pub built_against: Vec<String>,
+    /// NumPy versions that can be running, as PEP 440 specifiers.
+    pub running: Vec<String>,
+    /// "headers" when the build is newer than the runtime, "runtime" when the runtime is newer.
+    pub newer: Option<&'static str>,
+    pub severity: Severity,
+    /// The package named by the traceback (`pandas`), when it names one.
+    pub package: Option<String>,
+    /// The module or file named by the traceback.
+    pub module: Option<String>,
+    /// What happened, for people.
+    pub summary: String,
+    pub remedies: Vec<Remedy>,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
+}
+
+macro_rules! regex {
+    ($p:literal) => {{
+        static CELL: OnceLock<Regex> = OnceLock::new();
+        re(&CELL, $p)
+    }};
+}
+
+/// Explain every NumPy binary-incompatibility message found in `text`, most informative first.
+/// Empty when the text holds none.
+pub fn explain(text: &str) -> Vec<Explanation> {
+    let (package, module) = culprit(text);
+    let mut out = Vec::new();
+    let size = regex!(
+        r"(?:(?P<exc>[A-Za-z]+(?:Error|Warning)):\s*)?(?P<mod>[A-Za-z_][\w.]*)\.(?P<ty>\w+) size changed, may indicate binary incompatibility\.?\s*Expected (?P<e>\d+) from C header, got (?P<s>\d+)(?:-\d+)? from PyObject"
+    );
+    for c in size.captures_iter(text) {
+        let e: u64 = c["e"].parse().unwrap_or(0);
+        let s: u64 = c["s"].parse().unwrap_or(0);
+        out.push(size_changed(
+            c.name("exc").map(|m| m.as_str().to_string()),
+            c[0].to_string(),
+            &c["mod"],
+            &c["ty"],
+            e,
+            s,
+        ));
+    }
+    let np1 = regex!(
+        r"A module that was compiled using NumPy 1\.x cannot be run in\s+NumPy (?P<v>\d+\.\d+(?:\.\d+)?\w*) as it may crash"
+    );
+    for c in np1.captures_iter(text) {
+        out.push(compiled_with_numpy1(c[0].to_string(), &c["v"]));
+    }
+    let abi = regex!(
+        r"(?:(?P<exc>\w+Error):\s*)?module compiled against ABI version (?:0x)?(?P<b>[0-9a-fA-F]+) but this version of numpy is (?:0x)?(?P<r>[0-9a-fA-F]+)"
+    );
+    for c in abi.captures_iter(text) {
+        let b = u32::from_str_radix(&c["b"], 16).unwrap_or(0);
+        let r = u32::from_str_radix(&c["r"], 16).unwrap_or(0);
+        out.push(abi_version(
+            c.name("exc").map(|m| m.as_str().to_string()),
+            c[0].to_string(),
+            b,
+            r,
+        ));
+    }
+    let api1 = regex!(
+        r"(?:(?P<exc>\w+Error):\s*)?module compiled against API version (?:0x)?(?P<b>[0-9a-fA-F]+) but this version of numpy is (?:0x)?(?P<r>[0-9a-fA-F]+)"
+    );
+    for c in api1.captures_iter(text) {
+        let b = u32::from_str_radix(&c["b"], 16).unwrap_or(0);
+        let r = u32::from_str_radix(&c["r"], 16).unwrap_or(0);
+        out.push(api_version(
+            c.name("exc").map(|m| m.as_str().to_string()),
+            c[0].to_string(),
+            b,
+            r,
+            None,
+        ));
+    }
+    let api2 = regex!(
+        r"(?:(?P<exc>\w+Error):\s*)?module was compiled against NumPy C-API version 0x(?P<b>[0-9a-fA-F]+) \(NumPy (?P<s>[\d.]+)\) but the running NumPy has C-API version 0x(?P<r>[0-9a-fA-F]+)"
+    );
+    for c in api2.captures_iter(text) {
+        let b = u32::from_str_radix(&c["b"], 16).unwrap_or(0);
+        let r = u32::from_str_radix(&c["r"], 16).unwrap_or(0);
+        out.push(api_version(
+            c.name("exc").map(|m| m.as_str().to_string()),
+            c[0].to_string(),
+            b,
+            r,
+            Some(c["s"].to_string()),
+        ));
+    }
+    let pyarrow = regex!(
+        r"(?P<pkg>[\w-]+) requires NumPy (?P<need>[\d.]+) or newer, found (?P<found>[\d.]+\w*)"
+    );
+    for c in pyarrow.captures_iter(text) {
+        out.push(requires_newer(
+            c[0].to_string(),
+            &c["pkg"],
+            &c["need"],
+            &c["found"],
+        ));
+    }
+    if out.is_empty() {
+        let nf = regex!(r"(?:Failed to initialize NumPy: )?_ARRAY_API not found");
+        if let Some(m) = nf.find(text) {
+            out.push(array_api_not_found(m.as_str().to_string()));
+        }
+    }
+    if out.is_empty() {
+        let failed = regex!(
+            r"numpy\.(?P<core>_?core)\.(?P<what>multiarray|umath|_multiarray_umath) failed to import"
+        );
+        if let Some(c) = failed.captures(text) {
+            out.push(failed_to_import(c[0].to_string(), &c["core"], &c["what"]));
+        }
+    }
+    for e in &mut out {
+        if e.package.is_none() {
+            e.package = package.clone();
+        }
+        if e.module.is_none() {
+            e.module = module.clone();
+        }
+        e.remedies = remedies(e);
+    }
+    // Errors before warnings; keep text order otherwise; drop exact duplicates (a traceback
+    // printed twice).
+    out.sort_by_key(|e| e.severity != Severity::Error);
+    out.dedup_by(|a, b| a.kind == b.kind && a.matched == b.matched);
+    out
+}
+
+/// Group consecutive release lines (indices into the knowledge base) into PEP 440 specifiers.
+fn ranges(lines: &[usize]) -> Vec<String> {
+    let releases = &knowledge().releases;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut j = i;
+        while j + 1 < lines.len() && lines[j + 1] == lines[j] + 1 {
+            j += 1;
+        }
+        let lo = lines[i];
+        let hi = lines[j];
+        let lower = (lo > 0).then(|| format!(">={}", releases[lo].line));
+        let upper = match releases.get(hi + 1) {
+            Some(next) => Some(format!(
+                "<{}",
+                next.line.strip_suffix(".0").unwrap_or(&next.line)
+            )),
+            None => None,
+        };
+        let spec: Vec<String> = lower.into_iter().chain(upper).collect();
+        out.push(if spec.is_empty() {
+            "any".into()
+        } else {
+            spec.join(",")
+        });
+        i = j + 1;
+    }
+    out
+}
+
+fn idx(r: &Release) -> usize {
+    knowledge()
+        .releases
+        .iter()
+        .position(|x| x == r)
+        .unwrap_or(0)
+}
+
+fn size_changed(
+    exc: Option<String>,
+    matched: String,
+    module: &str,
+    ty: &str,
+    e: u64,
+    s: u64,
+) -> Explanation {
+    let k = knowledge();
+    // Header configurations that give E, by release line.
+    let mut built = Vec::new();
+    let mut configs = std::collections::BTreeSet::new();
+    for (i, r) in k.releases.iter().enumerate() {
+        for (cfg, sizes) in &r.header_sizes {
+            if sizes.get(ty) == Some(&e) {
+                if !built.contains(&i) {
+                    built.push(i);
+                }
+                configs.insert((i, cfg.clone()));
+            }
+        }
+    }
+    let running: Vec<usize> = k
+        .releases
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.runtime_size(ty) == Some(s))
+        .map(|(i, _)| i)
+        .collect();
+    let error = e > s && !exc.as_deref().is_some_and(|x| x.ends_with("Warning"));
+    let newer = if e > s { "headers" } else { "runtime" };
+    let built_ranges = ranges(&built);
+    let running_ranges = ranges(&running);
+    let describe = |lines: &[String]| {
+        if lines.is_empty() {
+            "an unknown NumPy".to_string()
+        } else {
+            format!("NumPy {}", lines.join(" or "))
+        }
+    };
+    let default_only: Vec<String> = {
+        let d: Vec<usize> = built
+            .iter()
+            .copied()
+            .filter(|i| configs.contains(&(*i, "c_default".to_string())))
+            .collect();
+        ranges(&d)
+    };
+    let summary = if module != "numpy" {
+        format!("{module}.{ty} is not a NumPy type; this is another C extension's size check ({e} vs {s})")
+    } else if e > s {
+        format!(
+            "The extension was compiled against NumPy headers where numpy.{ty} is {e} bytes ({} by a default build: {}), \
+             but the NumPy running now has a {s}-byte {ty} ({}). The build is newer than the runtime, so Cython refuses to load it.",
+            describe(&built_ranges),
+            if default_only.is_empty() { "none".into() } else { default_only.join(" or ") },
+            describe(&running_ranges),
+        )
+    } else {
+        format!(
+            "Harmless: the running NumPy ({}) has a larger numpy.{ty} ({s} bytes) than the headers the extension was built with ({e} bytes, {}). \
+             NumPy only appends fields; Cython warns, nothing breaks.",
+            describe(&running_ranges),
+            describe(&built_ranges)
+        )
+    };
+    Explanation {
+        kind: Kind::SizeChanged,
+        exception: exc.or(Some(if error {
+            "ValueError".into()
+        } else {
+            "RuntimeWarning".into()
+        })),
+        matched,
+        numpy_type: Some(ty.to_string()),
+        expected_size: Some(e),
+        runtime_size: Some(s),
+        built_against: built_ranges,
+        running: running_ranges,
+        newer: Some(newer),
+        severity: if error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        package: None,
+        module: None,
+        summary,
+        remedies: vec![],
+    }
+}
+
+fn compiled_with_numpy1(matched: String, running: &str) -> Explanation {
+    Explanation {
+        kind: Kind::CompiledWithNumpy1,
+        exception: Some("ImportError".into()),
+        matched,
+        numpy_type: None,
+        expected_size: None,
+        runtime_size: None,
+        built_against: vec!["<2".into()],
+        running: vec![format!("=={running}")],
+        newer: Some("runtime"),
+        severity: Severity::Error,
+        package: None,
+        module: None,
+        summary: format!(
+            "An extension built against NumPy 1.x headers (1.16-1.26) is being loaded by NumPy {running}. \
+             NumPy 2 changed the binary layout, so it refuses the module; the ImportError that follows \
+             (numpy.core.multiarray failed to import, or _ARRAY_API not found) is the same failure."
+        ),
+        remedies: vec![],
+    }
+}
+
+fn abi_version(exc: Option<String>, matched: String, built: u32, running: u32) -> Explanation {
+    let name = |v: u32| match v {
+        ABI_1 => "<2".to_string(),
+        ABI_2 => ">=2,<3".to_string(),
+        _ => format!("ABI {v:#x} (unknown to abi-doctor)"),
+    };
+    let summary = if built == ABI_1 && running == ABI_2 {
+        "An extension built against NumPy 1.x headers of 1.15 or older (or a NumPy-2 pre-release) is being loaded by NumPy 2.x: the ABI changed, so NumPy's import check refuses it.".to_string()
+    } else {
+        format!("An extension built for NumPy ABI {built:#x} is being loaded by a NumPy with ABI {running:#x}.")
+    };
+    Explanation {
+        kind: Kind::AbiVersion,
+        exception: exc.or(Some("RuntimeError".into())),
+        matched,
+        numpy_type: None,
+        expected_size: None,
+        runtime_size: None,
+        built_against: vec![name(built)],
+        running: vec![name(running)],
+        newer: Some(if running > built {
+            "runtime"
+        } else {
+            "headers"
+        }),
+        severity: Severity::Error,
+        package: None,
+        module: None,
+        summary,
+        remedies: vec![],
+    }
+}
+
+fn api_version(
+    exc: Option<String>,
+    matched: String,
+    built: u32,
+    running: u32,
+    string: Option<String>,
+) -> Explanation {
+    let k = knowledge();
+    let first_with = k.first_line_with_api(built);
+    let runtime_lines: Vec<usize> = k
+        .releases
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.api_version == running)
+        .map(|(i, _)| i)
+        .collect();
+    let built_against = match (&string, first_with) {
+        // 2.x headers: the value is a floor the build chose (NPY_TARGET_VERSION), not the NumPy
+        // used to build.
+        (Some(_), Some(r)) => vec![format!(">={}", r.line)],
+        // 1.x headers: before 1.25 a build targets exactly the NumPy it was built with.
+        (None, Some(r)) => {
+            let lines: Vec<usize> = k
+                .releases
+                .iter()
+                .filter(|x| x.api_version == built)
+                .map(idx)
+                .collect();
+            if lines.is_empty() {
+                vec![format!(">={}", r.line)]
+            } else {
+                ranges(&lines)
+            }
+        }
+        _ => vec![],
+    };
+    let needs = first_with
+        .map(|r| format!("NumPy >= {}", r.line))
+        .unwrap_or_else(|| format!("a NumPy with C-API >= {built:#x}"));
+    let running_desc = ranges(&runtime_lines);
+    let summary = format!(
+        "The extension targets NumPy C-API {built:#x}{} and needs {needs}, but the running NumPy has C-API {running:#x} ({}). \
+         The runtime is older than the build.",
+        string.as_deref().map(|s| format!(" (NumPy {s})")).unwrap_or_default(),
+        if running_desc.is_empty() { "unknown release".into() } else { format!("NumPy {}", running_desc.join(" or ")) }
+    );
+    Explanation {
+        kind: Kind::ApiVersion,
+        exception: exc.or(Some("RuntimeError".into())),
+        matched,
+        numpy_type: None,
+        expected_size: None,
+        runtime_size: None,
+        built_against,
+        running: running_desc,
+        newer: Some(if built > running {
+            "headers"
+        } else {
+            "runtime"
+        }),
+        severity: Severity::Error,
+        package: None,
+        module: None,
+        summary,
+        remedies: vec![],
+    }
+}
+
+fn array_api_not_found(matched: String) -> Explanation {
+    let warning = matched.starts_with("Failed to initialize NumPy");
+    Explanation {
+        kind: Kind::ArrayApiNotFound,
+        exception: Some(if warning { "UserWarning".into() } else { "ImportError".into() }),
+        matched,
+        numpy_type: None,
+        expected_size: None,
+        runtime_size: None,
+        built_against: vec!["<2".into()],
+        running: vec![">=2".into()],
+        newer: Some("runtime"),
+        severity: if warning { Severity::Warning } else { Severity::Error },
+        package: None,
+        module: None,
+        summary: "An extension built against NumPy 1.x asked NumPy 2.x for its C-API table and was refused \
+                  (`_ARRAY_API not found`). torch prints it as a warning and imports anyway; NumPy interop \
+                  (`tensor.numpy()`, `torch.from_numpy`) then fails."
+            .into(),
+        remedies: vec![],
+    }
+}
+
+fn failed_to_import(matched: String, core: &str, what: &str) -> Explanation {
+    let v2 = core == "_core";
+    Explanation {
+        kind: Kind::FailedToImport,
+        exception: Some("ImportError".into()),
+        matched,
+        numpy_type: None,
+        expected_size: None,
+        runtime_size: None,
+        built_against: vec![if v2 { ">=2".into() } else { "<2".into() }],
+        running: vec![],
+        newer: None,
+        severity: Severity::Error,
+        package: None,
+        module: None,
+        summary: format!(
+            "An extension built against NumPy {} headers could not load NumPy's C-API ({what}). This line only \
+             wraps the real cause, printed just above it in the full output (a 'compiled using NumPy 1.x', \
+             'ABI version' or 'C-API version' message); paste that too for the exact diagnosis. {}",
+            if v2 { "2.x" } else { "1.x" },
+            if v2 {
+                "With 2.x headers the usual cause is a NumPy older than the extension's C-API target."
+            } else {
+                "With 1.x headers the usual cause is NumPy 2 installed, or a NumPy older than the build."
+            }
+        ),
+        remedies: vec![],
+    }
+}
+
+fn requires_newer(matched: String, pkg: &str, need: &str, found: &str) -> Explanation {
+    Explanation {
+        kind: Kind::RequiresNewerNumpy,
+        exception: Some("ImportError".into()),
+        matched,
+        numpy_type: None,
+        expected_size: None,
+        runtime_size: None,
+        built_against: vec![format!(">={need}")],
+        running: vec![format!("=={found}")],
+        newer: Some("headers"),
+        severity: Severity::Error,
+        package: Some(pkg.to_string()),
+        module: None,
+        summary: format!(
+            "{pkg} was built against NumPy {need} and checks for it at import; NumPy {found} is installed. \
+             Its metadata may not declare this, so pip did not prevent it."
+        ),
+        remedies: vec![],
+    }
+}
+
+/// The package and module a traceback names: the last `site-packages/<pkg>/...` frame, or a
+/// `from pkg... import` line.
+fn culprit(text: &str) -> (Option<String>, Option<String>) {
+    let frame = regex!(r#"(?:site|dist)-packages[\\/](?P<path>[A-Za-z_][\w]*(?:[\\/][\w.-]+)*)"#);
+    let mut pkg = None;
+    let mut module = None;
+    for c in frame.captures_iter(text) {
+        let path = c["path"].replace('\\', "/");
+        let top = path.split('/').next().unwrap_or("").to_string();
+        if top == "numpy" || top.is_empty() {
+            continue;
+        }
+        let dotted = path
+            .trim_end_matches(".py")
+            .trim_end_matches(".pyx")
+            .split('/')
+            .map(|p| p.split('.').next().unwrap_or(p))
+            .collect::<Vec<_>>()
+            .join(".");
+        pkg = Some(top);
+        module = Some(dotted.trim_end_matches(".__init__").to_string());
+    }
+    if pkg.is_none() {
+        let from = regex!(r"(?m)^\s*from (?P<m>[A-Za-z_][\w.]*) import");
+        let imp = regex!(r"(?m)^\s*import (?P<m>[A-Za-z_][\w.]*)");
+        for c in from.captures_iter(text).chain(imp.captures_iter(text)) {
+            let m = c["m"].to_string();
+            let top = m.split('.').next().unwrap_or("").to_string();
+            if top != "numpy" {
+                pkg = Some(top);
+                module = Some(m);
+            }
+        }
+    }
+    (pkg, module)
+}
+
+fn remedy(title: String, pip: Option<String>, uv: Option<String>, conda: Option<String>) -> Remedy {
+    Remedy {
+        title,
+        pip,
+        uv,
+        conda,
+    }
+}
+
+/// Remedies ranked for the case: move NumPy into a range; install a release of the package whose
+/// wheels fit; rebuild against the running NumPy with flags that really rebuild; install order.
+fn remedies(e: &Explanation) -> Vec<Remedy> {
+    let pkg = e.package.clone().unwrap_or_else(|| "PKG".into());
+    let mut out = Vec::new();
+    let move_numpy = |spec: &str| {
+        remedy(
+            format!("Move NumPy into the range the extension was built for: numpy{spec}"),
+            Some(format!("pip install \"numpy{spec}\"")),
+            Some(format!("uv pip install \"numpy{spec}\"")),
+            Some(format!("conda install \"numpy{spec}\"")),
+        )
+    };
+    let rebuild = remedy(
+        format!(
+            "Rebuild {pkg} against the NumPy you have. --no-binary alone reuses cached wheels: also pass \
+             --no-cache-dir (pip) or --reinstall (uv), and build against the installed NumPy \
+             (--no-build-isolation) or pin the build's NumPy with a build constraint"
+        ),
+        Some(format!(
+            "pip install --force-reinstall --no-deps --no-cache-dir --no-binary {pkg} --no-build-isolation {pkg}"
+        )),
+        Some(format!("uv pip install --reinstall --no-binary {pkg} --no-build-isolation {pkg}")),
+        Some(format!("conda install -c conda-forge {pkg}  # conda-forge builds match their NumPy")),
+    );
+    let upgrade = |what: &str| {
+        remedy(
+            format!("Install a release of {pkg} whose wheels were built {what}"),
+            Some(format!("pip install --upgrade {pkg}")),
+            Some(format!("uv pip install --upgrade {pkg}")),
+            Some(format!("conda install -c conda-forge {pkg}")),
+        )
+    };
+    let order = remedy(
+        "In a new environment, install NumPy first, then build the package against it".into(),
+        Some(format!(
+            "pip install \"numpy==X.Y.*\" && pip install --no-build-isolation {pkg}"
+        )),
+        Some(format!(
+            "uv pip install \"numpy==X.Y.*\" && uv pip install --no-build-isolation {pkg}"
+        )),
+        None,
+    );
+    match e.kind {
+        Kind::SizeChanged if e.severity == Severity::Warning => {
+            out.push(remedy(
+                "Nothing is broken. To silence the warning, rebuild the package against the installed NumPy".into(),
+                None,
+                None,
+                None,
+            ));
+        }
+        Kind::SizeChanged => {
+            let ty = e.numpy_type.as_deref().unwrap_or("ndarray");
+            let expected = e.expected_size.unwrap_or(0);
+            let k = knowledge();
+            let built_major = if ty == "dtype" && expected == 96 {
+                Some(1)
+            } else {
+                None
+            };
+            let first_ok = k
+                .releases
+                .iter()
+                .find(|r| r.runtime_size(ty).is_some_and(|s| s >= expected));
+            match (built_major, first_ok) {
+                (Some(1), _) => {
+                    out.push(move_numpy("<2"));
+                    out.push(upgrade("for NumPy 2 (most releases since mid-2024)"));
+                }
+                (_, Some(r)) => {
+                    out.push(move_numpy(&format!(">={}", r.line)));
+                    out.push(upgrade("against your NumPy or an older one"));
+                }
+                _ => {}
+            }
+            out.push(rebuild);
+            out.push(order);
+        }
+        Kind::CompiledWithNumpy1 | Kind::ArrayApiNotFound => {
+            out.push(move_numpy("<2"));
+            out.push(upgrade("for NumPy 2 (most releases since mid-2024)"));
+            out.push(rebuild);
+        }
+        Kind::AbiVersion => {
+            out.push(move_numpy("<2"));
+            out.push(upgrade("for NumPy 2"));
+            out.push(rebuild);
+        }
+        Kind::ApiVersion => {
+            if let Some(spec) = e.built_against.first() {
+                let floor = spec.split(',').next().unwrap_or(spec);
+                if floor.starts_with(">=") {
+                    out.push(move_numpy(floor));
+                }
+            }
+            out.push(upgrade(
+                "against an older NumPy (or with an older NPY_TARGET_VERSION)",
+            ));
+            out.push(rebuild);
+            out.push(order);
+        }
+        Kind::RequiresNewerNumpy => {
+            if let Some(spec) = e.built_against.first() {
+                out.push(move_numpy(spec));
+            }
+            out.push(remedy(
+                format!("Or install an older {pkg} built for NumPy 1.x"),
+                Some(format!(
+                    "pip install \"{pkg}<VERSION\"  # a release from before its NumPy-2 build"
+                )),
+                None,
+                None,
+            ));
+        }
+        Kind::FailedToImport => {
+            out.push(remedy(
+                "Find the real cause: run the import again and paste the whole output, or run abi-doctor check".into(),
+                Some("abi-doctor check".into()),
+                None,
+                None,
+            ));
+            out.push(rebuild);
+        }
+    }
+    out
+}
+
+/// Parse `X.Y.Z` to its release line in the knowledge base (for callers that hold a version).
+pub fn release_of(version: &str) -> Option<&'static Release> {
+    let _ = parse_line(version)?;
+    knowledge().release(version)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! Real messages: FACTS.md §3.3/§4.4 reproductions and the user reports in
+//! ANCHORS-AND-USER-REPORTS.md §3, wrapped the way users paste them.
+
+use super::*;
+
+#[test]
+fn classic_88_80_is_1_20_or_default_2_1_headers_on_1_19() {
+    let t = "ValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 88 from C header, got 80 from PyObject";
+    let e = &explain(t)[0];
+    assert_eq!(e.kind, Kind::SizeChanged);
+    assert_eq!(e.numpy_type.as_deref(), Some("ndarray"));
+    assert_eq!((e.expected_size, e.runtime_size), (Some(88), Some(80)));
+    assert_eq!(e.built_against, [">=1.20,<1.22", ">=2.1,<2.3"]);
+    assert_eq!(e.running, ["<1.20"]);
+    assert_eq!(e.severity, Severity::Error);
+    assert_eq!(e.newer, Some("headers"));
+    assert_eq!(
+        e.remedies[0].pip.as_deref(),
+        Some("pip install \"numpy>=1.20\"")
+    );
+}
+
+#[test]
+fn dtype_96_88_is_numpy1_build_on_numpy2_inside_a_traceback() {
+    let t = r#"Traceback (most recent call last):
+  File "/app/main.py", line 3, in <module>
+    import pandas as pd
+  File "/usr/local/lib/python3.12/site-packages/pandas/__init__.py", line 22, in <module>
+    from pandas.compat import is_numpy_dev as _is_numpy_dev  # pyright: ignore # noqa:F401
+  File "/usr/local/lib/python3.12/site-packages/pandas/compat/__init__.py", line 25, in <module>
+    from pandas.compat.numpy import (
+  File "/usr/local/lib/python3.12/site-packages/pandas/_libs/__init__.py", line 18, in <module>
+    from pandas._libs.interval import Interval
+  File "interval.pyx", line 1, in init pandas._libs.interval
+ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject
+"#;
+    let e = &explain(t)[0];
+    assert_eq!(e.numpy_type.as_deref(), Some("dtype"));
+    assert!(
+        e.built_against
+            .iter()
+            .all(|s| s.ends_with("<2") || s.starts_with("<")),
+        "{:?}",
+        e.built_against
+    );
+    assert_eq!(e.running, [">=2"]);
+    assert_eq!(e.package.as_deref(), Some("pandas"));
+    assert_eq!(
+        e.remedies[0].pip.as_deref(),
+        Some("pip install \"numpy<2\"")
+    );
+}
+
+#[test]
+fn benign_direction_is_a_warning() {
+    let t = "/opt/conda/lib/python3.8/importlib/_bootstrap.py:219: RuntimeWarning: numpy.ndarray size changed, may indicate binary incompatibility. Expected 80 from C header, got 88 from PyObject";
+    let e = &explain(t)[0];
+    assert_eq!(e.severity, Severity::Warning);
+    assert_eq!(e.newer, Some("runtime"));
+    assert_eq!(e.running, [">=1.20,<1.22"]);
+}
+
+#[test]
+fn ufunc_216_192() {
+    let t = "ValueError: numpy.ufunc size changed, may indicate binary incompatibility. Expected 216 from C header, got 192 from PyObject";
+    let e = &explain(t)[0];
+    assert_eq!(e.running, [">=1.8,<1.16"]);
+    assert_eq!(e.severity, Severity::Error);
+}
+
+#[test]
+fn compiled_using_numpy1_banner_in_a_ci_log() {
+    let t = r#"2025-06-01T10:00:00Z ##[group]Run pytest
+2025-06-01T10:00:01Z
+A module that was compiled using NumPy 1.x cannot be run in
+NumPy 2.3.4 as it may crash. To support both 1.x and 2.x
+versions of NumPy, modules must be compiled with NumPy 2.0.
+Some module may need to rebuild instead e.g. with 'pybind11>=2.12'.
+
+If you are a user of the module, the easiest solution will be to
+downgrade to 'numpy<2' or try to upgrade the affected module.
+We expect that some modules will need time to support NumPy 2.
+
+Traceback (most recent call last):  File "<string>", line 1, in <module>
+  File "/home/runner/.venv/lib/python3.11/site-packages/tensorflow/__init__.py", line 37, in <module>
+AttributeError: _ARRAY_API not found
+ImportError: numpy.core.multiarray failed to import
+"#;
+    let all = explain(t);
+    assert_eq!(all[0].kind, Kind::CompiledWithNumpy1);
+    assert_eq!(all[0].running, ["==2.3.4"]);
+    assert_eq!(all[0].package.as_deref(), Some("tensorflow"));
+    assert_eq!(
+        all[0].remedies[0].pip.as_deref(),
+        Some("pip install \"numpy<2\"")
+    );
+}
+
+#[test]
+fn abi_version_message() {
+    let t = "RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000";
+    let e = &explain(t)[0];
+    assert_eq!(e.kind, Kind::AbiVersion);
+    assert_eq!(e.built_against, ["<2"]);
+    assert_eq!(e.running, [">=2,<3"]);
+}
+
+#[test]
+fn api_version_1x_names_releases() {
+    let t = "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf . Check the section C-API incompatibility at the Troubleshooting ImportError section at https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility for indications on how to solve this problem .\nImportError: numpy.core.multiarray failed to import";
+    let e = &explain(t)[0];
+    assert_eq!(e.kind, Kind::ApiVersion);
+    assert_eq!(e.built_against, [">=1.23,<1.25"]);
+    assert_eq!(e.running, [">=1.22,<1.23"]);
+    assert_eq!(
+        e.remedies[0].pip.as_deref(),
+        Some("pip install \"numpy>=1.23\"")
+    );
+    let t = "module compiled against API version 0xf but this version of numpy is 0xe";
+    let e = &explain(t)[0];
+    assert_eq!(e.running, [">=1.20,<1.22"]);
+}
+
+#[test]
+fn api_version_2x_uses_the_named_floor() {
+    let t = "RuntimeError: module was compiled against NumPy C-API version 0x10 (NumPy 1.23) but the running NumPy has C-API version 0xf. Check the section C-API incompatibility at the Troubleshooting ImportError section at https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility for indications on how to solve this problem.";
+    let e = &explain(t)[0];
+    assert_eq!(e.built_against, [">=1.23"]);
+    assert_eq!(e.running, [">=1.22,<1.23"]);
+}
+
+#[test]
+fn torch_warning_and_pyarrow() {
+    let t = "/usr/lib/python3/site-packages/torch/_tensor.py:14: UserWarning: Failed to initialize NumPy: _ARRAY_API not found (Triggered internally at ../torch/csrc/utils/tensor_numpy.cpp:84.)";
+    let e = &explain(t)[0];
+    assert_eq!(e.kind, Kind::ArrayApiNotFound);
+    assert_eq!(e.severity, Severity::Warning);
+    assert_eq!(e.package.as_deref(), Some("torch"));
+    let t = "ImportError: pyarrow requires NumPy 2.0 or newer, found 1.26.4";
+    let e = &explain(t)[0];
+    assert_eq!(e.kind, Kind::RequiresNewerNumpy);
+    assert_eq!(e.package.as_deref(), Some("pyarrow"));
+    assert_eq!(e.built_against, [">=2.0"]);
+}
+
+#[test]
+fn failed_to_import_alone_asks_for_the_cause() {
+    for (t, v2) in [
+        ("ImportError: numpy.core.multiarray failed to import", false),
+        ("ImportError: numpy._core.multiarray failed to import", true),
+        (
+            "ImportError: numpy.core._multiarray_umath failed to import",
+            false,
+        ),
+        ("ImportError: numpy.core.umath failed to import", false),
+    ] {
+        let e = &explain(t)[0];
+        assert_eq!(e.kind, Kind::FailedToImport, "{t}");
+        assert_eq!(e.built_against, [if v2 { ">=2" } else { "<2" }]);
+    }
+}
+
+#[test]
+fn unrelated_text_gives_nothing() {
+    assert!(explain("ModuleNotFoundError: No module named 'foo'").is_empty());
+    assert!(explain("").is_empty());
+}
+
+#[test]
+fn from_import_names_the_package() {
+    let t = "    from pyxdameraulevenshtein import damerau_levenshtein_distance\n  File \"__init__.pxd\", line 242, in init pyxdameraulevenshtein\nValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 96 from C header, got 80 from PyObject";
+    let e = &explain(t)[0];
+    assert_eq!(e.package.as_deref(), Some("pyxdameraulevenshtein"));
+    assert_eq!(e.running, ["<1.20"]);
+}
