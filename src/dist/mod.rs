@@ -530,70 +530,101 @@ fn sniff_file(path: &Path) -> std::io::Result<Option<u64>> {
     Ok(crate::binary::sniff(&head).map(|_| meta.len()))
 }
 
-/// Every file with a binary-looking name under `site`, not following directory symlinks (loop
-/// safe). Metadata directories and `__pycache__` are skipped. File symlinks are kept.
+/// Every file with a binary-looking name under `site`, never following directory symlinks (loop
+/// safe; a symlinked file is kept when it points to a file). Metadata directories and
+/// `__pycache__` are skipped. Directories are read in parallel (rayon scope per directory), which
+/// balances trees where one package holds most of the files.
 fn walk_binaries(site: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
-    let top: Vec<fs::DirEntry> = match fs::read_dir(site) {
-        Ok(rd) => rd.flatten().collect(),
-        Err(_) => return (Vec::new(), Vec::new()), // reported by the metadata pass
+    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    rayon::scope(|scope| walk_dir(scope, site.to_path_buf(), 0, &found));
+    found.into_inner().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Deeper than this is not a real package tree.
+const MAX_DEPTH: usize = 64;
+
+type Found = std::sync::Mutex<(Vec<PathBuf>, Vec<Problem>)>;
+
+fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s Found) {
+    let push_problem = |p: Problem| {
+        if let Ok(mut g) = found.lock() {
+            g.1.push(p);
+        }
     };
-    let results: Vec<(Vec<PathBuf>, Vec<Problem>)> = top
-        .par_iter()
-        .map(|entry| {
-            let mut files = Vec::new();
-            let mut probs = Vec::new();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".dist-info") || name.ends_with(".egg-info") || name == "__pycache__"
-            {
-                return (files, probs);
+    if depth > MAX_DEPTH {
+        push_problem(
+            DistError::Walk {
+                path: dir,
+                reason: format!("deeper than {MAX_DEPTH} levels, not scanned further"),
             }
-            let walker = walkdir::WalkDir::new(entry.path())
-                .follow_links(false)
-                .follow_root_links(false)
-                .into_iter()
-                .filter_entry(|e| e.file_name() != "__pycache__");
-            for item in walker {
-                match item {
-                    Ok(e) => {
-                        let ft = e.file_type();
-                        if (ft.is_file() || ft.is_symlink())
-                            && e.file_name().to_str().is_some_and(is_binary_name)
-                        {
-                            if ft.is_symlink() && !e.path().is_file() {
-                                probs.push(
-                                    DistError::Walk {
-                                        path: e.path().to_path_buf(),
-                                        reason: "symlink to nothing, or a symlink loop".into(),
-                                    }
-                                    .into(),
-                                );
-                                continue;
-                            }
-                            files.push(normalize(e.path()));
-                        }
+            .into(),
+        );
+        return;
+    }
+    let rd = match fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            // The site directory itself is reported by the metadata pass.
+            if depth > 0 {
+                push_problem(
+                    DistError::Io {
+                        path: dir,
+                        source: e,
                     }
-                    Err(err) => probs.push(
-                        DistError::Walk {
-                            path: err
-                                .path()
-                                .map(Path::to_path_buf)
-                                .unwrap_or_else(|| entry.path()),
-                            reason: err.to_string(),
-                        }
-                        .into(),
-                    ),
-                }
+                    .into(),
+                );
             }
-            (files, probs)
-        })
-        .collect();
+            return;
+        }
+    };
     let mut files = Vec::new();
     let mut probs = Vec::new();
-    for (f, p) in results {
-        files.extend(f);
-        probs.extend(p);
+    for entry in rd {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                probs.push(
+                    DistError::Io {
+                        path: dir.clone(),
+                        source: e,
+                    }
+                    .into(),
+                );
+                continue;
+            }
+        };
+        let Ok(ft) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if ft.is_dir() {
+            if name == "__pycache__"
+                || (depth == 0 && (name.ends_with(".dist-info") || name.ends_with(".egg-info")))
+            {
+                continue;
+            }
+            let sub = entry.path();
+            scope.spawn(move |s| walk_dir(s, sub, depth + 1, found));
+        } else if (ft.is_file() || ft.is_symlink()) && is_binary_name(&name) {
+            let path = entry.path();
+            if ft.is_symlink() && !path.is_file() {
+                probs.push(
+                    DistError::Walk {
+                        path,
+                        reason: "symlink to nothing, or a symlink loop".into(),
+                    }
+                    .into(),
+                );
+                continue;
+            }
+            files.push(path);
+        }
     }
-    (files, probs)
+    if !files.is_empty() || !probs.is_empty() {
+        if let Ok(mut g) = found.lock() {
+            g.0.extend(files);
+            g.1.extend(probs);
+        }
+    }
 }
 
 /// Read a file as text: lossy for non-UTF-8 (with a problem), None when missing, a problem when
@@ -935,6 +966,15 @@ fn resolve_recorded(
 ) -> Option<PathBuf> {
     let entry_fixed = entry.replace('\\', "/");
     let joined = base.join(&entry_fixed);
+    // Fast path: a plain relative entry under an already-normalized base needs no work.
+    let plain = !entry_fixed.starts_with('/')
+        && !entry_fixed.contains(':')
+        && !entry_fixed
+            .split('/')
+            .any(|c| c == ".." || c == "." || c.is_empty());
+    if plain && base.starts_with(site) {
+        return Some(joined);
+    }
     let resolved = normalize(&joined);
     if resolved.starts_with(site) && !resolved.components().any(|c| c == Component::ParentDir) {
         return Some(resolved);
