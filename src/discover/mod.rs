@@ -1317,4 +1317,102 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn windows_layout() {
+        let t = tempfile::tempdir().unwrap();
+        let venv = t.path().join("winvenv");
+        fs::create_dir_all(venv.join("Lib/site-packages")).unwrap();
+        fs::create_dir_all(venv.join("Scripts")).unwrap();
+        fs::write(venv.join("Scripts/python.exe"), "MZ").unwrap();
+        fs::write(
+            venv.join("pyvenv.cfg"),
+            "home = C:\\Python311\r\ninclude-system-site-packages = false\r\nversion = 3.11.7\r\n",
+        )
+        .unwrap();
+        let env = discover(&DiscoverOptions {
+            env: Some(venv.clone()),
+            ..opts(t.path(), &[])
+        })
+        .unwrap();
+        assert_eq!(env.kind, EnvKind::Venv);
+        assert_eq!(env.python_version.as_deref(), Some("3.11.7"));
+        assert_eq!(env.python, Some(venv.join("Scripts/python.exe")));
+        assert_eq!(env.site_packages, vec![venv.join("Lib/site-packages")]);
+    }
+
+    #[test]
+    fn real_base_interpreter_via_python() {
+        let Some(py) = py311() else {
+            eprintln!("skipped: no pyenv 3.11.7");
+            return;
+        };
+        let t = tempfile::tempdir().unwrap();
+        let env = discover(&DiscoverOptions {
+            python: Some(py.clone()),
+            ..opts(t.path(), &[("PYTHONNOUSERSITE", Path::new("1"))])
+        })
+        .unwrap();
+        assert_eq!(env.kind, EnvKind::System);
+        assert_eq!(env.python_version.as_deref(), Some("3.11.7"));
+        let base_site = py
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("lib/python3.11/site-packages");
+        assert_eq!(canonical(&env.site_packages[0]), canonical(&base_site));
+        // The same prefix read statically agrees (patchlevel.h gives the full version).
+        let by_env = discover(&DiscoverOptions {
+            env: Some(py.parent().unwrap().parent().unwrap().to_path_buf()),
+            ..opts(t.path(), &[("PYTHONNOUSERSITE", Path::new("1"))])
+        })
+        .unwrap();
+        assert_eq!(by_env.python_version.as_deref(), Some("3.11.7"));
+        assert_eq!(by_env.site_packages[0], base_site);
+    }
+
+    #[test]
+    fn real_venv_then_inventory_and_numpy() {
+        let Some(py) = py311() else {
+            eprintln!("skipped: no pyenv 3.11.7");
+            return;
+        };
+        let t = tempfile::tempdir().unwrap();
+        let venv = t.path().join("v");
+        make_venv(&py, &venv, false);
+        let site = venv.join("lib/python3.11/site-packages");
+        fs::create_dir_all(site.join("numpy/_core")).unwrap();
+        fs::write(site.join("numpy/__init__.py"), "").unwrap();
+        fs::write(site.join("numpy/version.py"), "version: str = \"2.1.3\"\n").unwrap();
+        fs::write(
+            site.join("numpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so"),
+            b"\x7fELF\x02\x01\x01\0",
+        )
+        .unwrap();
+        fs::create_dir_all(site.join("numpy-2.1.3.dist-info")).unwrap();
+        fs::write(
+            site.join("numpy-2.1.3.dist-info/METADATA"),
+            "Name: numpy\nVersion: 2.1.3\n",
+        )
+        .unwrap();
+        fs::write(
+            site.join("numpy-2.1.3.dist-info/RECORD"),
+            "numpy/__init__.py,,\nnumpy/_core/_multiarray_umath.cpython-311-x86_64-linux-gnu.so,,\n",
+        )
+        .unwrap();
+        let env = discover(&opts(t.path(), &[("VIRTUAL_ENV", &venv)])).unwrap();
+        let inv = crate::dist::inventory(&env.site_packages);
+        assert_eq!(inv.distributions.len(), 1);
+        assert_eq!(inv.binaries.len(), 1);
+        assert_eq!(
+            inv.binaries[0].module.as_deref(),
+            Some("numpy._core._multiarray_umath")
+        );
+        let np = crate::dist::find_numpy(&inv, &env.site_packages).unwrap();
+        assert_eq!(
+            (np.version.as_str(), np.version_file_version.as_deref()),
+            ("2.1.3", Some("2.1.3"))
+        );
+    }
 }
