@@ -842,7 +842,13 @@ fn from_interpreter(python: &Path, opts: &DiscoverOptions) -> Result<Environment
     };
     let site_packages = expand_pth(&site_dirs, &mut notes);
     Ok(Environment {
-        python: Some(python.to_path_buf()),
+        // A launcher (pyenv shim, wrapper script) is replaced by the interpreter it started.
+        python: Some(
+            info.executable
+                .clone()
+                .filter(|e| e.is_file())
+                .unwrap_or_else(|| python.to_path_buf()),
+        ),
         python_version: Some(info.version),
         prefix,
         kind,
