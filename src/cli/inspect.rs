@@ -8,6 +8,9 @@ use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// A report entry and, when the file could be read, its facts.
+type Inspected = (BinaryEntry, Option<binary::BinaryFacts>);
+
 enum Target {
     File(PathBuf),
     Wheel(PathBuf),
@@ -61,7 +64,7 @@ fn looks_binary(p: &Path) -> bool {
 pub fn run(args: &InspectArgs) -> anyhow::Result<i32> {
     let mut problems = Vec::new();
     let targets = targets(&args.paths, &mut problems);
-    let results: Vec<(Vec<(BinaryEntry, Option<binary::BinaryFacts>)>, Vec<String>)> = targets
+    let results: Vec<(Vec<Inspected>, Vec<String>)> = targets
         .par_iter()
         .map(|t| match t {
             Target::File(p) => {

@@ -1,5 +1,6 @@
 //! The command line: argument parsing, printing, exit codes. The only module that prints.
 
+mod check;
 mod explain;
 mod inspect;
 
@@ -115,7 +116,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
-        Command::Check(_) => Err(anyhow::anyhow!("check: being wired")),
+        Command::Check(args) => check::run(&args),
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
     };

@@ -573,7 +573,7 @@ fn major_minor(v: &str) -> String {
 fn layout_site_dirs(prefix: &Path, xy: Option<&str>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for (v, lib) in python_lib_dirs(prefix) {
-        if xy.map_or(true, |xy| xy == v) {
+        if xy.is_none_or(|xy| xy == v) {
             out.push(lib.join("site-packages"));
         }
     }
@@ -594,7 +594,7 @@ fn layout_site_dirs(prefix: &Path, xy: Option<&str>) -> Vec<PathBuf> {
 fn externally_managed_marker(prefix: &Path, xy: Option<&str>) -> Option<PathBuf> {
     let mut candidates = vec![prefix.join("Lib").join("EXTERNALLY-MANAGED")];
     for (v, lib) in python_lib_dirs(prefix) {
-        if xy.map_or(true, |xy| xy == v) {
+        if xy.is_none_or(|xy| xy == v) {
             candidates.push(lib.join("EXTERNALLY-MANAGED"));
         }
     }

@@ -205,13 +205,9 @@ fn ranges(lines: &[usize]) -> Vec<String> {
         let lo = lines[i];
         let hi = lines[j];
         let lower = (lo > 0).then(|| format!(">={}", releases[lo].line));
-        let upper = match releases.get(hi + 1) {
-            Some(next) => Some(format!(
-                "<{}",
-                next.line.strip_suffix(".0").unwrap_or(&next.line)
-            )),
-            None => None,
-        };
+        let upper = releases
+            .get(hi + 1)
+            .map(|next| format!("<{}", next.line.strip_suffix(".0").unwrap_or(&next.line)));
         let spec: Vec<String> = lower.into_iter().chain(upper).collect();
         out.push(if spec.is_empty() {
             "any".into()

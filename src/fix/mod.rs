@@ -33,7 +33,7 @@ fn python_ok(scan: &Scan, r: &Release) -> bool {
         return true;
     };
     let mm: String = py.split('.').take(2).collect::<Vec<_>>().join(".");
-    r.python.is_empty() || r.python.iter().any(|p| *p == mm)
+    r.python.is_empty() || r.python.contains(&mm)
 }
 
 fn range_spec(releases: &[Release], lo: usize, hi: usize) -> String {

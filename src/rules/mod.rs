@@ -118,6 +118,16 @@ pub struct RuntimeNumpy {
     pub beyond_knowledge: bool,
 }
 
+/// A file that could not be read, and what was wrong with it.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: String,
+    /// The problem, without the path (it is in `path`).
+    pub problem: String,
+    /// Index into [`Scan::dists`] of the distribution that owns it.
+    pub dist: Option<usize>,
+}
+
 /// Everything the rules look at.
 #[derive(Debug, Default)]
 pub struct Scan {
@@ -127,8 +137,8 @@ pub struct Scan {
     pub numpy: Option<RuntimeNumpy>,
     /// Other NumPy copies visible on sys.path (path, version).
     pub other_numpys: Vec<(String, Option<String>)>,
-    /// Files that could not be read (path, problem).
-    pub unreadable: Vec<(String, String)>,
+    /// Files that could not be read.
+    pub unreadable: Vec<Unreadable>,
 }
 
 impl Scan {

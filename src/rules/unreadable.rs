@@ -26,22 +26,30 @@ pub const INFO: RuleInfo = RuleInfo {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    for (path, problem) in &scan.unreadable {
+    for u in &scan.unreadable {
+        let d = u.dist.and_then(|i| scan.dists.get(i));
+        let fix = match d {
+            Some(d) => format!(
+                "reinstall it: pip install --force-reinstall --no-deps \"{}=={}\"",
+                d.name, d.version
+            ),
+            None => {
+                "reinstall the package that owns it: pip install --force-reinstall --no-deps PKG"
+                    .into()
+            }
+        };
         out.push(Finding {
             code: INFO.code,
             rule: INFO.name,
             severity: Severity::Warning,
-            title: problem.clone(),
-            distribution: None,
-            distribution_version: None,
+            title: format!("cannot be read: {}", u.problem),
+            distribution: d.map(|d| d.name.clone()),
+            distribution_version: d.map(|d| d.version.clone()),
             module: None,
-            path: Some(path.clone()),
+            path: Some(u.path.clone()),
             predicted: None,
-            evidence: vec![problem.clone()],
-            fix_hint: Some(
-                "reinstall the package that owns it: pip install --force-reinstall --no-deps PKG"
-                    .into(),
-            ),
+            evidence: vec![format!("{}: {}", u.path, u.problem)],
+            fix_hint: Some(fix),
         });
     }
 }
