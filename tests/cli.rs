@@ -258,3 +258,364 @@ fn rule_prints_documentation() {
     let out = abi_doctor().args(["rule", "NOPE"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------------
+// `check` on site-packages trees built here: the fixture binaries installed under real-shaped
+// dist-info (METADATA, RECORD, WHEEL, top_level.txt) beside a NumPy dist-info + version.py.
+
+/// A fixture from the manifest chosen by what it is (never by name), for x86_64 ELF.
+fn pick(pred: impl Fn(&Value) -> bool) -> Value {
+    manifest()
+        .into_iter()
+        .find(|e| e["format"] == "elf" && e["arch"] == "x86_64" && pred(&e["expect"]))
+        .expect("the fixture set has a binary of this kind")
+}
+
+fn type_size(exp: &Value, ty: &str) -> Option<u64> {
+    exp["type_checks"]
+        .as_array()?
+        .iter()
+        .find(|t| t["type"] == ty)?
+        .get("expected_size")?
+        .as_u64()
+}
+
+struct Site {
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    fn new(numpy: &str) -> Site {
+        let s = Site {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let sp = s.path();
+        std::fs::create_dir_all(sp.join("numpy")).unwrap();
+        std::fs::write(sp.join("numpy/__init__.py"), "").unwrap();
+        std::fs::write(
+            sp.join("numpy/version.py"),
+            format!("version = \"{numpy}\"\nshort_version = \"{numpy}\"\n"),
+        )
+        .unwrap();
+        s.dist_info(
+            "numpy",
+            numpy,
+            &[],
+            &["numpy/__init__.py", "numpy/version.py"],
+            "cp311-cp311-manylinux_2_17_x86_64",
+        );
+        s
+    }
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    fn dist_info(&self, name: &str, version: &str, requires: &[&str], files: &[&str], tag: &str) {
+        let di = self.path().join(format!("{name}-{version}.dist-info"));
+        std::fs::create_dir_all(&di).unwrap();
+        let mut meta = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        for r in requires {
+            meta.push_str(&format!("Requires-Dist: {r}\n"));
+        }
+        std::fs::write(di.join("METADATA"), meta).unwrap();
+        std::fs::write(
+            di.join("WHEEL"),
+            format!(
+                "Wheel-Version: 1.0\nGenerator: bdist_wheel\nRoot-Is-Purelib: false\nTag: {tag}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(di.join("INSTALLER"), "pip\n").unwrap();
+        let top = files[0].split('/').next().unwrap();
+        std::fs::write(di.join("top_level.txt"), format!("{top}\n")).unwrap();
+        let mut record = String::new();
+        for f in files {
+            record.push_str(&format!("{f},,\n"));
+        }
+        record.push_str(&format!(
+            "{name}-{version}.dist-info/METADATA,,\n{name}-{version}.dist-info/RECORD,,\n"
+        ));
+        std::fs::write(di.join("RECORD"), record).unwrap();
+    }
+    /// Install `fixture` as `pkg/<module>.cpython-311-x86_64-linux-gnu.so`, imported by
+    /// `pkg/__init__.py`, owned by distribution `pkg` declaring `requires`.
+    fn package(&self, pkg: &str, version: &str, requires: &[&str], fixture: &Value) -> String {
+        let stem = fixture["expect"]["module_init"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("PyInit_")
+            .to_string();
+        let so = format!("{pkg}/{stem}.cpython-311-x86_64-linux-gnu.so");
+        std::fs::create_dir_all(self.path().join(pkg)).unwrap();
+        std::fs::copy(fixture_path(fixture), self.path().join(&so)).unwrap();
+        std::fs::write(
+            self.path().join(pkg).join("__init__.py"),
+            format!("from .{stem} import *\n"),
+        )
+        .unwrap();
+        self.dist_info(
+            pkg,
+            version,
+            requires,
+            &[&so, &format!("{pkg}/__init__.py")],
+            "cp311-cp311-manylinux_2_17_x86_64",
+        );
+        format!("{pkg}.{stem}")
+    }
+    fn check(&self, extra: &[&str]) -> (i32, Value) {
+        let out = abi_doctor()
+            .args(["check", "--format", "json", "--site-packages"])
+            .arg(self.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{stderr}", String::from_utf8_lossy(&out.stdout)));
+        (out.status.code().unwrap(), v)
+    }
+    fn check_text(&self) -> String {
+        let out = abi_doctor()
+            .args(["check", "--color", "never", "--site-packages"])
+            .arg(self.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).replace(&self.path().display().to_string(), "[SITE]")
+    }
+    fn redact(&self, v: &Value) -> Value {
+        let s = serde_json::to_string(v)
+            .unwrap()
+            .replace(&self.path().display().to_string(), "[SITE]");
+        serde_json::from_str(&s).unwrap()
+    }
+}
+
+fn findings<'a>(report: &'a Value, code: &str) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
+#[test]
+fn check_numpy1_build_on_numpy2() {
+    // A plain C extension built with NumPy 1.16-1.26 headers, installed with NumPy 2.0.2.
+    let fx = pick(|e| {
+        e["uses_c_api"] == true
+            && e["type_checks"].as_array().is_some_and(|t| t.is_empty())
+            && e["abi_version"] == "0x1000009"
+            && e["headers"] == "1.26"
+    });
+    let site = Site::new("2.0.2");
+    let module = site.package("oldpkg", "1.0", &["numpy>=1.21"], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(r["numpy"]["version"], "2.0.2");
+    assert_eq!(r["numpy"]["abi_version"], "0x2000000");
+    let f = findings(&r, "NPY002");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert_eq!(f[0]["module"], module.as_str());
+    assert_eq!(f[0]["distribution"], "oldpkg");
+    assert_eq!(f[0]["predicted"]["exception"], "ImportError");
+    assert!(f[0]["predicted"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.2"));
+    assert_eq!(
+        f[0]["predicted"]["then"]["message"],
+        "numpy.core.multiarray failed to import"
+    );
+    // `import oldpkg` dies in the extension, through oldpkg/__init__.py.
+    let c = &r["cascades"][0];
+    assert_eq!(c["package"], "oldpkg");
+    assert_eq!(c["dies_in"], module.as_str());
+    assert!(
+        r["fix_hint"]["commands"][0]
+            .as_str()
+            .unwrap()
+            .contains("numpy>=1.16,<2")
+            || r["fix_hint"]["commands"][0]
+                .as_str()
+                .unwrap()
+                .contains("<2"),
+        "{:#}",
+        r["fix_hint"]
+    );
+    insta::assert_json_snapshot!("numpy1_on_numpy2_json", site.redact(&r), {".environment" => "[environment]"});
+    insta::assert_snapshot!("numpy1_on_numpy2_text", site.check_text());
+}
+
+#[test]
+fn check_cython_ndarray_88_on_numpy_1_19() {
+    let fx = pick(|e| type_size(e, "ndarray") == Some(88) && type_size(e, "dtype") == Some(96));
+    let site = Site::new("1.19.5");
+    site.package("pyxdl", "1.5.3", &["numpy>=1.16.1"], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 1);
+    let f = findings(&r, "NPY001");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert_eq!(
+        f[0]["predicted"]["message"],
+        "numpy.ndarray size changed, may indicate binary incompatibility. Expected 88 from C header, got 80 from PyObject"
+    );
+    insta::assert_snapshot!("ndarray_88_on_1_19_text", site.check_text());
+}
+
+#[test]
+fn check_c_api_target_newer_than_runtime() {
+    // Built against NumPy 2.3/2.4 headers by default: C-API target 0x10 (NumPy 1.23).
+    let fx = pick(|e| {
+        e["uses_c_api"] == true
+            && e["feature_version"] == "0x10"
+            && e["headers"] == "2.x"
+            && e["type_checks"].as_array().is_some_and(|t| t.is_empty())
+    });
+    let site = Site::new("1.22.4");
+    site.package("newpkg", "3.0", &[], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 1);
+    let f = findings(&r, "NPY003");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert!(f[0]["predicted"]["message"].as_str().unwrap().starts_with(
+        "module was compiled against NumPy C-API version 0x10 (NumPy 1.23) but the running NumPy has C-API version 0xf."
+    ));
+    assert_eq!(
+        f[0]["predicted"]["then"]["message"],
+        "numpy._core.multiarray failed to import"
+    );
+    // It declares nothing: NPY006 says so.
+    assert_eq!(findings(&r, "NPY006").len(), 1);
+}
+
+#[test]
+fn check_healthy_environment_is_clean() {
+    let fx = pick(|e| e["headers"] == "2.x" && e["uses_c_api"] == true);
+    let site = Site::new("2.2.6");
+    site.package("goodpkg", "2.0", &["numpy>=1.23,<3"], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(r["summary"]["errors"], 0);
+    assert!(r["numpy_binaries"].as_u64().unwrap() >= 1);
+    assert!(r["fix_hint"].is_null());
+}
+
+#[test]
+fn check_declared_floor_too_low_and_numpy_outside_declared() {
+    let fx = pick(|e| e["feature_version"] == "0x10" && e["abi_version"] == "0x1000009");
+    let site = Site::new("1.26.4");
+    site.package("scipyish", "1.11.4", &["numpy<1.26.0,>=1.21.6"], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 0, "warnings only: {r:#}");
+    let f = findings(&r, "NPY006");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert!(
+        f[0]["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("floor is too low"),
+        "{:#}",
+        f[0]
+    );
+    let f = findings(&r, "NPY007");
+    assert_eq!(
+        f[0]["title"],
+        "scipyish 1.11.4 requires numpy<1.26.0,>=1.21.6, but numpy 1.26.4 is installed"
+    );
+}
+
+#[test]
+fn check_pybind11_numpy1_on_numpy2() {
+    let fx = pick(|e| e["pybind11"] == "numpy1_only");
+    let site = Site::new("2.0.2");
+    site.package("pbpkg", "0.1", &["numpy"], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 1);
+    let f = findings(&r, "NPY005");
+    assert_eq!(f.len(), 1, "{r:#}");
+    assert!(
+        f[0]["predicted"].is_null(),
+        "it imports; the damage is silent"
+    );
+}
+
+#[test]
+fn check_two_numpys_unreadable_binary_and_verbose_info() {
+    let fx = pick(|e| type_size(e, "ndarray") == Some(80) && type_size(e, "dtype") == Some(96));
+    let user = Site::new("1.24.4");
+    let site = Site::new("1.26.4");
+    site.package("cypkg", "1.0", &["numpy>=1.19,<2"], &fx);
+    // A truncated binary owned by a distribution: reported, the scan goes on.
+    let good = fixture_path(&fx);
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::create_dir_all(site.path().join("broken")).unwrap();
+    std::fs::write(
+        site.path()
+            .join("broken/_ext.cpython-311-x86_64-linux-gnu.so"),
+        &bytes[..200],
+    )
+    .unwrap();
+    site.dist_info(
+        "broken",
+        "0.1",
+        &[],
+        &["broken/_ext.cpython-311-x86_64-linux-gnu.so"],
+        "cp311-cp311-manylinux_2_17_x86_64",
+    );
+    let (code, r) = site.check(&[
+        "--site-packages",
+        user.path().to_str().unwrap(),
+        "--verbose",
+    ]);
+    assert_eq!(code, 0, "{r:#}");
+    let unread = findings(&r, "NPY009");
+    assert_eq!(unread.len(), 1, "{r:#}");
+    assert_eq!(unread[0]["distribution"], "broken");
+    let copies = findings(&r, "NPY008");
+    assert_eq!(copies.len(), 1, "{r:#}");
+    // ndarray 80 in the headers, 96 at run time: harmless, an info finding.
+    assert_eq!(findings(&r, "NPY004").len(), 1, "{r:#}");
+}
+
+#[test]
+fn check_cannot_scan_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = abi_doctor()
+        .args(["check", "--env"])
+        .arg(dir.path().join("does-not-exist"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does-not-exist"));
+}
+
+#[test]
+fn check_sarif_and_github_formats() {
+    let fx = pick(|e| e["uses_c_api"] == true && e["abi_version"] == "0x1000009");
+    let site = Site::new("2.1.3");
+    site.package("oldpkg", "1.0", &[], &fx);
+    let out = abi_doctor()
+        .args(["check", "--format", "sarif", "--site-packages"])
+        .arg(site.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["ruleId"] == "NPY002"));
+    let out = abi_doctor()
+        .args(["check", "--format", "github", "--site-packages"])
+        .arg(site.path())
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.lines()
+            .any(|l| l.starts_with("::error file=") && l.contains("NPY002")),
+        "{s}"
+    );
+}
