@@ -280,19 +280,18 @@ def build_sdist_py27(index, version):
     os.makedirs(sd, exist_ok=True)
     arch = os.path.join(sd, name)
     if not os.path.exists(arch):
-        cmd = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary=:all:",
+        # pip runs the sdist's setup.py egg_info, which these old releases only support under
+        # Python 2: use pyenv 2.7's pip.
+        cmd = [exe, "-m", "pip", "download", "-q", "--no-deps", "--no-binary=:all:",
                "--no-build-isolation", "-d", sd, "numpy==%s" % version]
-        log("  pip download (sdist)", version)
-        # pip would try to run setup.py egg_info with this python: fall back to the URL pip resolves.
-        try:
-            subprocess.check_call(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        except subprocess.CalledProcessError:
-            pass
+        log("  pip download (sdist, python2.7)", version)
+        subprocess.check_call(cmd)
         if not os.path.exists(arch):
-            url = next(f["url"] for f in index["releases"][version] if f["filename"] == name)
-            log("  fetching", url)
-            urllib.request.urlretrieve(url, arch + ".tmp")
-            os.replace(arch + ".tmp", arch)
+            got = [n for n in os.listdir(sd) if n.startswith("numpy-%s." % version)]
+            if not got:
+                raise RuntimeError("pip did not produce an sdist of %s" % version)
+            name = got[0]
+            arch = os.path.join(sd, name)
     src = os.path.join(root, "src-%s" % version)
     if os.path.exists(src):
         shutil.rmtree(src)
@@ -476,6 +475,9 @@ def process_line(index, line, sdist_old, gcc_v, gxx_v):
             "python": py_src,
         },
     }
+    if rt_c is not None and int(rt_c, 16) != abi:
+        raise RuntimeError("runtime _get_ndarray_c_version() %s != header NPY_ABI_VERSION %#x"
+                           % (rt_c, abi))
     if raw.get("numpy") != version:
         raise RuntimeError("runtime imported numpy %s, expected %s" % (raw.get("numpy"), version))
     return rel
@@ -535,14 +537,25 @@ def main():
     nv = last_patch(index, newest_line)
     f, short, exe = choose_wheel(index, nv)
     site = extract_wheel(download_wheel(f, nv, short, exe))
-    fvs = parse_feature_strings(os.path.join(include_dir(site), "numpy", "numpyconfig.h"))
+    incdir = include_dir(site)
+    fvs = parse_feature_strings(os.path.join(incdir, "numpy", "numpyconfig.h"))
+    # Cross-check the parsed chain by compiling: NPY_TARGET_VERSION=value must print the string.
+    pyinc = py_info(pyenv_python("3.11") or exe)["include"]
+    for fv in fvs:
+        got = run_sizeof(incdir, pyinc, "fvs_%d" % fv["value"], "gcc",
+                         ["-DNPY_TARGET_VERSION=%d" % fv["value"]], "newest")
+        if got.get("NPY_FEATURE_VERSION_STRING") != fv["string"] or \
+                hexint(got["NPY_FEATURE_VERSION"]) != fv["value"]:
+            raise RuntimeError("feature string check failed for %r: compiled %r" % (fv, got))
 
     ordered = [releases[k] for k in sorted(releases, key=line_key)]
     if ordered:
         # The schema has no top-level sources: say where the chain came from on the newest line.
         ordered[-1]["sources"]["feature_version_strings"] = (
             "NPY_FEATURE_VERSION_STRING #if/#elif chain parsed from numpy/numpyconfig.h of %s "
-            "(values from its NPY_<x>_API_VERSION defines)" % f["filename"])
+            "(values from its NPY_<x>_API_VERSION defines); each pair confirmed by compiling "
+            "probes/sizeof_probe.c with gcc %s -DNPY_TARGET_VERSION=<value> against those headers "
+            "and reading NPY_FEATURE_VERSION_STRING" % (f["filename"], gcc_v))
     doc = {
         "schema_version": 1,
         "generator": GENERATOR,
