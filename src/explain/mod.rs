@@ -238,14 +238,12 @@ fn size_changed(
     let k = knowledge();
     // Header configurations that give E, by release line.
     let mut built = Vec::new();
-    let mut configs = std::collections::BTreeSet::new();
     for (i, r) in k.releases.iter().enumerate() {
-        for (cfg, sizes) in &r.header_sizes {
+        for sizes in r.header_sizes.values() {
             if sizes.get(ty) == Some(&e) {
                 if !built.contains(&i) {
                     built.push(i);
                 }
-                configs.insert((i, cfg.clone()));
             }
         }
     }
@@ -267,22 +265,13 @@ fn size_changed(
             format!("NumPy {}", lines.join(" or "))
         }
     };
-    let default_only: Vec<String> = {
-        let d: Vec<usize> = built
-            .iter()
-            .copied()
-            .filter(|i| configs.contains(&(*i, "c_default".to_string())))
-            .collect();
-        ranges(&d)
-    };
     let summary = if module != "numpy" {
         format!("{module}.{ty} is not a NumPy type; this is another C extension's size check ({e} vs {s})")
     } else if e > s {
         format!(
-            "The extension was compiled against NumPy headers where numpy.{ty} is {e} bytes ({} by a default build: {}), \
+            "The extension was compiled against NumPy headers where numpy.{ty} is {e} bytes ({}), \
              but the NumPy running now has a {s}-byte {ty} ({}). The build is newer than the runtime, so Cython refuses to load it.",
             describe(&built_ranges),
-            if default_only.is_empty() { "none".into() } else { default_only.join(" or ") },
             describe(&running_ranges),
         )
     } else {
