@@ -239,12 +239,11 @@ fn size_changed(
     // Header configurations that give E, by release line.
     let mut built = Vec::new();
     for (i, r) in k.releases.iter().enumerate() {
-        for sizes in r.header_sizes.values() {
-            if sizes.get(ty) == Some(&e) {
-                if !built.contains(&i) {
-                    built.push(i);
-                }
-            }
+        if r.header_sizes
+            .values()
+            .any(|sizes| sizes.get(ty) == Some(&e))
+        {
+            built.push(i);
         }
     }
     let running: Vec<usize> = k
