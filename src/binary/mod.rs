@@ -6,6 +6,14 @@
 
 use serde::Serialize;
 
+mod aarch64;
+mod analyse;
+mod object_file;
+mod strings;
+mod x86;
+
+pub(crate) use analyse::{CodeFacts, TypeHit};
+
 /// Container format of a compiled file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -233,28 +241,40 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
 /// Inspect a compiled file held in memory. `name` is used in messages only.
 pub fn inspect_bytes(name: &str, data: &[u8]) -> Result<BinaryFacts, InspectError> {
     if data.is_empty() {
-        return Err(InspectError::Empty { path: name.to_string() });
+        return Err(InspectError::Empty {
+            path: name.to_string(),
+        });
     }
-    let Some(_format) = sniff(data) else {
-        return Err(InspectError::NotBinary { path: name.to_string() });
+    let Some(format) = sniff(data) else {
+        return Err(InspectError::NotBinary {
+            path: name.to_string(),
+        });
     };
-    todo_inspect(name, data)
+    analyse::inspect(name, data, format)
 }
 
 /// Inspect a compiled file on disk (memory-mapped).
 pub fn inspect_path(path: &std::path::Path) -> Result<BinaryFacts, InspectError> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| InspectError::Io { path: name.clone(), source })?;
-    let len = file.metadata().map_err(|source| InspectError::Io { path: name.clone(), source })?.len();
+    let file = std::fs::File::open(path).map_err(|source| InspectError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    let len = file
+        .metadata()
+        .map_err(|source| InspectError::Io {
+            path: name.clone(),
+            source,
+        })?
+        .len();
     if len == 0 {
         return Err(InspectError::Empty { path: name });
     }
     // SAFETY: the map is read-only and private; a file truncated under us can raise SIGBUS, which
     // is the accepted trade-off of every mmap-based scanner (ripgrep does the same).
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| InspectError::Io { path: name.clone(), source })?;
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| InspectError::Io {
+        path: name.clone(),
+        source,
+    })?;
     inspect_bytes(&name, &map)
-}
-
-fn todo_inspect(name: &str, _data: &[u8]) -> Result<BinaryFacts, InspectError> {
-    Err(InspectError::Malformed { path: name.to_string(), format: "?", reason: "inspection not implemented yet".into() })
 }

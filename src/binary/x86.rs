@@ -1,0 +1,574 @@
+//! Step B of FACTS.md §7 for x86_64 (ELF and Mach-O: System V ABI; PE: Windows x64 ABI).
+//!
+//! We never disassemble a whole `.text`. One byte scan finds every RIP-relative `lea r64,
+//! [rip+disp32]` (REX.W + `8D` + ModRM with mod=00 rm=101) whose target is an address Step A
+//! flagged (format string, NumPy type name, `"numpy"`). Only around those hits is a small window
+//! decoded with iced-x86: backwards to the previous call/jump (x86 is variable-length, so we
+//! re-synchronise by trying start offsets until the decode lands exactly on the `lea`), forwards
+//! to the next call. Register contents are tracked through the window (immediates, RIP-relative
+//! addresses, register copies, a few stack argument slots); at the call the argument registers
+//! give the values:
+//!
+//! * `PyErr_Format(exc, fmt, value)`: SysV fmt in `rsi`, value in `edx`; Win64 fmt in `rdx`, value
+//!   in `r8d` (FACTS.md §3.2).
+//! * `__Pyx_ImportType(module, module_name, class_name, size, [alignment,] check_size)`: SysV
+//!   module name `rsi`, class `rdx`, size `rcx`, check_size `r8d` (gcc constprop clone without the
+//!   alignment) or `r9d`; Win64 module name `rdx`, class `r8`, size `r9`, check_size on the stack
+//!   at `[rsp+0x20]` (5th argument) or `[rsp+0x28]` (6th) (FACTS.md §4.3).
+
+use std::collections::{HashMap, HashSet};
+
+use iced_x86::{Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
+
+use super::object_file::{Container, Range};
+use super::strings::Anchor;
+use super::{CodeFacts, TypeHit};
+
+/// Bytes decoded before a hit, to find the start of its call window. The PyErr_Format and
+/// ImportType argument set-up observed in gcc/clang output spans < 40 bytes before the `lea`.
+const BACK: usize = 96;
+/// Instructions decoded after a hit while looking for the call.
+const FORWARD_INSNS: usize = 40;
+/// Bound on windows decoded per binary (a malicious file could reference our strings a lot).
+const MAX_WINDOWS: usize = 20_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Val {
+    Unknown,
+    Imm(u64),
+    Addr(u64),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Abi {
+    SysV,
+    Win64,
+}
+
+struct State {
+    regs: [Val; 16],
+    /// `[rsp+0x20]`, `[rsp+0x28]`: 5th and 6th Win64 arguments.
+    stack: [Val; 2],
+}
+
+impl State {
+    fn new() -> Self {
+        State {
+            regs: [Val::Unknown; 16],
+            stack: [Val::Unknown; 2],
+        }
+    }
+    fn clobber_call(&mut self, abi: Abi) {
+        // Caller-saved registers die at a call; callee-saved ones (rbx, rbp, r12-r15, and on
+        // Win64 rsi/rdi) survive, which matters because "numpy" is often kept in one (FACTS.md
+        // §4.3 pitfall b).
+        let volatile: &[usize] = match abi {
+            Abi::SysV => &[0, 1, 2, 6, 7, 8, 9, 10, 11],
+            Abi::Win64 => &[0, 1, 2, 8, 9, 10, 11],
+        };
+        for &r in volatile {
+            self.regs[r] = Val::Unknown;
+        }
+        self.stack = [Val::Unknown; 2];
+    }
+}
+
+// GPR numbers (rax=0 ... r15=15).
+const RCX: usize = 1;
+const RDX: usize = 2;
+const RSI: usize = 6;
+const R8: usize = 8;
+const R9: usize = 9;
+
+// iced's `Register` lists EAX..R15D and RAX..R15 contiguously; its `full_register()` needs the
+// `instr_info` feature, which we do not enable for four lines of arithmetic.
+fn gpr64(reg: Register) -> Option<usize> {
+    Some((reg as usize).wrapping_sub(Register::RAX as usize)).filter(|n| *n < 16)
+}
+fn gpr32(reg: Register) -> Option<usize> {
+    Some((reg as usize).wrapping_sub(Register::EAX as usize)).filter(|n| *n < 16)
+}
+fn gpr16(reg: Register) -> Option<usize> {
+    Some((reg as usize).wrapping_sub(Register::AX as usize)).filter(|n| *n < 16)
+}
+fn gpr8(reg: Register) -> Option<usize> {
+    // AL..BL, AH..BH, SPL..DIL, R8L..R15L: the high-byte registers map to rax..rbx.
+    let n = (reg as usize).wrapping_sub(Register::AL as usize);
+    match n {
+        0..=3 => Some(n),
+        4..=7 => Some(n - 4),
+        8..=19 => Some(n - 4),
+        _ => None,
+    }
+}
+
+/// The 64-bit register (0 = rax ... 15 = r15) a GPR belongs to.
+fn gpr(reg: Register) -> Option<usize> {
+    gpr64(reg)
+        .or_else(|| gpr32(reg))
+        .or_else(|| gpr16(reg))
+        .or_else(|| gpr8(reg))
+}
+
+/// Is the register written as a full 32/64-bit value (so an immediate moved there is the whole
+/// argument)? Partial writes (al, ax) leave the rest unknown.
+fn full_width(reg: Register) -> bool {
+    gpr64(reg).is_some() || gpr32(reg).is_some()
+}
+
+fn imm(instr: &Instruction, op: u32) -> Option<u64> {
+    match instr.op_kind(op) {
+        OpKind::Immediate8
+        | OpKind::Immediate16
+        | OpKind::Immediate32
+        | OpKind::Immediate64
+        | OpKind::Immediate8to32
+        | OpKind::Immediate8to64
+        | OpKind::Immediate32to64 => instr.try_immediate(op).ok(),
+        _ => None,
+    }
+}
+
+/// Apply one instruction to the state.
+fn step(st: &mut State, instr: &Instruction, abi: Abi) {
+    let m = instr.mnemonic();
+    if m == Mnemonic::Call {
+        st.clobber_call(abi);
+        return;
+    }
+    // Stack argument slots (Win64 5th/6th arguments).
+    if m == Mnemonic::Mov
+        && instr.op0_kind() == OpKind::Memory
+        && instr.memory_base() == Register::RSP
+        && instr.memory_index() == Register::None
+    {
+        let slot = match instr.memory_displacement64() {
+            0x20 => Some(0),
+            0x28 => Some(1),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            st.stack[slot] = match (imm(instr, 1), instr.op1_kind()) {
+                (Some(v), _) => Val::Imm(v),
+                (None, OpKind::Register) => gpr(instr.op1_register())
+                    .map(|r| st.regs[r])
+                    .unwrap_or(Val::Unknown),
+                _ => Val::Unknown,
+            };
+        }
+        return;
+    }
+    if instr.op_count() == 0 || instr.op0_kind() != OpKind::Register {
+        implicit_writes(st, m);
+        return;
+    }
+    let dst_reg = instr.op0_register();
+    let Some(dst) = gpr(dst_reg) else {
+        implicit_writes(st, m);
+        return;
+    };
+    let value = match m {
+        Mnemonic::Mov if full_width(dst_reg) => match instr.op1_kind() {
+            OpKind::Register => gpr(instr.op1_register())
+                .filter(|_| full_width(instr.op1_register()))
+                .map(|r| st.regs[r])
+                .unwrap_or(Val::Unknown),
+            _ => imm(instr, 1).map(Val::Imm).unwrap_or(Val::Unknown),
+        },
+        Mnemonic::Lea if instr.is_ip_rel_memory_operand() && gpr64(dst_reg).is_some() => {
+            Val::Addr(instr.ip_rel_memory_address())
+        }
+        Mnemonic::Xor
+            if instr.op1_kind() == OpKind::Register
+                && instr.op1_register() == dst_reg
+                && full_width(dst_reg) =>
+        {
+            Val::Imm(0)
+        }
+        // Reads only.
+        Mnemonic::Cmp | Mnemonic::Test | Mnemonic::Push | Mnemonic::Bt => return,
+        _ => Val::Unknown,
+    };
+    st.regs[dst] = value;
+    if matches!(m, Mnemonic::Xchg | Mnemonic::Xadd | Mnemonic::Cmpxchg) {
+        if let Some(r) = gpr(instr.op1_register()) {
+            st.regs[r] = Val::Unknown;
+        }
+        st.regs[0] = Val::Unknown;
+    }
+    implicit_writes(st, m);
+}
+
+/// Registers some instructions write without naming them.
+fn implicit_writes(st: &mut State, m: Mnemonic) {
+    let regs: &[usize] = match m {
+        Mnemonic::Mul
+        | Mnemonic::Imul
+        | Mnemonic::Div
+        | Mnemonic::Idiv
+        | Mnemonic::Cqo
+        | Mnemonic::Cdq
+        | Mnemonic::Cwd
+        | Mnemonic::Rdtsc => &[0, 2],
+        Mnemonic::Cpuid | Mnemonic::Syscall => &[0, 1, 2, 3, 11],
+        Mnemonic::Movsb
+        | Mnemonic::Movsw
+        | Mnemonic::Movsd
+        | Mnemonic::Movsq
+        | Mnemonic::Stosb
+        | Mnemonic::Stosw
+        | Mnemonic::Stosd
+        | Mnemonic::Stosq
+        | Mnemonic::Cmpsb
+        | Mnemonic::Scasb => &[1, 6, 7],
+        Mnemonic::Pop => &[],
+        _ => &[],
+    };
+    for &r in regs {
+        st.regs[r] = Val::Unknown;
+    }
+}
+
+/// A RIP-relative `lea` found by the byte scan.
+struct Hit {
+    /// Offset of the instruction in its section.
+    off: usize,
+}
+
+/// Scan all code ranges.
+pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>, abi: Abi) -> CodeFacts {
+    let mut out = CodeFacts::default();
+    if anchors.is_empty() {
+        return out;
+    }
+    let mut seen_calls = HashSet::new();
+    let mut windows = 0usize;
+    for range in &c.code {
+        for hit in lea_hits(range, anchors) {
+            if windows >= MAX_WINDOWS {
+                out.problems.push(format!(
+                    "more than {MAX_WINDOWS} code references; rest skipped"
+                ));
+                return out;
+            }
+            windows += 1;
+            window(c, range, hit.off, anchors, abi, &mut seen_calls, &mut out);
+        }
+    }
+    out
+}
+
+/// `lea r64, [rip+disp32]` candidates whose target is an anchor.
+fn lea_hits<'r>(
+    range: &'r Range<'_>,
+    anchors: &'r HashMap<u64, Anchor>,
+) -> impl Iterator<Item = Hit> + 'r {
+    let text = range.data;
+    memchr::memchr_iter(0x8d, text).filter_map(move |i| {
+        let start = i.checked_sub(1)?;
+        let rex = *text.get(start)?;
+        if rex & 0xf8 != 0x48 {
+            return None;
+        }
+        let modrm = *text.get(i + 1)?;
+        if modrm & 0xc7 != 0x05 {
+            return None;
+        }
+        let disp = text.get(i + 2..i + 6)?;
+        let disp = i32::from_le_bytes([disp[0], disp[1], disp[2], disp[3]]);
+        let next = range.addr.wrapping_add(start as u64).wrapping_add(7);
+        let target = next.wrapping_add(disp as i64 as u64);
+        anchors.contains_key(&target).then_some(Hit { off: start })
+    })
+}
+
+fn decode_at<'a>(range: &Range<'a>, from: usize, to: usize) -> Option<Decoder<'a>> {
+    let bytes = range.data.get(from..to)?;
+    Some(Decoder::with_ip(
+        64,
+        bytes,
+        range.addr.wrapping_add(from as u64),
+        DecoderOptions::NONE,
+    ))
+}
+
+/// Decode the window around the `lea` at `off` and evaluate the call that follows it.
+fn window(
+    c: &Container<'_>,
+    range: &Range<'_>,
+    off: usize,
+    anchors: &HashMap<u64, Anchor>,
+    abi: Abi,
+    seen_calls: &mut HashSet<u64>,
+    out: &mut CodeFacts,
+) {
+    let mut st = State::new();
+    let mut instr = Instruction::default();
+    // 1. Re-synchronise: the first start offset whose linear decode lands exactly on `off`.
+    let lo = off.saturating_sub(BACK);
+    for from in lo..off {
+        let Some(mut dec) = decode_at(range, from, off) else {
+            continue;
+        };
+        let mut ok = true;
+        let mut trial = State::new();
+        while dec.can_decode() {
+            dec.decode_out(&mut instr);
+            if instr.is_invalid() {
+                ok = false;
+                break;
+            }
+            match instr.mnemonic() {
+                // A window starts after the previous call/jump: values set before it are not
+                // this call's arguments.
+                Mnemonic::Jmp | Mnemonic::Ret => trial = State::new(),
+                Mnemonic::Call => trial.clobber_call(abi),
+                _ => step(&mut trial, &instr, abi),
+            }
+        }
+        // `can_decode` is false once the decoder consumed all bytes up to `off`; an instruction
+        // straddling `off` means this start is out of sync.
+        if ok && dec.position() == off - from && !straddles(&instr, range, off) {
+            st = trial;
+            break;
+        }
+    }
+    // 2. From the `lea` to the next call.
+    let end = off.saturating_add(FORWARD_INSNS * 15).min(range.data.len());
+    let Some(mut dec) = decode_at(range, off, end) else {
+        return;
+    };
+    let mut n = 0;
+    while dec.can_decode() && n < FORWARD_INSNS {
+        n += 1;
+        dec.decode_out(&mut instr);
+        match instr.mnemonic() {
+            Mnemonic::INVALID | Mnemonic::Jmp | Mnemonic::Ret => return,
+            Mnemonic::Call => {
+                if seen_calls.insert(instr.ip()) {
+                    evaluate(c, &st, anchors, abi, instr.ip(), out);
+                }
+                return;
+            }
+            _ => step(&mut st, &instr, abi),
+        }
+    }
+}
+
+/// The last decoded instruction ends after `off` (the decoder stops at the slice end, so a
+/// truncated instruction shows up as invalid; this is a second guard).
+fn straddles(instr: &Instruction, range: &Range<'_>, off: usize) -> bool {
+    let end = instr.next_ip();
+    end > range.addr.wrapping_add(off as u64)
+}
+
+fn evaluate(
+    c: &Container<'_>,
+    st: &State,
+    anchors: &HashMap<u64, Anchor>,
+    abi: Abi,
+    call: u64,
+    out: &mut CodeFacts,
+) {
+    let anchor_of = |v: Val| match v {
+        Val::Addr(a) => anchors.get(&a).copied(),
+        _ => None,
+    };
+    let imm_of = |v: Val| match v {
+        Val::Imm(x) => Some(x),
+        _ => None,
+    };
+    let (fmt_reg, val_reg) = match abi {
+        Abi::SysV => (RSI, RDX),
+        Abi::Win64 => (RDX, R8),
+    };
+    if let Some(kind @ (Anchor::AbiFormat | Anchor::ApiFormat)) = anchor_of(st.regs[fmt_reg]) {
+        if let Some(v) = imm_of(st.regs[val_reg]) {
+            let v = v & 0xffff_ffff; // `%x` of an int: the 32-bit value
+            if kind == Anchor::AbiFormat {
+                out.abi.push((call, v));
+            } else {
+                out.feature.push((call, v));
+            }
+        }
+        return;
+    }
+    let (module_reg, class_reg, size_reg) = match abi {
+        Abi::SysV => (RSI, RDX, RCX),
+        Abi::Win64 => (RDX, R8, R9),
+    };
+    let Some(Anchor::TypeName(index)) = anchor_of(st.regs[class_reg]) else {
+        return;
+    };
+    let Some(size) = imm_of(st.regs[size_reg]) else {
+        return;
+    };
+    // The module-name argument: "numpy", another string (reject: e.g. builtins), or unknown.
+    let module_is_numpy = match st.regs[module_reg] {
+        Val::Addr(a) => match anchors.get(&a) {
+            Some(Anchor::Numpy) => Some(true),
+            _ if c.rodata_at(a).is_some() => Some(false),
+            _ => None,
+        },
+        _ => None,
+    };
+    if module_is_numpy == Some(false) {
+        return;
+    }
+    let check = match abi {
+        Abi::SysV => pick_check(st.regs[R8], st.regs[R9]),
+        Abi::Win64 => pick_check(st.stack[0], st.stack[1]),
+    };
+    out.types.push(TypeHit {
+        call,
+        index,
+        size,
+        check_size: check,
+        module_known: module_is_numpy.is_some(),
+    });
+}
+
+/// check_size is the argument after the size (gcc constprop clone without alignment, Cython 0.29
+/// without alignment) or the one after the alignment (Cython 3 full call). Values are the enum
+/// `__Pyx_ImportType_CheckSize` (Error 0, Warn 1, Ignore 2); alignment is >= 4 for NumPy
+/// structs, so the two readings cannot be confused when both are known.
+fn pick_check(first: Val, second: Val) -> Option<u8> {
+    let small = |v: Val| match v {
+        Val::Imm(x) if x <= 2 => Some(x as u8),
+        _ => None,
+    };
+    match (first, second) {
+        (Val::Imm(a), s) if a > 2 => small(s),
+        (f, Val::Unknown | Val::Addr(_)) => small(f),
+        (f, Val::Imm(b)) if b > 2 => small(f),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container<'a>(code: &'a [u8], rodata: &'a [u8]) -> Container<'a> {
+        Container {
+            format: super::super::Format::Elf,
+            arch: super::super::Arch::X86_64,
+            code: vec![Range {
+                addr: 0x1000,
+                data: code,
+            }],
+            rodata: vec![Range {
+                addr: 0x8000,
+                data: rodata,
+            }],
+            module_init: None,
+            needed: vec![],
+            problems: vec![],
+        }
+    }
+
+    fn lea(reg_bits: u8, rex: u8, at: u64, target: u64) -> Vec<u8> {
+        let disp = target.wrapping_sub(at + 7) as i64 as i32;
+        let mut v = vec![rex, 0x8d, 0x05 | (reg_bits << 3)];
+        v.extend_from_slice(&disp.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn sysv_cython_import_constprop() {
+        // FACTS.md §4.3 listing: mov $2,%r8d; mov $0x60,%ecx; mov %rbp,%rsi; mov %rbx,%rdi;
+        // lea "ndarray"(%rip),%rdx; call.
+        let mut code = vec![0x90];
+        code.extend_from_slice(&[0x41, 0xb8, 2, 0, 0, 0]); // mov r8d, 2
+        code.extend_from_slice(&[0xb9, 0x60, 0, 0, 0]); // mov ecx, 0x60
+        code.extend_from_slice(&[0x48, 0x89, 0xee]); // mov rsi, rbp
+        code.extend_from_slice(&[0x48, 0x89, 0xdf]); // mov rdi, rbx
+        let at = 0x1000 + code.len() as u64;
+        code.extend(lea(2, 0x48, at, 0x8000)); // lea rdx, [rip -> 0x8000]
+        code.extend_from_slice(&[0xe8, 0, 0, 0, 0]); // call
+        let mut anchors = HashMap::new();
+        anchors.insert(0x8000, Anchor::TypeName(3));
+        let c = container(&code, b"ndarray\0");
+        let f = analyse(&c, &anchors, Abi::SysV);
+        assert_eq!(f.types.len(), 1);
+        assert_eq!(f.types[0].index, 3);
+        assert_eq!(f.types[0].size, 0x60);
+        assert_eq!(f.types[0].check_size, Some(2));
+        assert!(!f.types[0].module_known);
+    }
+
+    #[test]
+    fn sysv_pyerr_format_and_non_numpy_module() {
+        // mov edx, 0x10; lea rsi, fmt; call  -> feature 0x10
+        let mut code = vec![0xba, 0x10, 0, 0, 0];
+        let at = 0x1000 + code.len() as u64;
+        code.extend(lea(6, 0x48, at, 0x8010));
+        code.extend_from_slice(&[0xe8, 0, 0, 0, 0]);
+        // lea rsi, "builtins"; lea rdx, "dtype"; mov ecx, 96; call -> rejected (not numpy)
+        let at = 0x1000 + code.len() as u64;
+        code.extend(lea(6, 0x48, at, 0x8020));
+        let at = 0x1000 + code.len() as u64;
+        code.extend(lea(2, 0x48, at, 0x8000));
+        code.extend_from_slice(&[0xb9, 0x60, 0, 0, 0]);
+        code.extend_from_slice(&[0xe8, 0, 0, 0, 0]);
+        let mut anchors = HashMap::new();
+        anchors.insert(0x8000, Anchor::TypeName(0));
+        anchors.insert(0x8010, Anchor::ApiFormat);
+        let rodata = vec![0u8; 0x40];
+        let c = container(&code, &rodata);
+        let f = analyse(&c, &anchors, Abi::SysV);
+        assert_eq!(
+            f.feature.iter().map(|x| x.1).collect::<Vec<_>>(),
+            vec![0x10]
+        );
+        assert!(f.types.is_empty());
+    }
+
+    #[test]
+    fn win64_import_type() {
+        // mov dword [rsp+0x28], 2; mov dword [rsp+0x20], 8; mov r9d, 0x20; lea r8, "dtype";
+        // lea rdx, "numpy"; call
+        let mut code = vec![0xc7, 0x44, 0x24, 0x28, 2, 0, 0, 0];
+        code.extend_from_slice(&[0xc7, 0x44, 0x24, 0x20, 8, 0, 0, 0]);
+        code.extend_from_slice(&[0x41, 0xb9, 0x20, 0, 0, 0]);
+        let at = 0x1000 + code.len() as u64;
+        code.extend(lea(0, 0x4c, at, 0x8000));
+        let at = 0x1000 + code.len() as u64;
+        code.extend(lea(2, 0x48, at, 0x8008));
+        code.extend_from_slice(&[0xff, 0x15, 0, 0, 0, 0]); // call [rip]
+        let mut anchors = HashMap::new();
+        anchors.insert(0x8000, Anchor::TypeName(0));
+        anchors.insert(0x8008, Anchor::Numpy);
+        let c = container(&code, b"dtype\0\0\0numpy\0");
+        let f = analyse(&c, &anchors, Abi::Win64);
+        assert_eq!(f.types.len(), 1);
+        assert_eq!(f.types[0].size, 32);
+        assert_eq!(f.types[0].check_size, Some(2));
+        assert!(f.types[0].module_known);
+    }
+
+    #[test]
+    fn check_size_pick() {
+        assert_eq!(pick_check(Val::Imm(2), Val::Unknown), Some(2));
+        assert_eq!(pick_check(Val::Imm(8), Val::Imm(1)), Some(1));
+        assert_eq!(pick_check(Val::Imm(0), Val::Imm(2)), None);
+        assert_eq!(pick_check(Val::Unknown, Val::Unknown), None);
+    }
+
+    #[test]
+    fn garbage_code_does_not_panic() {
+        let code: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut anchors = HashMap::new();
+        for a in 0..64u64 {
+            anchors.insert(0x8000 + a, Anchor::TypeName((a % 15) as u8));
+        }
+        let c = container(&code, &[0u8; 64]);
+        let _ = analyse(&c, &anchors, Abi::SysV);
+        let _ = analyse(&c, &anchors, Abi::Win64);
+        let code = [0x48u8, 0x8d, 0x15, 0xff];
+        let c = container(&code, &[]);
+        let _ = analyse(&c, &anchors, Abi::SysV);
+    }
+}
