@@ -20,4 +20,5 @@ pub mod fix;
 pub mod knowledge;
 pub mod report;
 pub mod rules;
+pub mod verify;
 pub mod wheel;

@@ -3,6 +3,7 @@
 mod check;
 mod explain;
 mod inspect;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -32,6 +33,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Print the documentation of a rule (NPY001 ...), or list the rules.
     Rule(RuleArgs),
+    // Help text (it runs code from the environment): `about` of cli/verify.rs VerifyArgs.
+    Verify(verify::VerifyArgs),
 }
 
 /// Which Python environment to look at. With none of these: $VIRTUAL_ENV, then $CONDA_PREFIX,
@@ -119,6 +122,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check::run(&args),
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Verify(args) => verify::run(&args),
     };
     match result {
         Ok(code) => code,

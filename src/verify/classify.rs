@@ -1,0 +1,316 @@
+//! Putting a real import outcome beside the static prediction.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::Outcome;
+use crate::rules::Predicted;
+
+/// How reality compares with the prediction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PredictionClass {
+    /// Predicted to import and it did, or predicted to fail and it failed for a NumPy ABI reason.
+    Agree,
+    /// Failed for a NumPy ABI reason that was not predicted.
+    Missed,
+    /// Predicted to fail, imported.
+    FalseAlarm,
+    /// Failed (or crashed, or hung) for a reason that is not NumPy's binary interface, so the
+    /// outcome neither confirms nor refutes the prediction.
+    Unrelated,
+}
+
+impl PredictionClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PredictionClass::Agree => "agree",
+            PredictionClass::Missed => "missed",
+            PredictionClass::FalseAlarm => "false_alarm",
+            PredictionClass::Unrelated => "unrelated",
+        }
+    }
+
+    /// Does this class make `verify` exit 1?
+    pub fn is_disagreement(self) -> bool {
+        matches!(self, PredictionClass::Missed | PredictionClass::FalseAlarm)
+    }
+}
+
+/// The NumPy binary-interface message families (FACTS.md §3.3, §4, §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    SizeChanged,
+    CompiledWithNumpy1,
+    AbiVersion,
+    ApiVersion,
+    ArrayApiNotFound,
+    FailedToImport,
+}
+
+fn families() -> &'static [(Family, Regex)] {
+    static CELL: OnceLock<Vec<(Family, Regex)>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        [
+            (Family::SizeChanged, r"numpy\.\w+ size changed"),
+            (
+                Family::CompiledWithNumpy1,
+                r"compiled using NumPy 1\.x cannot be run in",
+            ),
+            (Family::AbiVersion, r"compiled against ABI version"),
+            (
+                Family::ApiVersion,
+                r"compiled against (?:NumPy C-API|API) version",
+            ),
+            (Family::ArrayApiNotFound, r"_(?:ARRAY|UFUNC)_API not found"),
+            (
+                Family::FailedToImport,
+                r"numpy\._?core\.(?:multiarray|umath|_multiarray_umath) failed to import",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(f, p)| Regex::new(p).ok().map(|r| (f, r)))
+        .collect()
+    })
+}
+
+/// The first NumPy ABI family that `text` shows (most specific first).
+pub fn family(text: &str) -> Option<Family> {
+    families()
+        .iter()
+        .find(|(_, re)| re.is_match(text))
+        .map(|(f, _)| *f)
+}
+
+/// Collapse every whitespace run to one space, trim.
+pub fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The texts a failure is made of: final message, chained cause, stderr.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Failure<'a> {
+    pub exception: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub cause: Option<&'a str>,
+    pub stderr: &'a str,
+}
+
+impl Failure<'_> {
+    /// The NumPy ABI family this failure belongs to (the most specific one), if any. A missing NumPy (`No module named
+    /// 'numpy'`, after which `import_array()` also says "failed to import") is not one.
+    pub fn numpy_family(&self) -> Option<Family> {
+        let texts = [self.message, self.cause, Some(self.stderr)];
+        if texts
+            .iter()
+            .flatten()
+            .any(|t| t.contains("No module named 'numpy"))
+        {
+            return None;
+        }
+        // The most specific family any of the texts shows: the final ImportError only says
+        // "failed to import", the printed first error says why.
+        families()
+            .iter()
+            .find(|(_, re)| texts.iter().flatten().any(|t| re.is_match(t)))
+            .map(|(f, _)| *f)
+    }
+}
+
+/// Does the real failure say what was predicted? Messages are compared with whitespace
+/// normalized. Without a `then`, the predicted message must equal the final exception's message.
+/// With one, the final exception must be `then` (Cython 3 may append "(auto-generated because you
+/// didn't call 'numpy.import_array()' ...)"), and the predicted first message must be the
+/// chained cause's message or appear in what was printed to stderr (NumPy's `import_array()`
+/// prints the first error before raising its ImportError).
+pub fn message_match(p: &Predicted, real: &Failure<'_>) -> bool {
+    let first = normalize(&p.message);
+    let fin = real.message.map(normalize).unwrap_or_default();
+    let Some(then) = &p.then else {
+        return fin == first;
+    };
+    let expected_final = normalize(&then.message);
+    let final_ok = fin == expected_final
+        || fin
+            .strip_prefix(&expected_final)
+            .is_some_and(|rest| rest.trim_start().starts_with("(auto-generated"));
+    let first_ok = real.cause.map(normalize).as_deref() == Some(first.as_str())
+        || (!first.is_empty() && normalize(real.stderr).contains(&first));
+    final_ok && first_ok
+}
+
+/// Compare one outcome with its prediction. `own` is the module's own import (parents stubbed
+/// when the plain import failed in a parent package).
+pub fn classify(
+    predicted: Option<&Predicted>,
+    outcome: Outcome,
+    real: &Failure<'_>,
+) -> (PredictionClass, Option<bool>) {
+    let failed = matches!(outcome, Outcome::Error | Outcome::Crash | Outcome::Timeout);
+    let numpy_caused = outcome == Outcome::Error && real.numpy_family().is_some();
+    match (predicted, failed) {
+        (None, false) => (PredictionClass::Agree, None),
+        (Some(_), false) => (PredictionClass::FalseAlarm, None),
+        (None, true) if numpy_caused => (PredictionClass::Missed, None),
+        (None, true) => (PredictionClass::Unrelated, None),
+        (Some(p), true) if numpy_caused => (PredictionClass::Agree, Some(message_match(p, real))),
+        (Some(_), true) => (PredictionClass::Unrelated, Some(false)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::PredictedThen;
+
+    const SHIM: &str = "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.2 as it may crash. To support both 1.x and 2.x versions of NumPy, modules must be compiled with NumPy 2.0. Some module may need to rebuild instead e.g. with 'pybind11>=2.12'. If you are a user of the module, the easiest solution will be to downgrade to 'numpy<2' or try to upgrade the affected module. We expect that some modules will need time to support NumPy 2.";
+
+    fn shim_prediction() -> Predicted {
+        Predicted {
+            exception: "ImportError".into(),
+            message: SHIM.into(),
+            then: Some(PredictedThen {
+                exception: "ImportError".into(),
+                message: "numpy.core.multiarray failed to import".into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn families_are_recognized() {
+        assert_eq!(
+            family("ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject"),
+            Some(Family::SizeChanged)
+        );
+        assert_eq!(family(SHIM), Some(Family::CompiledWithNumpy1));
+        assert_eq!(
+            family("module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000"),
+            Some(Family::AbiVersion)
+        );
+        assert_eq!(
+            family("module was compiled against NumPy C-API version 0x12 (NumPy 2.0) but the running NumPy has C-API version 0x11."),
+            Some(Family::ApiVersion)
+        );
+        assert_eq!(
+            family("module compiled against API version 0x11 but this version of numpy is 0x10"),
+            Some(Family::ApiVersion)
+        );
+        assert_eq!(
+            family("_ARRAY_API not found"),
+            Some(Family::ArrayApiNotFound)
+        );
+        assert_eq!(
+            family("numpy._core.umath failed to import"),
+            Some(Family::FailedToImport)
+        );
+        assert_eq!(
+            family("libhdf5.so.310: cannot open shared object file: No such file or directory"),
+            None
+        );
+        assert_eq!(
+            family("`np.Inf` was removed in the NumPy 2.0 release. Use `np.inf` instead."),
+            None
+        );
+    }
+
+    #[test]
+    fn missing_numpy_is_not_an_abi_failure() {
+        let f = Failure {
+            exception: Some("ImportError"),
+            message: Some("numpy.core.multiarray failed to import"),
+            cause: None,
+            stderr: "ModuleNotFoundError: No module named 'numpy'\n",
+        };
+        assert_eq!(f.numpy_family(), None);
+    }
+
+    #[test]
+    fn shim_failure_matches_through_stderr() {
+        let stderr = "\nA module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.0.2 as it may crash. To support both 1.x and 2.x\nversions of NumPy, modules must be compiled with NumPy 2.0.\nSome module may need to rebuild instead e.g. with 'pybind11>=2.12'.\n\nIf you are a user of the module, the easiest solution will be to\ndowngrade to 'numpy<2' or try to upgrade the affected module.\nWe expect that some modules will need time to support NumPy 2.\n\nTraceback (most recent call last):  File \"<string>\", line 1\nAttributeError: _ARRAY_API not found\n";
+        let real = Failure {
+            exception: Some("ImportError"),
+            message: Some("numpy.core.multiarray failed to import"),
+            cause: None,
+            stderr,
+        };
+        let p = shim_prediction();
+        assert_eq!(
+            classify(Some(&p), Outcome::Error, &real),
+            (PredictionClass::Agree, Some(true))
+        );
+        let wrong_final = Failure {
+            message: Some("numpy._core.multiarray failed to import"),
+            ..real
+        };
+        assert!(!message_match(&p, &wrong_final));
+    }
+
+    #[test]
+    fn cython3_suffix_and_cause_match() {
+        let p = Predicted {
+            exception: "RuntimeError".into(),
+            message: "module was compiled against NumPy C-API version 0x13 (NumPy 2.1) but the running NumPy has C-API version 0x12.".into(),
+            then: Some(PredictedThen {
+                exception: "ImportError".into(),
+                message: "numpy._core.multiarray failed to import".into(),
+            }),
+        };
+        let real = Failure {
+            exception: Some("ImportError"),
+            message: Some("numpy._core.multiarray failed to import (auto-generated because you didn't call 'numpy.import_array()' after cimporting numpy; use '<void>numpy._import_array' to disable if you are certain you don't need it)."),
+            cause: Some("module was compiled against NumPy C-API version 0x13 (NumPy 2.1) but the running   NumPy has C-API version 0x12."),
+            stderr: "",
+        };
+        assert!(message_match(&p, &real));
+    }
+
+    #[test]
+    fn classes() {
+        let p = shim_prediction();
+        let none = Failure::default();
+        assert_eq!(classify(None, Outcome::Ok, &none).0, PredictionClass::Agree);
+        assert_eq!(
+            classify(None, Outcome::Warning, &none).0,
+            PredictionClass::Agree
+        );
+        assert_eq!(
+            classify(Some(&p), Outcome::Ok, &none).0,
+            PredictionClass::FalseAlarm
+        );
+        assert_eq!(
+            classify(Some(&p), Outcome::Crash, &none).0,
+            PredictionClass::Unrelated
+        );
+        assert_eq!(
+            classify(None, Outcome::Timeout, &none).0,
+            PredictionClass::Unrelated
+        );
+        let size = Failure {
+            exception: Some("ValueError"),
+            message: Some("numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject"),
+            cause: None,
+            stderr: "",
+        };
+        assert_eq!(
+            classify(None, Outcome::Error, &size).0,
+            PredictionClass::Missed
+        );
+        let lib = Failure {
+            exception: Some("ImportError"),
+            message: Some("libfoo.so.1: cannot open shared object file: No such file or directory"),
+            cause: None,
+            stderr: "",
+        };
+        assert_eq!(
+            classify(None, Outcome::Error, &lib).0,
+            PredictionClass::Unrelated
+        );
+        assert_eq!(
+            classify(Some(&p), Outcome::Error, &lib),
+            (PredictionClass::Unrelated, Some(false))
+        );
+    }
+}

@@ -1,0 +1,550 @@
+//! `verify`: ground truth for the predictions. Every compiled extension module of an environment
+//! is imported for real, each in a fresh interpreter of the environment (`python -W always -X
+//! faulthandler -c DRIVER`), in parallel, with a deadline; the outcome (ok, warning, error, crash,
+//! timeout) is put beside the static prediction of [`crate::knowledge::compat::predict`].
+//!
+//! Unlike everything else in abi-doctor, this **runs code from the scanned environment**.
+//!
+//! The method is the research's (FACTS.md §6, `scripts/validate_real.py`): a module whose import
+//! fails in a parent package's `__init__` is imported again with its parents replaced by empty
+//! stubs, so that its own initialisation runs and is what gets compared; every top-level package
+//! is also imported once the way a user does (`import h5py`), because a package may guard a
+//! failing module (h5py's `_npystrings`) or fail because of one (a cascade).
+
+mod classify;
+mod run;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use classify::{classify, family, message_match, normalize, Failure, Family, PredictionClass};
+pub use run::{signal_name, ImportResult, Mode, Runner, DRIVER};
+
+use crate::discover::Environment;
+use crate::knowledge::{compat, knowledge, parse_line, Release};
+use crate::rules::Predicted;
+
+/// Version of the JSON report.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How an import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Imported, no warning.
+    Ok,
+    /// Imported, with warnings.
+    Warning,
+    /// Raised an exception (or the interpreter exited without reporting).
+    Error,
+    /// The interpreter was killed by a signal.
+    Crash,
+    /// No answer within the deadline; the process group was killed.
+    Timeout,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Ok,
+        Outcome::Warning,
+        Outcome::Error,
+        Outcome::Crash,
+        Outcome::Timeout,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Warning => "warning",
+            Outcome::Error => "error",
+            Outcome::Crash => "crash",
+            Outcome::Timeout => "timeout",
+        }
+    }
+
+    pub fn failed(self) -> bool {
+        matches!(self, Outcome::Error | Outcome::Crash | Outcome::Timeout)
+    }
+}
+
+/// An exception's chained cause (`__cause__`, else `__context__`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cause {
+    pub exception: String,
+    pub message: String,
+}
+
+/// A warning caught during the import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub category: String,
+    pub message: String,
+    #[serde(default)]
+    pub filename: Option<String>,
+    #[serde(default)]
+    pub lineno: Option<u64>,
+}
+
+/// Why `verify` could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("no interpreter is known for {prefix} (only site-packages directories were given); verify imports modules, so it needs --python or --env")]
+    NoInterpreter { prefix: String },
+    #[error("{python}: cannot run interpreter: {source}")]
+    Spawn {
+        python: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{python}: interpreter does not work: {reason}")]
+    Interpreter { python: String, reason: String },
+}
+
+/// What to import and how.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Parallel interpreters (at least 1).
+    pub jobs: usize,
+    /// Deadline of each import.
+    pub timeout: Duration,
+    /// Only the modules whose binary shows they use NumPy's C API or Cython NumPy type checks.
+    pub numpy_only: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            timeout: Duration::from_secs(60),
+            numpy_only: false,
+        }
+    }
+}
+
+/// One extension module: its own import, the plain import when that failed in a parent, and the
+/// comparison with the prediction.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleReport {
+    pub module: String,
+    pub path: PathBuf,
+    pub distribution: Option<String>,
+    pub distribution_version: Option<String>,
+    /// The binary uses NumPy's C API or Cython NumPy type checks.
+    pub depends_on_numpy: bool,
+    /// The module's own import (`mode: stub` when the parents had to be stubbed): `outcome`,
+    /// `exception`, `message`, `cause`, `warnings`, `signal`, `stderr`, ...
+    #[serde(flatten)]
+    pub import: ImportResult,
+    /// The import as a user does it (`import a.b.c`), when it failed in a parent package and the
+    /// module was therefore imported again with its parents stubbed.
+    pub plain: Option<ImportResult>,
+    /// The top-level package, and how `import <package>` ended.
+    pub package: Option<String>,
+    pub package_outcome: Option<Outcome>,
+    pub prediction: PredictionClass,
+    /// The predicted failure under the environment's NumPy; null when predicted to import.
+    pub predicted: Option<Predicted>,
+    /// The real failure carries a NumPy binary-interface message.
+    pub numpy_family: Option<Family>,
+    /// Both failed: does the real message say what was predicted? Null otherwise.
+    pub message_match: Option<bool>,
+    /// The binary could not be read, so nothing was predicted.
+    pub static_error: Option<String>,
+}
+
+/// `import <package>` for a top-level package.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageReport {
+    pub package: String,
+    #[serde(flatten)]
+    pub import: ImportResult,
+    pub numpy_family: Option<Family>,
+    /// Extension modules of this package that were verified.
+    pub modules: usize,
+}
+
+/// A compiled module that was not imported.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub module: String,
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuntimeNumpy {
+    pub version: String,
+    pub path: PathBuf,
+    /// The knowledge-base release line predictions were made with (null: no prediction).
+    pub release_line: Option<String>,
+    pub beyond_knowledge: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub modules: usize,
+    pub outcomes: BTreeMap<&'static str, usize>,
+    pub predictions: BTreeMap<&'static str, usize>,
+    pub message_match: BTreeMap<&'static str, usize>,
+    pub packages: BTreeMap<&'static str, usize>,
+    pub skipped: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionsUsed {
+    pub jobs: usize,
+    pub timeout_seconds: f64,
+    pub numpy_only: bool,
+}
+
+/// The `verify --format json` document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub environment: Environment,
+    pub python: PathBuf,
+    pub numpy: Option<RuntimeNumpy>,
+    pub options: OptionsUsed,
+    pub modules: Vec<ModuleReport>,
+    pub packages: Vec<PackageReport>,
+    pub skipped: Vec<Skipped>,
+    pub summary: Summary,
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// 0 when every prediction agrees (or the failure is unrelated), 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        if self.modules.iter().any(|m| m.prediction.is_disagreement()) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// The release line to predict with: the runtime's own, else the newest known when the runtime is
+/// newer than the knowledge base.
+fn release_for(version: &str) -> Option<(&'static Release, bool)> {
+    let k = knowledge();
+    if let Some(r) = k.release(version) {
+        return Some((r, false));
+    }
+    // Not `newest()`: it panics on an empty knowledge base.
+    let newest = k.releases.last()?;
+    (parse_line(version)? > newest.key()).then_some((newest, true))
+}
+
+struct Candidate {
+    module: String,
+    path: PathBuf,
+    distribution: Option<usize>,
+    depends_on_numpy: bool,
+    predicted: Option<Predicted>,
+    static_error: Option<String>,
+}
+
+/// Run `f` over `items` on `jobs` threads, results in input order.
+fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = f(item);
+                if let Ok(mut o) = out.lock() {
+                    o[i] = Some(r);
+                }
+            });
+        }
+    });
+    out.into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// Import every extension module (or every NumPy-using one) of `env` and compare with the
+/// predictions. Errors only when nothing can be imported at all (no working interpreter).
+pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyError> {
+    let python = env
+        .python
+        .clone()
+        .ok_or_else(|| VerifyError::NoInterpreter {
+            prefix: env.prefix.display().to_string(),
+        })?;
+    let runner = Runner {
+        python: python.clone(),
+        site_packages: env.site_packages.clone(),
+        timeout: opts.timeout,
+        cwd: std::env::temp_dir(),
+    };
+    runner.preflight()?;
+    let mut notes = Vec::new();
+
+    // 1. What is installed, which NumPy runs, what the binaries predict.
+    let inv = crate::dist::inventory(&env.site_packages);
+    for p in &inv.problems {
+        notes.push(p.message.clone());
+    }
+    let np = crate::dist::find_numpy(&inv, &env.site_packages);
+    let release = np.as_ref().and_then(|n| release_for(&n.version));
+    let numpy = np.as_ref().map(|n| RuntimeNumpy {
+        version: n.version.clone(),
+        path: n.path.clone(),
+        release_line: release.map(|(r, _)| r.line.clone()),
+        beyond_knowledge: release.is_some_and(|(_, b)| b),
+    });
+    match (&np, release) {
+        (None, _) => notes.push(
+            "no NumPy in this environment: nothing is predicted to fail, modules are imported anyway"
+                .into(),
+        ),
+        (Some(n), None) => notes.push(format!(
+            "NumPy {} is not in the knowledge base: nothing is predicted",
+            n.version
+        )),
+        (Some(n), Some((r, true))) => notes.push(format!(
+            "NumPy {} is newer than the knowledge base: predicted with the facts of the {} line",
+            n.version, r.line
+        )),
+        _ => {}
+    }
+
+    let mut skipped = Vec::new();
+    let files: Vec<_> = inv
+        .binaries
+        .iter()
+        .filter_map(|b| Some((b, b.module.clone()?)))
+        .filter(|(b, module)| {
+            if b.shadowed {
+                skipped.push(Skipped {
+                    module: module.clone(),
+                    path: b.path.clone(),
+                    reason: "shadowed: Python imports another file for this name".into(),
+                });
+            }
+            !b.shadowed
+        })
+        .collect();
+    let inspected: Vec<Candidate> = files
+        .par_iter()
+        .map(|(b, module)| {
+            let (depends, predicted, static_error) = match crate::binary::inspect_path(&b.path) {
+                Ok(facts) => {
+                    let predicted = match (&np, release) {
+                        (Some(n), Some((r, _))) => {
+                            compat::predict(&facts.numpy, r, &n.version).map(|f| (&f).into())
+                        }
+                        _ => None,
+                    };
+                    (compat::depends_on_numpy(&facts.numpy), predicted, None)
+                }
+                Err(e) => (false, None, Some(e.to_string())),
+            };
+            Candidate {
+                module: module.clone(),
+                path: b.path.clone(),
+                distribution: b.distribution,
+                depends_on_numpy: depends,
+                predicted,
+                static_error,
+            }
+        })
+        .collect();
+    let mut candidates = Vec::new();
+    for c in inspected {
+        if opts.numpy_only && !c.depends_on_numpy {
+            if let Some(e) = c.static_error {
+                skipped.push(Skipped {
+                    module: c.module,
+                    path: c.path,
+                    reason: format!("unreadable, so not known to use NumPy: {e}"),
+                });
+            }
+            continue;
+        }
+        candidates.push(c);
+    }
+    candidates.sort_by(|a, b| a.module.cmp(&b.module).then(a.path.cmp(&b.path)));
+    candidates.dedup_by(|a, b| a.module == b.module);
+
+    // 2. Top-level packages, imported once each the way a user does.
+    let module_names: BTreeSet<&str> = candidates.iter().map(|c| c.module.as_str()).collect();
+    let mut package_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &candidates {
+        if let Some((top, _)) = c.module.split_once('.') {
+            *package_counts.entry(top.to_string()).or_default() += 1;
+        }
+    }
+    let packages: Vec<String> = package_counts
+        .keys()
+        .filter(|p| !module_names.contains(p.as_str()))
+        .cloned()
+        .collect();
+
+    // 3. Import everything: modules and packages in one pool, then stubbed re-imports.
+    enum Task<'a> {
+        Module(&'a Candidate),
+        Package(&'a str),
+    }
+    let tasks: Vec<Task> = candidates
+        .iter()
+        .map(Task::Module)
+        .chain(packages.iter().map(|p| Task::Package(p)))
+        .collect();
+    let jobs = opts.jobs.max(1);
+    let mut results = parallel(&tasks, jobs, |t| match t {
+        Task::Module(c) => runner.import(Mode::Plain, &c.module, Some(&c.path)),
+        Task::Package(p) => runner.import(Mode::Plain, p, None),
+    });
+    let package_results = results.split_off(candidates.len());
+    let plain_results = results;
+    let restub: Vec<usize> = plain_results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.failed_in_parent().is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let stubbed = parallel(&restub, jobs, |&i| {
+        let c = &candidates[i];
+        runner.import(Mode::Stub, &c.module, Some(&c.path))
+    });
+    let mut stub_of: BTreeMap<usize, ImportResult> = restub.into_iter().zip(stubbed).collect();
+
+    // 4. Compare.
+    let package_outcome: BTreeMap<&str, Outcome> = packages
+        .iter()
+        .map(String::as_str)
+        .zip(package_results.iter().map(|r| r.outcome))
+        .collect();
+    let modules: Vec<ModuleReport> = candidates
+        .iter()
+        .zip(plain_results)
+        .enumerate()
+        .map(|(i, (c, plain))| {
+            let (import, plain) = match stub_of.remove(&i) {
+                Some(own) => (own, Some(plain)),
+                None => (plain, None),
+            };
+            let real = failure_of(&import);
+            let (prediction, message_match) = classify(c.predicted.as_ref(), import.outcome, &real);
+            let numpy_family = if import.outcome == Outcome::Error {
+                real.numpy_family()
+            } else {
+                None
+            };
+            let dist = c.distribution.and_then(|d| inv.distributions.get(d));
+            let package = c.module.split_once('.').map(|(top, _)| top.to_string());
+            ModuleReport {
+                module: c.module.clone(),
+                path: c.path.clone(),
+                distribution: dist.map(|d| d.name.clone()),
+                distribution_version: dist.map(|d| d.version.clone()),
+                depends_on_numpy: c.depends_on_numpy,
+                package_outcome: package
+                    .as_deref()
+                    .and_then(|p| package_outcome.get(p).copied()),
+                package,
+                import,
+                plain,
+                prediction,
+                predicted: c.predicted.clone(),
+                numpy_family,
+                message_match,
+                static_error: c.static_error.clone(),
+            }
+        })
+        .collect();
+    let packages: Vec<PackageReport> = packages
+        .into_iter()
+        .zip(package_results)
+        .map(|(package, import)| {
+            let numpy_family = if import.outcome == Outcome::Error {
+                failure_of(&import).numpy_family()
+            } else {
+                None
+            };
+            PackageReport {
+                modules: package_counts.get(&package).copied().unwrap_or(0),
+                package,
+                import,
+                numpy_family,
+            }
+        })
+        .collect();
+
+    let summary = summarize(&modules, &packages, skipped.len());
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        environment: env.clone(),
+        python,
+        numpy,
+        options: OptionsUsed {
+            jobs,
+            timeout_seconds: opts.timeout.as_secs_f64(),
+            numpy_only: opts.numpy_only,
+        },
+        modules,
+        packages,
+        skipped,
+        summary,
+        notes,
+    })
+}
+
+fn failure_of(r: &ImportResult) -> Failure<'_> {
+    Failure {
+        exception: r.exception.as_deref(),
+        message: r.message.as_deref(),
+        cause: r.cause.as_ref().map(|c| c.message.as_str()),
+        stderr: &r.stderr,
+    }
+}
+
+fn summarize(modules: &[ModuleReport], packages: &[PackageReport], skipped: usize) -> Summary {
+    let mut outcomes: BTreeMap<&'static str, usize> =
+        Outcome::ALL.iter().map(|o| (o.as_str(), 0)).collect();
+    let mut predictions: BTreeMap<&'static str, usize> = [
+        PredictionClass::Agree,
+        PredictionClass::Missed,
+        PredictionClass::FalseAlarm,
+        PredictionClass::Unrelated,
+    ]
+    .iter()
+    .map(|p| (p.as_str(), 0))
+    .collect();
+    let mut message_match: BTreeMap<&'static str, usize> =
+        [("true", 0), ("false", 0)].into_iter().collect();
+    for m in modules {
+        *outcomes.entry(m.import.outcome.as_str()).or_default() += 1;
+        *predictions.entry(m.prediction.as_str()).or_default() += 1;
+        if let Some(b) = m.message_match {
+            *message_match
+                .entry(if b { "true" } else { "false" })
+                .or_default() += 1;
+        }
+    }
+    let mut pk: BTreeMap<&'static str, usize> =
+        Outcome::ALL.iter().map(|o| (o.as_str(), 0)).collect();
+    for p in packages {
+        *pk.entry(p.import.outcome.as_str()).or_default() += 1;
+    }
+    Summary {
+        modules: modules.len(),
+        outcomes,
+        predictions,
+        message_match,
+        packages: pk,
+        skipped,
+    }
+}

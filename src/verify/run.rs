@@ -1,0 +1,432 @@
+//! Running the driver: one fresh interpreter per import, its own process group, a deadline.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Cause, Outcome, VerifyError, Warning};
+
+/// The driver script, passed with `-c`.
+pub const DRIVER: &str = include_str!("driver.py");
+const MARK: &str = "\u{1e}ABI_DOCTOR_VERIFY ";
+/// Bytes of each output stream kept (the rest is dropped, and says so).
+const STREAM_CAP: usize = 256 * 1024;
+
+/// How to import: the way a user does, or with the parent packages replaced by empty stubs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Plain,
+    Stub,
+}
+
+/// Where and how to run the interpreter.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    pub python: PathBuf,
+    /// Added with `site.addsitedir` when not already on `sys.path`.
+    pub site_packages: Vec<PathBuf>,
+    pub timeout: Duration,
+    /// Working directory of the child (nothing importable should be in it).
+    pub cwd: PathBuf,
+}
+
+/// What one import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportResult {
+    pub mode: Mode,
+    pub outcome: Outcome,
+    pub exception: Option<String>,
+    /// `str(exc)` of the exception the import ended with.
+    pub message: Option<String>,
+    /// `__cause__`, else `__context__`.
+    pub cause: Option<Cause>,
+    /// The parent package whose import failed (plain imports only).
+    pub failed_in: Option<String>,
+    /// The module whose code raised (innermost traceback frame outside importlib), when known.
+    pub origin: Option<String>,
+    pub traceback: Vec<String>,
+    pub warnings: Vec<Warning>,
+    /// The signal that killed the interpreter (`SIGSEGV`), for crashes and timeouts.
+    pub signal: Option<String>,
+    /// Exit status when the interpreter ended without reporting (no signal).
+    pub exit_code: Option<i32>,
+    /// The last import the driver started before a crash or timeout: `parent` or `module`.
+    pub last_stage: Option<String>,
+    /// The module named by `last_stage`.
+    pub last_stage_module: Option<String>,
+    /// Everything the interpreter wrote to stderr (what the module printed, tracebacks that
+    /// NumPy's `import_array()` printed before raising, faulthandler output on crashes).
+    pub stderr: String,
+    pub duration_ms: u64,
+}
+
+impl ImportResult {
+    /// Did the import fail in (or hang or crash in) a parent package rather than in the target?
+    pub fn failed_in_parent(&self) -> Option<&str> {
+        match self.outcome {
+            Outcome::Ok | Outcome::Warning => None,
+            Outcome::Error => self.failed_in.as_deref(),
+            Outcome::Crash | Outcome::Timeout => (self.last_stage.as_deref() == Some("parent"))
+                .then_some(self.last_stage_module.as_deref())
+                .flatten(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Line {
+    stage: Option<String>,
+    module: Option<String>,
+    outcome: Option<String>,
+    exception: Option<String>,
+    message: Option<String>,
+    cause: Option<Cause>,
+    failed_in: Option<String>,
+    origin: Option<String>,
+    #[serde(default)]
+    traceback: Vec<String>,
+    #[serde(default)]
+    warnings: Vec<Warning>,
+}
+
+impl Runner {
+    /// Import `name` (whose file is `path`) in a fresh interpreter. Never fails: an interpreter
+    /// that cannot be started is an `error` outcome with the reason as its message.
+    pub fn import(&self, mode: Mode, name: &str, path: Option<&Path>) -> ImportResult {
+        let start = Instant::now();
+        let mut cmd = Command::new(&self.python);
+        cmd.arg("-W")
+            .arg("always")
+            .arg("-X")
+            .arg("faulthandler")
+            .arg("-c")
+            .arg(DRIVER)
+            .arg(match mode {
+                Mode::Plain => "plain",
+                Mode::Stub => "stub",
+            })
+            .arg(name);
+        if let Some(p) = path {
+            cmd.arg(p);
+        }
+        self.configure(&mut cmd);
+        let mut result = ImportResult {
+            mode,
+            outcome: Outcome::Error,
+            exception: None,
+            message: None,
+            cause: None,
+            failed_in: None,
+            origin: None,
+            traceback: vec![],
+            warnings: vec![],
+            signal: None,
+            exit_code: None,
+            last_stage: None,
+            last_stage_module: None,
+            stderr: String::new(),
+            duration_ms: 0,
+        };
+        match self.run(cmd) {
+            Err(e) => {
+                result.message = Some(e.to_string());
+            }
+            Ok(done) => fill(&mut result, done),
+        }
+        result.duration_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        result
+    }
+
+    /// Can the interpreter run at all? (`python -c pass`, same deadline.)
+    pub fn preflight(&self) -> Result<(), VerifyError> {
+        let mut cmd = Command::new(&self.python);
+        cmd.arg("-c").arg("import sys, os, json, warnings, site");
+        self.configure(&mut cmd);
+        let done = self.run(cmd).map_err(|source| VerifyError::Spawn {
+            python: self.python.display().to_string(),
+            source,
+        })?;
+        match done.status {
+            Ended::Exited(0) => Ok(()),
+            other => Err(VerifyError::Interpreter {
+                python: self.python.display().to_string(),
+                reason: format!(
+                    "{}: {}",
+                    other.describe(),
+                    String::from_utf8_lossy(&done.stderr).trim()
+                ),
+            }),
+        }
+    }
+
+    fn configure(&self, cmd: &mut Command) {
+        // The environment's own paths only: no user PYTHONPATH, startup file or warning filters.
+        for var in [
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "PYTHONSTARTUP",
+            "PYTHONWARNINGS",
+            "PYTHONSAFEPATH",
+            "PYTHONINSPECT",
+        ] {
+            cmd.env_remove(var);
+        }
+        // Many processes at once: keep each BLAS/OpenMP runtime to one thread.
+        for var in [
+            "OPENBLAS_NUM_THREADS",
+            "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "NUMEXPR_NUM_THREADS",
+        ] {
+            if std::env::var_os(var).is_none() {
+                cmd.env(var, "1");
+            }
+        }
+        let site = std::env::join_paths(&self.site_packages).unwrap_or_default();
+        cmd.env("ABI_DOCTOR_VERIFY_SITE", site)
+            .env("PYTHONIOENCODING", "utf-8:backslashreplace")
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .current_dir(&self.cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+    }
+
+    fn run(&self, mut cmd: Command) -> std::io::Result<Done> {
+        let mut child = cmd.spawn()?;
+        let out = reader(child.stdout.take());
+        let err = reader(child.stderr.take());
+        let deadline = Instant::now() + self.timeout;
+        let mut timed_out = false;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(s)) => break Some(s),
+                Ok(None) => {}
+                Err(_) => break None,
+            }
+            if Instant::now() >= deadline {
+                timed_out = true;
+                kill_group(&mut child);
+                break child.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        // A grandchild may still hold the pipes: give them a moment, then end the group.
+        let grace = Duration::from_secs(2);
+        let mut stdout = out.recv_timeout(grace);
+        let mut stderr = err.recv_timeout(grace);
+        if stdout.is_err() || stderr.is_err() {
+            kill_group(&mut child);
+            if stdout.is_err() {
+                stdout = out.recv_timeout(grace);
+            }
+            if stderr.is_err() {
+                stderr = err.recv_timeout(grace);
+            }
+        }
+        Ok(Done {
+            status: if timed_out {
+                Ended::TimedOut
+            } else {
+                status.map(Ended::from).unwrap_or(Ended::Unknown)
+            },
+            stdout: stdout.unwrap_or_default(),
+            stderr: stderr.unwrap_or_default(),
+        })
+    }
+}
+
+struct Done {
+    status: Ended,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Ended {
+    Exited(i32),
+    Signal(i32),
+    TimedOut,
+    Unknown,
+}
+
+impl Ended {
+    fn describe(self) -> String {
+        match self {
+            Ended::Exited(c) => format!("exited with status {c}"),
+            Ended::Signal(s) => format!("killed by {}", signal_name(s)),
+            Ended::TimedOut => "did not finish in time".to_string(),
+            Ended::Unknown => "ended in an unknown way".to_string(),
+        }
+    }
+}
+
+impl From<std::process::ExitStatus> for Ended {
+    fn from(s: std::process::ExitStatus) -> Self {
+        if let Some(c) = s.code() {
+            return Ended::Exited(c);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            if let Some(sig) = s.signal() {
+                return Ended::Signal(sig);
+            }
+        }
+        Ended::Unknown
+    }
+}
+
+fn reader<R: Read + Send + 'static>(stream: Option<R>) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("verify-pipe".into())
+        .spawn(move || {
+            let mut kept = Vec::new();
+            if let Some(mut s) = stream {
+                let mut buf = [0u8; 8192];
+                let mut dropped = false;
+                loop {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            let room = STREAM_CAP.saturating_sub(kept.len());
+                            kept.extend_from_slice(&buf[..n.min(room)]);
+                            dropped |= n > room;
+                        }
+                    }
+                }
+                if dropped {
+                    kept.extend_from_slice(b"\n[abi-doctor: output truncated]\n");
+                }
+            }
+            let _ = tx.send(kept);
+        });
+    if spawned.is_err() {
+        let (tx2, rx2) = mpsc::channel();
+        let _ = tx2.send(Vec::new());
+        return rx2;
+    }
+    rx
+}
+
+/// SIGKILL the child's whole process group (it is its leader), then the child itself.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg("--")
+            .arg(format!("-{}", child.id()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+}
+
+/// `SIGSEGV` for 11 (Linux numbering for the signals that differ between systems).
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        3 => "SIGQUIT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        14 => "SIGALRM",
+        15 => "SIGTERM",
+        #[cfg(target_os = "linux")]
+        7 => "SIGBUS",
+        #[cfg(target_os = "linux")]
+        31 => "SIGSYS",
+        #[cfg(target_os = "macos")]
+        10 => "SIGBUS",
+        #[cfg(target_os = "macos")]
+        12 => "SIGSYS",
+        _ => return format!("signal {sig}"),
+    };
+    name.to_string()
+}
+
+fn fill(r: &mut ImportResult, done: Done) {
+    let stdout = String::from_utf8_lossy(&done.stdout);
+    r.stderr = String::from_utf8_lossy(&done.stderr).into_owned();
+    let mut last: Option<Line> = None;
+    for raw in stdout.lines() {
+        let Some(json) = raw.find(MARK).map(|i| &raw[i + MARK.len()..]) else {
+            continue;
+        };
+        let Ok(line) = serde_json::from_str::<Line>(json) else {
+            continue;
+        };
+        if line.stage.is_some() {
+            r.last_stage = line.stage.clone();
+            r.last_stage_module = line.module.clone();
+        } else if line.outcome.is_some() {
+            last = Some(line);
+        }
+    }
+    match (done.status, last) {
+        (Ended::TimedOut, _) => {
+            r.outcome = Outcome::Timeout;
+            r.signal = Some(signal_name(9));
+            r.message = Some(format!(
+                "no answer within the timeout while importing {}; process group killed",
+                r.last_stage_module.as_deref().unwrap_or("the module")
+            ));
+        }
+        (Ended::Signal(sig), _) => {
+            r.outcome = Outcome::Crash;
+            r.signal = Some(signal_name(sig));
+            r.message = Some(format!(
+                "interpreter killed by {} while importing {}",
+                signal_name(sig),
+                r.last_stage_module.as_deref().unwrap_or("the module")
+            ));
+        }
+        (_, Some(line)) => {
+            r.outcome = match line.outcome.as_deref() {
+                Some("ok") if line.warnings.is_empty() => Outcome::Ok,
+                Some("ok") => Outcome::Warning,
+                _ => Outcome::Error,
+            };
+            r.exception = line.exception;
+            r.message = line.message;
+            r.cause = line.cause;
+            r.failed_in = line.failed_in;
+            r.origin = line.origin;
+            r.traceback = line.traceback;
+            r.warnings = line.warnings;
+        }
+        (status, None) => {
+            r.outcome = Outcome::Error;
+            if let Ended::Exited(c) = status {
+                r.exit_code = Some(c);
+            }
+            if r.last_stage.as_deref() == Some("parent") {
+                r.failed_in = r.last_stage_module.clone();
+            }
+            r.message = Some(format!(
+                "interpreter {} without reporting, while importing {}",
+                status.describe(),
+                r.last_stage_module.as_deref().unwrap_or("the module")
+            ));
+        }
+    }
+}

@@ -1,0 +1,422 @@
+//! `abi-doctor verify` against real environments: a Python 3.11 venv made with `-m venv`, a real
+//! NumPy wheel from PyPI installed with pip (the venv is cached under
+//! `${ABI_DOCTOR_CACHE:-$HOME/.cache/abi-doctor}/verify/`, keyed by the versions, and copied for
+//! each test), the committed fixture modules of tests/fixtures/bin, and small C extensions
+//! compiled here with gcc (one aborts in its init, one hangs).
+//!
+//! Without the interpreter, gcc, or (on the first run) the network, the tests print why and
+//! return early.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const PY311: &str = "3.11.7";
+/// The Cython fixtures are built for CPython 3.9.
+const PY39: &str = "3.9.18";
+const NUMPY: &str = "2.0.2";
+
+/// Say why a test (or part of it) did not run, past the test harness's output capture.
+fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+fn home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"))
+}
+
+fn base_python(version: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".pyenv"));
+    let p = root.join(format!("versions/{version}/bin/python"));
+    p.exists().then_some(p)
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("ABI_DOCTOR_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home().join(".cache/abi-doctor"))
+        .join("verify")
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{cmd:?}: {}\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+static BUILD: Mutex<()> = Mutex::new(());
+
+/// The cached venv of CPython `py` with NumPy `numpy` from PyPI; built once (atomically renamed
+/// into place).
+fn base_venv(py: &str, numpy: &str) -> Result<PathBuf, String> {
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    let python = base_python(py).ok_or(format!("no ~/.pyenv/versions/{py}"))?;
+    let dir = cache_dir().join(format!("py{py}-numpy{numpy}"));
+    if dir.join("ready").exists() {
+        return Ok(dir);
+    }
+    std::fs::create_dir_all(cache_dir()).map_err(|e| e.to_string())?;
+    let tmp = cache_dir().join(format!(".py{py}-numpy{numpy}.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    run(Command::new(&python).arg("-m").arg("venv").arg(&tmp))?;
+    let installed = run(Command::new(tmp.join("bin/python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+        ])
+        .arg(format!("numpy=={numpy}")));
+    if let Err(e) = installed {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(format!("pip install numpy=={numpy} failed (offline?): {e}"));
+    }
+    std::fs::write(tmp.join("ready"), b"").map_err(|e| e.to_string())?;
+    if std::fs::rename(&tmp, &dir).is_err() {
+        // Another process finished first.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    dir.join("ready")
+        .exists()
+        .then_some(dir)
+        .ok_or("cache venv vanished".into())
+}
+
+/// A private copy of the cached venv: (temp dir guard, venv, site-packages).
+fn test_venv(py: &str, numpy: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let base = match base_venv(py, numpy) {
+        Ok(b) => b,
+        Err(e) => {
+            skip(&e);
+            return None;
+        }
+    };
+    let tmp = tempfile::tempdir().ok()?;
+    let venv = tmp.path().join("venv");
+    if let Err(e) = run(Command::new("cp").arg("-a").arg(&base).arg(&venv)) {
+        skip(&e);
+        return None;
+    }
+    let minor = py.rsplit_once('.').map_or(py, |(mm, _)| mm);
+    let site = venv.join(format!("lib/python{minor}/site-packages"));
+    assert!(
+        site.join("numpy").is_dir(),
+        "no numpy in {}",
+        site.display()
+    );
+    Some((tmp, venv, site))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bin")
+        .join(name)
+}
+
+fn copy_fixture(name: &str, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(fixture(name), dir.join(name)).unwrap();
+}
+
+/// Compile a C extension `module` (file name `module.cpython-311-x86_64-linux-gnu.so`) into `dir`.
+fn compile(module: &str, body: &str, venv: &Path, dir: &Path) -> Result<(), String> {
+    let include = run(Command::new(venv.join("bin/python")).args([
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['include'])",
+    ]))?;
+    let suffix = run(Command::new(venv.join("bin/python")).args([
+        "-c",
+        "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))",
+    ]))?;
+    let src = dir.join(format!("{module}.c"));
+    std::fs::write(&src, body).map_err(|e| e.to_string())?;
+    run(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-O0", "-o"])
+        .arg(dir.join(format!("{module}{}", suffix.trim())))
+        .arg(format!("-I{}", include.trim()))
+        .arg(&src))?;
+    std::fs::remove_file(&src).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn verify(venv: &Path, extra: &[&str]) -> (i32, Value, String, Duration) {
+    let start = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_abi-doctor"))
+        .arg("verify")
+        .arg("--env")
+        .arg(venv)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stderr}"));
+    (out.status.code().unwrap_or(-1), v, stderr, took)
+}
+
+fn module<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["module"] == name)
+        .unwrap_or_else(|| panic!("{name} not in report: {report:#}"))
+}
+
+fn package<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["package"] == name)
+        .unwrap_or_else(|| panic!("package {name} not in report: {report:#}"))
+}
+
+/// Why the static side cannot predict yet (binary inspection or the knowledge base not in this
+/// checkout), if it cannot.
+fn predictions_unavailable() -> Option<String> {
+    if abi_doctor::knowledge::knowledge().releases.is_empty() {
+        return Some("the knowledge base has no releases".into());
+    }
+    match abi_doctor::binary::inspect_path(&fixture("capi_np1_26_4_x86_64.so")) {
+        Ok(f) if f.numpy.uses_c_api => None,
+        Ok(_) => Some("inspection does not see the NumPy C API in capi_np1_26_4".into()),
+        Err(e) => Some(format!("binary inspection fails: {e}")),
+    }
+}
+
+/// A predicted-and-real failure: agreement, the predicted exception, the message match.
+fn assert_agreeing_failure(m: &Value, predicted_exception: &str) {
+    assert_eq!(m["prediction"], "agree", "{m:#}");
+    assert_eq!(m["predicted"]["exception"], predicted_exception, "{m:#}");
+    assert_eq!(m["message_match"], true, "{m:#}");
+}
+
+#[test]
+fn fixtures_under_numpy_2_agree_with_the_predictions() {
+    let Some((_tmp, venv, site)) = test_venv(PY311, NUMPY) else {
+        return;
+    };
+    for f in [
+        "capi_np1_26_4_x86_64.so",
+        "capi_np1_15_4_x86_64.so",
+        "capi_np2_0_2_x86_64.so",
+        "capi_np2_4_6_x86_64.so",
+    ] {
+        copy_fixture(f, &site);
+    }
+    let (code, report, stderr, took) = verify(&venv, &[]);
+    eprintln!("verify took {took:?}\n{stderr}");
+    assert!(stderr.contains("RUNS CODE"), "{stderr}");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["numpy"]["version"], NUMPY);
+    let unavailable = predictions_unavailable();
+
+    // NumPy 1.26 headers: the NumPy 2 shim refuses, import_array() prints that and raises.
+    let m = module(&report, "capi_np1_26_4_x86_64");
+    assert_eq!(m["outcome"], "error", "{m:#}");
+    assert_eq!(m["exception"], "ImportError");
+    assert_eq!(m["message"], "numpy.core.multiarray failed to import");
+    assert!(m["stderr"]
+        .as_str()
+        .unwrap()
+        .contains("compiled using NumPy 1.x cannot be run in"));
+    assert_eq!(m["numpy_family"], "compiled_with_numpy1");
+
+    // NumPy 1.15 headers: the C ABI check.
+    let m15 = module(&report, "capi_np1_15_4_x86_64");
+    assert_eq!(m15["outcome"], "error", "{m15:#}");
+    assert!(m15["stderr"]
+        .as_str()
+        .unwrap()
+        .contains("RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000"));
+    assert_eq!(m15["numpy_family"], "abi_version");
+
+    // NumPy 2.x headers import, and so do NumPy's own modules.
+    for name in [
+        "capi_np2_0_2_x86_64",
+        "capi_np2_4_6_x86_64",
+        "numpy._core._multiarray_umath",
+    ] {
+        let m = module(&report, name);
+        assert_eq!(m["outcome"], "ok", "{m:#}");
+        assert_eq!(m["prediction"], "agree", "{m:#}");
+        assert!(m["predicted"].is_null());
+        assert!(m["message_match"].is_null());
+    }
+    assert_eq!(package(&report, "numpy")["outcome"], "ok");
+    assert_eq!(report["summary"]["outcomes"]["error"], 2, "{report:#}");
+
+    if let Some(why) = unavailable {
+        skip(&format!("prediction checks: {why}"));
+        return;
+    }
+    assert_agreeing_failure(m, "ImportError");
+    assert_agreeing_failure(m15, "RuntimeError");
+    assert_eq!(report["summary"]["predictions"]["missed"], 0, "{report:#}");
+    assert_eq!(report["summary"]["predictions"]["false_alarm"], 0);
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn cython_size_check_under_numpy_2_agrees() {
+    // The Cython fixtures are CPython 3.9 builds (under 3.11 they crash: reported as such).
+    let Some((_tmp, venv, site)) = test_venv(PY39, NUMPY) else {
+        return;
+    };
+    for f in ["cy029_np1_22_4_x86_64.so", "capi_np2_0_2_x86_64.so"] {
+        copy_fixture(f, &site);
+    }
+    let (code, report, stderr, took) = verify(&venv, &[]);
+    eprintln!("verify took {took:?}\n{stderr}");
+    let m = module(&report, "cy029_np1_22_4_x86_64");
+    assert_eq!(m["outcome"], "error", "{m:#}");
+    assert_eq!(m["exception"], "ValueError");
+    assert_eq!(
+        m["message"],
+        "numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject"
+    );
+    assert_eq!(m["numpy_family"], "size_changed");
+    if let Some(why) = predictions_unavailable() {
+        skip(&format!("prediction checks: {why}"));
+        return;
+    }
+    assert_agreeing_failure(m, "ValueError");
+    assert_eq!(code, 0, "{report:#}");
+}
+
+const CRASH: &str = r#"
+#include <Python.h>
+#include <stdlib.h>
+PyMODINIT_FUNC PyInit_crashmod(void) { abort(); return NULL; }
+"#;
+
+const HANG: &str = r#"
+#include <Python.h>
+#include <unistd.h>
+PyMODINIT_FUNC PyInit_hangmod(void) { for (;;) sleep(1); return NULL; }
+"#;
+
+const FAKE_SIZE_ERROR: &str = r#"
+#include <Python.h>
+PyMODINIT_FUNC PyInit_sizemod(void) {
+    PyErr_SetString(PyExc_ValueError, "numpy.ndarray size changed, may indicate binary "
+                    "incompatibility. Expected 9999 from C header, got 16 from PyObject");
+    return NULL;
+}
+"#;
+
+#[test]
+fn crash_hang_and_failing_parents_are_reported_and_the_run_finishes() {
+    let Some((_tmp, venv, site)) = test_venv(PY311, NUMPY) else {
+        return;
+    };
+    if Command::new("gcc").arg("--version").output().is_err() {
+        skip("no gcc");
+        return;
+    }
+    compile("crashmod", CRASH, &venv, &site).unwrap();
+    compile("hangmod", HANG, &venv, &site).unwrap();
+    // A package whose __init__ hangs, and one whose __init__ fails for a non-NumPy reason; each
+    // holds a module that imports fine on its own.
+    let hangpkg = site.join("hangpkg");
+    copy_fixture("capi_np2_0_2_x86_64.so", &hangpkg);
+    std::fs::write(hangpkg.join("__init__.py"), "while True:\n    pass\n").unwrap();
+    let badpkg = site.join("badpkg");
+    copy_fixture("capi_np2_0_2_x86_64.so", &badpkg);
+    std::fs::write(
+        badpkg.join("__init__.py"),
+        "raise ImportError('libfoo.so.1: cannot open shared object file: No such file or directory')\n",
+    )
+    .unwrap();
+
+    let (code, report, stderr, took) = verify(&venv, &["--timeout", "3", "--jobs", "2"]);
+    eprintln!("verify took {took:?}\n{stderr}");
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+
+    let m = module(&report, "crashmod");
+    assert_eq!(m["outcome"], "crash", "{m:#}");
+    assert_eq!(m["signal"], "SIGABRT", "{m:#}");
+    assert_eq!(m["prediction"], "unrelated");
+    assert!(m["stderr"].as_str().unwrap().contains("Fatal Python error"));
+
+    let m = module(&report, "hangmod");
+    assert_eq!(m["outcome"], "timeout", "{m:#}");
+    assert_eq!(m["prediction"], "unrelated");
+
+    for pkg in ["hangpkg", "badpkg"] {
+        let m = module(&report, &format!("{pkg}.capi_np2_0_2_x86_64"));
+        assert_eq!(m["mode"], "stub", "{m:#}");
+        assert_eq!(m["outcome"], "ok", "{m:#}");
+        assert_eq!(m["prediction"], "agree", "{m:#}");
+        assert_eq!(m["plain"]["mode"], "plain");
+        assert_eq!(m["plain"]["last_stage_module"], pkg);
+    }
+    assert_eq!(
+        module(&report, "hangpkg.capi_np2_0_2_x86_64")["plain"]["outcome"],
+        "timeout"
+    );
+    let plain = &module(&report, "badpkg.capi_np2_0_2_x86_64")["plain"];
+    assert_eq!(plain["outcome"], "error");
+    assert_eq!(plain["failed_in"], "badpkg");
+    assert_eq!(package(&report, "hangpkg")["outcome"], "timeout");
+    assert_eq!(package(&report, "badpkg")["outcome"], "error");
+    assert_eq!(package(&report, "badpkg")["exception"], "ImportError");
+
+    // NumPy's own extension modules are verified too (no --numpy-only) and import.
+    let np = module(&report, "numpy._core._multiarray_umath");
+    assert_eq!(np["outcome"], "ok", "{np:#}");
+    assert_eq!(code, 0, "{report:#}");
+}
+
+#[test]
+fn an_unpredicted_numpy_failure_is_missed_and_exits_1() {
+    let Some((_tmp, venv, site)) = test_venv(PY311, NUMPY) else {
+        return;
+    };
+    if Command::new("gcc").arg("--version").output().is_err() {
+        skip("no gcc");
+        return;
+    }
+    compile("sizemod", FAKE_SIZE_ERROR, &venv, &site).unwrap();
+    let (code, report, _stderr, _took) = verify(&venv, &[]);
+    let m = module(&report, "sizemod");
+    assert_eq!(m["outcome"], "error", "{m:#}");
+    assert_eq!(m["numpy_family"], "size_changed");
+    assert_eq!(m["prediction"], "missed", "{m:#}");
+    assert_eq!(report["summary"]["predictions"]["missed"], 1);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn an_environment_without_interpreter_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_abi-doctor"))
+        .arg("verify")
+        .arg("--site-packages")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--python or --env"), "{stderr}");
+}
