@@ -122,12 +122,25 @@ fn inspect_json_matches_every_fixture_fact() {
             } else {
                 b["toolchain"]["pybind11"]["numpy"].clone()
             };
-            if &got != want {
+            // "not_used" in the manifest: no pybind11 numpy.h use, reported as no pybind11 at all
+            // or as pybind11 without numpy.h.
+            let same = &got == want || (want == "not_used" && got.is_null());
+            if !same {
                 failures.push(format!("{shown}: pybind11: expected {want}, got {got}"));
             }
         }
         if let Some(want) = exp.get("module_init") {
-            check(&mut failures, "module_init", &b["module_init"], want);
+            // The manifest names the exported symbol; the report names the module it initializes.
+            let strip = |v: &Value| {
+                v.as_str()
+                    .map(|s| s.trim_start_matches("PyInit_").to_string())
+            };
+            if strip(want) != strip(&b["module_init"]) {
+                failures.push(format!(
+                    "{shown}: module_init: expected {want}, got {}",
+                    b["module_init"]
+                ));
+            }
         }
     }
     assert!(

@@ -79,7 +79,13 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             python: env.python.as_ref().map(|p| p.display().to_string()),
             python_version: env.python_version.clone(),
             prefix: env.prefix.display().to_string(),
-            kind: format!("{:?}", env.kind).to_lowercase(),
+            kind: match env.kind {
+                discover::EnvKind::Venv => "venv",
+                discover::EnvKind::Conda => "conda",
+                discover::EnvKind::System => "system",
+                discover::EnvKind::SitePackagesOnly => "site-packages",
+            }
+            .to_string(),
             site_packages: env
                 .site_packages
                 .iter()

@@ -157,6 +157,10 @@ pub fn render_text(r: &CheckReport, style: Style) -> String {
         );
         groups.entry(key).or_default().push(f);
     }
+    for fs in groups.values_mut() {
+        // Errors first; a stable order otherwise (the findings are already sorted).
+        fs.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
     for ((dist, version), fs) in &groups {
         let errors = fs.iter().filter(|f| f.severity == Severity::Error).count();
         let head = if errors > 0 {
@@ -240,8 +244,9 @@ pub fn render_text(r: &CheckReport, style: Style) -> String {
     };
     let _ = writeln!(
         o,
-        "\n{verdict}; {} binaries scanned, {} use NumPy; {} warning{}{}.",
+        "\n{verdict}; {} binar{} scanned, {} use NumPy; {} warning{}{}.",
         r.binaries_scanned,
+        if r.binaries_scanned == 1 { "y" } else { "ies" },
         r.numpy_binaries,
         s.warnings,
         if s.warnings == 1 { "" } else { "s" },
