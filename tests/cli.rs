@@ -169,9 +169,59 @@ fn predictions_match_recorded_real_imports() {
             .unwrap();
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         let compatible = report["binaries"][0]["numpy"]["compatible"].clone();
+        let independent = report["binaries"][0]["numpy"]["independent"] == true;
+        let facts = abi_doctor::binary::inspect_path(&path).unwrap();
         for imp in imports {
             let numpy = imp["numpy"].as_str().unwrap();
             let ok = imp["outcome"] == "ok";
+            if independent {
+                compared += 1;
+                if !ok {
+                    failures.push(format!(
+                        "{}: NumPy-independent but failed under {numpy}: {}",
+                        path.display(),
+                        imp["message"]
+                    ));
+                }
+                continue;
+            }
+            // The message too: the real final exception is the predicted one, or the ImportError
+            // NumPy's import_array() raises after printing the predicted first error.
+            let release = abi_doctor::knowledge::knowledge().release(numpy).unwrap();
+            if let Some(pred) = abi_doctor::knowledge::compat::predict(&facts.numpy, release, numpy)
+            {
+                let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                let real = (
+                    imp["exception"].as_str().unwrap_or(""),
+                    norm(imp["message"].as_str().unwrap_or("")),
+                );
+                let first_ok = real == (pred.exception, norm(&pred.message));
+                let then_ok = pred
+                    .then
+                    .as_ref()
+                    .is_some_and(|(e, m)| real == (*e, norm(m)))
+                    && imp["stderr_first_line"].as_str().is_none_or(|l| {
+                        let l = norm(l);
+                        let l = l
+                            .split_once(": ")
+                            .filter(|(e, _)| !e.contains(' '))
+                            .map(|(_, m)| m.to_string())
+                            .unwrap_or(l);
+                        norm(&pred.message).starts_with(&l)
+                    });
+                if !ok && !first_ok && !then_ok {
+                    failures.push(format!(
+                        "{}: NumPy {numpy}: predicted {}: {} (then {:?}); real {}: {} (stderr {})",
+                        path.display(),
+                        pred.exception,
+                        pred.message,
+                        pred.then,
+                        real.0,
+                        real.1,
+                        imp["stderr_first_line"]
+                    ));
+                }
+            }
             let Some(spec) = compatible.as_str() else {
                 failures.push(format!(
                     "{}: no compatible range, import under {numpy} was {}",
