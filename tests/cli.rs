@@ -566,7 +566,8 @@ fn check_healthy_environment_is_clean() {
 
 #[test]
 fn check_declared_floor_too_low_and_numpy_outside_declared() {
-    let fx = pick(|e| e["feature_version"] == "0x10" && e["abi_version"] == "0x1000009");
+    // Built against NumPy 1.22 headers (C-API 0xf): needs NumPy >= 1.22, declares >= 1.21.6.
+    let fx = pick(|e| e["feature_version"] == "0xf" && e["abi_version"] == "0x1000009");
     let site = Site::new("1.26.4");
     site.package("scipyish", "1.11.4", &["numpy<1.26.0,>=1.21.6"], &fx);
     let (code, r) = site.check(&[]);

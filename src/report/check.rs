@@ -117,12 +117,15 @@ impl Style {
 pub fn render_text(r: &CheckReport, style: Style) -> String {
     let mut o = String::new();
     let env = &r.environment;
-    let py = env.python_version.as_deref().unwrap_or("unknown");
-    let _ = writeln!(
-        o,
-        "Python {py} environment at {} ({})",
-        env.prefix, env.kind
-    );
+    match (&env.python_version, env.kind.as_str()) {
+        (_, "site-packages") => {
+            let _ = writeln!(o, "site-packages: {}", env.site_packages.join(", "));
+        }
+        (py, kind) => {
+            let py = py.as_deref().unwrap_or("(version unknown)");
+            let _ = writeln!(o, "Python {py} {kind} at {}", env.prefix);
+        }
+    }
     match &r.numpy {
         Some(n) => {
             let _ = writeln!(
