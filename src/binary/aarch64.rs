@@ -108,6 +108,8 @@ enum Insn {
     Call,
     Branch,
     Ret,
+    /// `stp x29, x30, [sp, #imm]` (pre-index or offset): a function prologue.
+    Prologue,
     /// Writes these registers with something we do not track.
     Writes([Option<u32>; 2]),
     NoWrite,
@@ -207,6 +209,9 @@ fn decode(w: u32, pc: u64) -> Insn {
     if w & 0xffff_fc1f == 0xd65f_0000 {
         return Insn::Ret;
     }
+    if w & 0xffc0_7fff == 0xa980_7bfd || w & 0xffc0_7fff == 0xa900_7bfd {
+        return Insn::Prologue;
+    }
     let op0 = (w >> 25) & 0xf;
     // Branches, exception generation, system (op0 101x): no GPR writes except MRS / SYSL.
     if op0 & 0b1110 == 0b1010 {
@@ -291,8 +296,12 @@ fn step(st: &mut State, insn: Insn, code: &[Range<'_>]) {
             st.set(rt, v.map(Val::Imm).unwrap_or(Val::Unknown));
         }
         Insn::StrSp0 { rt } => st.stack0 = st.get(rt),
-        Insn::Call | Insn::Branch => st.clobber_call(),
-        Insn::Ret => *st = State::new(),
+        // After a return the next instructions may still belong to the same function (gcc puts
+        // error blocks after the `ret`, reading constants kept in x19-x28, e.g. pandas 2.2.3
+        // aarch64 `json`: `mov w2, w19` with w19 = 0x2000000 set before the `ret`), so only
+        // caller-saved registers die there; everything dies at the next function's prologue.
+        Insn::Call | Insn::Branch | Insn::Ret => st.clobber_call(),
+        Insn::Prologue => *st = State::new(),
         Insn::Writes(regs) => {
             for r in regs.into_iter().flatten() {
                 st.set(r, Val::Unknown);
@@ -486,6 +495,7 @@ mod tests {
         assert_eq!(decode(BL_0, 0), Insn::Call);
         assert_eq!(decode(0xd63f_0000, 0), Insn::Call); // blr x0
         assert_eq!(decode(RET, 0), Insn::Ret);
+        assert_eq!(decode(0xa9bd_7bfd, 0), Insn::Prologue); // stp x29, x30, [sp, #-48]!
         assert_eq!(decode(0xf900_03e8, 0), Insn::StrSp0 { rt: 8 }); // str x8, [sp]
         assert_eq!(decode(0xf940_0000, 0), Insn::Writes([Some(0), None])); // ldr x0, [x0]
         assert_eq!(decode(0xf900_0001, 0), Insn::NoWrite); // str x1, [x0]
@@ -537,6 +547,7 @@ mod tests {
             MOV_W4_2,
             BL_0,
             RET,
+            0xa9bd_7bfd,
             ADRP_X1_PLUS_1_PAGE,
             ADD_X1_X1_0X10,
             0x5280_01c8, // mov w8, #0xe

@@ -148,8 +148,32 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         ..NumpyFacts::default()
     };
 
+    // Register tracking can in principle carry a stale value into a call; values that cannot be
+    // a NumPy ABI (0x0M0000NN, FACTS.md §1.1) or feature version (0x7..0x15 so far) are reported
+    // as problems instead of being used.
+    let plausible_abi = |v: u64| (1..=15).contains(&(v >> 24)) && v & 0x00ff_ff00 == 0;
+    let plausible_feature = |v: u64| (1..=0xff).contains(&v);
+    for (call, v) in &code.abi {
+        if !plausible_abi(*v) {
+            problems.push(format!(
+                "implausible ABI immediate {v:#x} at {call:#x} ignored"
+            ));
+        }
+    }
+    for (call, v) in &code.feature {
+        if !plausible_feature(*v) {
+            problems.push(format!(
+                "implausible feature immediate {v:#x} at {call:#x} ignored"
+            ));
+        }
+    }
     // NPY_ABI_VERSION: one value expected; disagreeing immediates are reported, not chosen.
-    let mut abis: Vec<u64> = code.abi.iter().map(|x| x.1).collect();
+    let mut abis: Vec<u64> = code
+        .abi
+        .iter()
+        .map(|x| x.1)
+        .filter(|v| plausible_abi(*v))
+        .collect();
     abis.sort_unstable();
     abis.dedup();
     match abis.as_slice() {
@@ -170,7 +194,13 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
     }
     // NPY_FEATURE_VERSION: the max over the module (several translation units may differ,
     // FACTS.md §7 B.1) — the highest one is what the runtime must satisfy.
-    if let Some(max) = code.feature.iter().map(|x| x.1).max() {
+    if let Some(max) = code
+        .feature
+        .iter()
+        .map(|x| x.1)
+        .filter(|v| plausible_feature(*v))
+        .max()
+    {
         np.feature_version = u32::try_from(max).ok();
         np.version_evidence.push(format!(
             "feature_version {max:#x}: PyErr_Format argument next to the API format string ({arch})"

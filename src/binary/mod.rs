@@ -278,3 +278,208 @@ pub fn inspect_path(path: &std::path::Path) -> Result<BinaryFacts, InspectError>
     })?;
     inspect_bytes(&name, &map)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every committed fixture (`tests/fixtures/manifest.json`, expectations established
+    //! independently of abi-doctor, see `tests/fixtures/README.md`) must be inspected exactly.
+    use super::*;
+    use serde_json::Value;
+
+    fn hex_or_null(v: Option<u32>) -> Value {
+        v.map(|x| Value::String(format!("{x:#x}")))
+            .unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn manifest_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let text = std::fs::read_to_string(root.join("manifest.json"))
+            .expect("tests/fixtures/manifest.json is committed");
+        let manifest: Vec<Value> = serde_json::from_str(&text).expect("manifest parses");
+        assert!(!manifest.is_empty());
+        let mut failures = Vec::new();
+        for fx in &manifest {
+            let file = fx["file"].as_str().expect("file");
+            let facts = match inspect_path(&root.join(file)) {
+                Ok(f) => f,
+                Err(e) => {
+                    failures.push(format!("{file}: {e}"));
+                    continue;
+                }
+            };
+            let mut check = |what: &str, got: Value, want: &Value| {
+                if &got != want {
+                    failures.push(format!("{file}: {what}: expected {want}, got {got}"));
+                }
+            };
+            check(
+                "format",
+                serde_json::to_value(facts.format).unwrap(),
+                &fx["format"],
+            );
+            check("arch", Value::from(facts.arch.as_str()), &fx["arch"]);
+            let e = &fx["expect"];
+            let np = &facts.numpy;
+            check("uses_c_api", Value::from(np.uses_c_api), &e["uses_c_api"]);
+            check(
+                "headers",
+                np.headers
+                    .map(|h| Value::from(h.as_str()))
+                    .unwrap_or(Value::Null),
+                &e["headers"],
+            );
+            check(
+                "abi_version",
+                hex_or_null(np.abi_version),
+                &e["abi_version"],
+            );
+            check(
+                "feature_version",
+                hex_or_null(np.feature_version),
+                &e["feature_version"],
+            );
+            check(
+                "feature_version_string",
+                np.feature_version_string
+                    .clone()
+                    .map(Value::from)
+                    .unwrap_or(Value::Null),
+                &e["feature_version_string"],
+            );
+            let got_types: Vec<Value> = np
+                .type_checks
+                .iter()
+                .map(|t| serde_json::json!({"type": t.type_name, "expected_size": t.expected_size}))
+                .collect();
+            check("type_checks", Value::from(got_types), &e["type_checks"]);
+            let cy = facts.toolchain.cython.as_ref();
+            check(
+                "cython",
+                cy.and_then(|c| c.version.clone())
+                    .map(Value::from)
+                    .unwrap_or(Value::Null),
+                &e["cython"],
+            );
+            check(
+                "cython_present",
+                Value::from(cy.is_some()),
+                &e["cython_present"],
+            );
+            check(
+                "pybind11",
+                Value::from(match facts.toolchain.pybind11.as_ref().map(|p| p.numpy) {
+                    None | Some(Pybind11Numpy::NotUsed) => "not_used",
+                    Some(Pybind11Numpy::Numpy1Only) => "numpy1_only",
+                    Some(Pybind11Numpy::Numpy2Aware) => "numpy2_aware",
+                }),
+                &e["pybind11"],
+            );
+            check(
+                "nanobind",
+                Value::from(facts.toolchain.nanobind.is_some()),
+                &e["nanobind"],
+            );
+            // The manifest names the exported symbol; we report the module name.
+            let want_init = e["module_init"]
+                .as_str()
+                .map(|s| Value::from(s.trim_start_matches("PyInit_")))
+                .unwrap_or(Value::Null);
+            check(
+                "module_init",
+                facts
+                    .module_init
+                    .clone()
+                    .map(Value::from)
+                    .unwrap_or(Value::Null),
+                &want_init,
+            );
+        }
+        assert!(
+            failures.is_empty(),
+            "{} mismatches:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_values() {
+        assert!(matches!(
+            inspect_bytes("e", b""),
+            Err(InspectError::Empty { .. })
+        ));
+        assert!(matches!(
+            inspect_bytes("t", b"hello"),
+            Err(InspectError::NotBinary { .. })
+        ));
+        let mut elf = b"\x7fELF\x02\x01\x01".to_vec();
+        elf.resize(200, 0xff);
+        assert!(inspect_bytes("elf", &elf).is_err());
+        // Truncations of a real fixture: never a panic.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bin");
+        if let Ok(data) = std::fs::read(root.join("capi_np2_4_6_x86_64.so")) {
+            for cut in (0..data.len()).step_by(997) {
+                let _ = inspect_bytes("cut", &data[..cut]);
+            }
+        }
+    }
+
+    /// `ABI_DOCTOR_REAL_DIR=/path/to/extracted/wheel cargo test --release --lib real_dir --
+    /// --ignored --nocapture`: summary of every `.so`/`.pyd` below the directory, with timing.
+    #[test]
+    #[ignore]
+    fn real_dir() {
+        let Ok(dir) = std::env::var("ABI_DOCTOR_REAL_DIR") else {
+            eprintln!("ABI_DOCTOR_REAL_DIR not set");
+            return;
+        };
+        let files: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy();
+                n.ends_with(".so") || n.ends_with(".pyd")
+            })
+            .map(|e| e.into_path())
+            .collect();
+        let t = std::time::Instant::now();
+        let results: Vec<_> = files.iter().map(|p| (p, inspect_path(p))).collect();
+        let elapsed = t.elapsed();
+        let mut summary = std::collections::BTreeMap::new();
+        for (p, r) in &results {
+            let key = match r {
+                Ok(f) => {
+                    let n = &f.numpy;
+                    let sizes: Vec<String> = n
+                        .type_checks
+                        .iter()
+                        .filter(|t| {
+                            ["dtype", "ndarray", "broadcast", "ufunc"]
+                                .contains(&t.type_name.as_str())
+                        })
+                        .map(|t| format!("{} {}", t.type_name, t.expected_size))
+                        .collect();
+                    format!(
+                        "headers {:?} abi {:?} feature {:?} ({:?}) cython {:?} sizes [{}]",
+                        n.headers.map(|h| h.as_str()),
+                        n.abi_version.map(|v| format!("{v:#x}")),
+                        n.feature_version.map(|v| format!("{v:#x}")),
+                        n.feature_version_string,
+                        f.toolchain.cython.as_ref().map(|c| c.version.clone()),
+                        sizes.join(", ")
+                    )
+                }
+                Err(e) => format!("error {e}"),
+            };
+            summary
+                .entry(key)
+                .or_insert_with(Vec::new)
+                .push(p.display().to_string());
+        }
+        for (k, v) in &summary {
+            println!("{:4} x {k}", v.len());
+        }
+        println!("{} files in {:?}", files.len(), elapsed);
+    }
+}
