@@ -16,7 +16,7 @@
 //! Apple arm64 passes variadic arguments on the stack, so on Mach-O the PyErr_Format value is the
 //! word stored at `[sp]`, not `w2`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::object_file::{Container, Range};
 use super::strings::Anchor;
@@ -30,6 +30,7 @@ enum Val {
 }
 
 /// Register file: x0..x30; index 31 (xzr/sp) is never stored.
+#[derive(Clone)]
 struct State {
     regs: [Val; 31],
     /// The 8 bytes at `[sp]` (first stack argument).
@@ -106,7 +107,14 @@ enum Insn {
         rt: u32,
     },
     Call,
-    Branch,
+    /// B or BR; `target` for B.
+    Branch {
+        target: Option<u64>,
+    },
+    /// B.cond, CBZ/CBNZ, TBZ/TBNZ.
+    CondBranch {
+        target: u64,
+    },
     Ret,
     /// `stp x29, x30, [sp, #imm]` (pre-index or offset): a function prologue.
     Prologue,
@@ -198,13 +206,36 @@ fn decode(w: u32, pc: u64) -> Insn {
     {
         return Insn::StrSp0 { rt: rd };
     }
+    // STP (signed offset) 64-bit to [sp, #0]: Apple clang stores the varargs pair this way.
+    if w & 0xffc0_7fe0 == 0xa900_03e0 {
+        return Insn::StrSp0 { rt: rd };
+    }
     // BL, BLR.
     if w & 0xfc00_0000 == 0x9400_0000 || w & 0xffff_fc1f == 0xd63f_0000 {
         return Insn::Call;
     }
     // B, BR.
-    if w & 0xfc00_0000 == 0x1400_0000 || w & 0xffff_fc1f == 0xd61f_0000 {
-        return Insn::Branch;
+    if w & 0xfc00_0000 == 0x1400_0000 {
+        let imm = sign_extend(u64::from(w & 0x03ff_ffff) << 2, 28);
+        return Insn::Branch {
+            target: Some(pc.wrapping_add(imm as u64)),
+        };
+    }
+    if w & 0xffff_fc1f == 0xd61f_0000 {
+        return Insn::Branch { target: None };
+    }
+    // B.cond; CBZ/CBNZ; TBZ/TBNZ.
+    if w & 0xff00_0010 == 0x5400_0000 || w & 0x7e00_0000 == 0x3400_0000 {
+        let imm = sign_extend(u64::from((w >> 5) & 0x7ffff) << 2, 21);
+        return Insn::CondBranch {
+            target: pc.wrapping_add(imm as u64),
+        };
+    }
+    if w & 0x7e00_0000 == 0x3600_0000 {
+        let imm = sign_extend(u64::from((w >> 5) & 0x3fff) << 2, 16);
+        return Insn::CondBranch {
+            target: pc.wrapping_add(imm as u64),
+        };
     }
     if w & 0xffff_fc1f == 0xd65f_0000 {
         return Insn::Ret;
@@ -300,7 +331,8 @@ fn step(st: &mut State, insn: Insn, code: &[Range<'_>]) {
         // error blocks after the `ret`, reading constants kept in x19-x28, e.g. pandas 2.2.3
         // aarch64 `json`: `mov w2, w19` with w19 = 0x2000000 set before the `ret`), so only
         // caller-saved registers die there; everything dies at the next function's prologue.
-        Insn::Call | Insn::Branch | Insn::Ret => st.clobber_call(),
+        Insn::Call | Insn::Branch { .. } | Insn::Ret => st.clobber_call(),
+        Insn::CondBranch { .. } => {}
         Insn::Prologue => *st = State::new(),
         Insn::Writes(regs) => {
             for r in regs.into_iter().flatten() {
@@ -323,20 +355,68 @@ pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>) -> Code
         return out;
     }
     let apple_varargs = c.format == Format::MachO;
-    let mut seen = HashSet::new();
     for range in &c.code {
         let mut st = State::new();
         for (i, chunk) in range.data.chunks_exact(4).enumerate() {
             let w = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
             let pc = range.addr.wrapping_add((i as u64) * 4);
             let insn = decode(w, pc);
-            if insn == Insn::Call && seen.insert(pc) {
-                evaluate(c, &st, anchors, apple_varargs, pc, &mut out);
+            match insn {
+                Insn::Call => evaluate(c, &st, anchors, apple_varargs, pc, &mut out),
+                // The linear walk does not see the state a branch carries to its target: error
+                // blocks placed after the function body read constants set before the branch
+                // (pandas 2.2.3 aarch64 `json`: `b.hi` to a block doing `mov w2, w19`), and clang
+                // shares one PyErr_Format call between the ABI and API paths (`b` to the call).
+                // Follow each branch for a few instructions with the state at the branch.
+                Insn::CondBranch { target, .. }
+                | Insn::Branch {
+                    target: Some(target),
+                } => follow(
+                    c,
+                    range,
+                    target,
+                    st.clone(),
+                    anchors,
+                    apple_varargs,
+                    &mut out,
+                ),
+                _ => {}
             }
             step(&mut st, insn, &c.code);
         }
     }
     out
+}
+
+/// Instructions simulated after a branch.
+const FOLLOW: usize = 16;
+
+fn follow(
+    c: &Container<'_>,
+    range: &Range<'_>,
+    target: u64,
+    mut st: State,
+    anchors: &HashMap<u64, Anchor>,
+    apple_varargs: bool,
+    out: &mut CodeFacts,
+) {
+    let Some(bytes) = range.tail_at(target) else {
+        return;
+    };
+    if target % 4 != 0 {
+        return;
+    }
+    for (i, chunk) in bytes.chunks_exact(4).take(FOLLOW).enumerate() {
+        let w = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        let pc = target.wrapping_add((i as u64) * 4);
+        let insn = decode(w, pc);
+        match insn {
+            Insn::Call => evaluate(c, &st, anchors, apple_varargs, pc, out),
+            Insn::Branch { .. } | Insn::CondBranch { .. } | Insn::Ret | Insn::Prologue => return,
+            _ => {}
+        }
+        step(&mut st, insn, &c.code);
+    }
 }
 
 fn evaluate(

@@ -16,7 +16,7 @@
 //!   alignment) or `r9d`; Win64 module name `rdx`, class `r8`, size `r9`, check_size on the stack
 //!   at `[rsp+0x20]` (5th argument) or `[rsp+0x28]` (6th) (FACTS.md §4.3).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use iced_x86::{Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
 
@@ -241,7 +241,6 @@ pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>, abi: Ab
     if anchors.is_empty() {
         return out;
     }
-    let mut seen_calls = HashSet::new();
     let mut windows = 0usize;
     for range in &c.code {
         for hit in lea_hits(range, anchors) {
@@ -252,7 +251,7 @@ pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>, abi: Ab
                 return out;
             }
             windows += 1;
-            window(c, range, hit.off, anchors, abi, &mut seen_calls, &mut out);
+            window(c, range, hit.off, anchors, abi, &mut out);
         }
     }
     out
@@ -299,7 +298,6 @@ fn window(
     off: usize,
     anchors: &HashMap<u64, Anchor>,
     abi: Abi,
-    seen_calls: &mut HashSet<u64>,
     out: &mut CodeFacts,
 ) {
     let mut st = State::new();
@@ -333,25 +331,46 @@ fn window(
             break;
         }
     }
-    // 2. From the `lea` to the next call.
-    let end = off.saturating_add(FORWARD_INSNS * 15).min(range.data.len());
-    let Some(mut dec) = decode_at(range, off, end) else {
-        return;
-    };
+    // 2. From the `lea` to the next call. clang shares one `PyErr_Format` call between the ABI
+    //    and API error paths: the API path sets rsi/edx and jumps to the call (fixture
+    //    capi_np1_26_4_x86_64_macos), so a direct forward `jmp` is followed (twice at most).
+    let mut at = off;
+    let mut hops = 0;
     let mut n = 0;
-    while dec.can_decode() && n < FORWARD_INSNS {
-        n += 1;
-        dec.decode_out(&mut instr);
-        match instr.mnemonic() {
-            Mnemonic::INVALID | Mnemonic::Jmp | Mnemonic::Ret => return,
-            Mnemonic::Call => {
-                if seen_calls.insert(instr.ip()) {
-                    evaluate(c, &st, anchors, abi, instr.ip(), out);
+    'walk: loop {
+        let end = at.saturating_add(FORWARD_INSNS * 15).min(range.data.len());
+        let Some(mut dec) = decode_at(range, at, end) else {
+            return;
+        };
+        while dec.can_decode() && n < FORWARD_INSNS {
+            n += 1;
+            dec.decode_out(&mut instr);
+            match instr.mnemonic() {
+                Mnemonic::INVALID | Mnemonic::Ret => return,
+                Mnemonic::Jmp => {
+                    let target = instr.near_branch_target();
+                    let next = target
+                        .checked_sub(range.addr)
+                        .and_then(|o| usize::try_from(o).ok());
+                    match (instr.op0_kind(), next) {
+                        (OpKind::NearBranch64, Some(o))
+                            if hops < 2 && o > at && o < range.data.len() =>
+                        {
+                            hops += 1;
+                            at = o;
+                            continue 'walk;
+                        }
+                        _ => return,
+                    }
                 }
-                return;
+                Mnemonic::Call => {
+                    evaluate(c, &st, anchors, abi, instr.ip(), out);
+                    return;
+                }
+                _ => step(&mut st, &instr, abi),
             }
-            _ => step(&mut st, &instr, abi),
         }
+        return;
     }
 }
 
@@ -419,6 +438,14 @@ fn evaluate(
         Abi::SysV => pick_check(st.regs[R8], st.regs[R9]),
         Abi::Win64 => pick_check(st.stack[0], st.stack[1]),
     };
+    // Two anchors in one window (class name and "numpy") evaluate the same call twice.
+    if out
+        .types
+        .iter()
+        .any(|t| t.call == call && t.index == index && t.size == size)
+    {
+        return;
+    }
     out.types.push(TypeHit {
         call,
         index,
