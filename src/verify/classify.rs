@@ -157,7 +157,11 @@ pub fn classify(
         (None, true) if numpy_caused => (PredictionClass::Missed, None),
         (None, true) => (PredictionClass::Unrelated, None),
         (Some(p), true) if numpy_caused => (PredictionClass::Agree, Some(message_match(p, real))),
-        (Some(_), true) => (PredictionClass::Unrelated, Some(false)),
+        // A crash or a timeout has no message to compare.
+        (Some(p), true) if outcome == Outcome::Error => {
+            (PredictionClass::Unrelated, Some(message_match(p, real)))
+        }
+        (Some(_), true) => (PredictionClass::Unrelated, None),
     }
 }
 
@@ -281,8 +285,8 @@ mod tests {
             PredictionClass::FalseAlarm
         );
         assert_eq!(
-            classify(Some(&p), Outcome::Crash, &none).0,
-            PredictionClass::Unrelated
+            classify(Some(&p), Outcome::Crash, &none),
+            (PredictionClass::Unrelated, None)
         );
         assert_eq!(
             classify(None, Outcome::Timeout, &none).0,

@@ -152,7 +152,8 @@ pub struct ModuleReport {
     pub predicted: Option<Predicted>,
     /// The real failure carries a NumPy binary-interface message.
     pub numpy_family: Option<Family>,
-    /// Both failed: does the real message say what was predicted? Null otherwise.
+    /// Predicted to fail and failed with an exception: does the real message say what was
+    /// predicted? Null when it imported, nothing was predicted, or it crashed or timed out.
     pub message_match: Option<bool>,
     /// The binary could not be read, so nothing was predicted.
     pub static_error: Option<String>,
