@@ -18,6 +18,22 @@ def emit(obj):
     _out.flush()
 
 
+def die_with_parent():
+    """Linux: be killed when abi-doctor dies (Ctrl-C), even while hung in C code."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+        if str(os.getppid()) != os.environ.get("ABI_DOCTOR_VERIFY_PARENT", str(os.getppid())):
+            os._exit(70)
+    except BaseException:
+        pass
+
+
+die_with_parent()
+
 if sys.path and sys.path[0] == "":
     del sys.path[0]
 

@@ -340,9 +340,13 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
     let inspected: Vec<Candidate> = files
         .par_iter()
         .map(|(b, module)| {
+            // NumPy's own modules are the runtime (NPY_INTERNAL_BUILD): imported, but not judged,
+            // as in `check`.
+            let own = module == "numpy" || module.starts_with("numpy.");
             let (depends, predicted, static_error) = match crate::binary::inspect_path(&b.path) {
                 Ok(facts) => {
                     let predicted = match (&np, release) {
+                        _ if own => None,
                         (Some(n), Some((r, _))) => {
                             compat::predict(&facts.numpy, r, &n.version).map(|f| (&f).into())
                         }

@@ -189,6 +189,7 @@ impl Runner {
         }
         let site = std::env::join_paths(&self.site_packages).unwrap_or_default();
         cmd.env("ABI_DOCTOR_VERIFY_SITE", site)
+            .env("ABI_DOCTOR_VERIFY_PARENT", std::process::id().to_string())
             .env("PYTHONIOENCODING", "utf-8:backslashreplace")
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .current_dir(&self.cwd)
