@@ -206,6 +206,11 @@ fn build_scan(
         })
         .collect();
     for (b, f) in inv.binaries.iter().zip(facts) {
+        // NumPy's own extension modules are the runtime, built with NPY_INTERNAL_BUILD; the
+        // knowledge base describes them. They are scanned, not judged.
+        if b.module.as_deref().is_some_and(|m| m == "numpy" || m.starts_with("numpy.")) {
+            continue;
+        }
         match f {
             Ok(facts) => modules.push(Module {
                 path: b.path.display().to_string(),
