@@ -466,11 +466,12 @@ def process_line(index, line, sdist_old, gcc_v, gxx_v):
                             "void = sizeof(PyVoidScalarObject)" % (
                                 origin, pyh,
                                 "; ".join("%s = %s" % (k, v) for k, v in flags.items())),
-            "runtime_sizes": "%s extracted and imported via PYTHONPATH with CPython %s, "
+            "runtime_sizes": "%s %s and imported via PYTHONPATH with CPython %s, "
                              "scripts/knowledge/probes/runtime_basicsize.py (__basicsize__; "
                              "dtype_legacy_instance = type(np.dtype(float)) = %s; "
                              "_get_ndarray_c_version() = %s)" % (
-                                 origin, raw.get("python"),
+                                 origin, "installed (setup.py install --prefix)" if use_sdist
+                                 else "extracted", raw.get("python"),
                                  raw.get("type(np.dtype(float)).__name__"), rt_c),
             "python": py_src,
         },
