@@ -208,7 +208,10 @@ fn build_scan(
     for (b, f) in inv.binaries.iter().zip(facts) {
         // NumPy's own extension modules are the runtime, built with NPY_INTERNAL_BUILD; the
         // knowledge base describes them. They are scanned, not judged.
-        if b.module.as_deref().is_some_and(|m| m == "numpy" || m.starts_with("numpy.")) {
+        if b.module
+            .as_deref()
+            .is_some_and(|m| m == "numpy" || m.starts_with("numpy."))
+        {
             continue;
         }
         match f {

@@ -254,7 +254,19 @@ fn size_changed(
         .map(|(i, _)| i)
         .collect();
     let error = e > s && !exc.as_deref().is_some_and(|x| x.ends_with("Warning"));
-    let newer = if e > s { "headers" } else { "runtime" };
+    // Which side is newer follows from the release ranges, not from the sizes: NumPy 2.0 shrank
+    // dtype (96 -> 88), so a bigger header can come from an older NumPy.
+    let newer = match (
+        built.iter().max(),
+        built.iter().min(),
+        running.iter().max(),
+        running.iter().min(),
+    ) {
+        (Some(bmax), _, _, Some(rmin)) if bmax < rmin => Some("runtime"),
+        (_, Some(bmin), Some(rmax), _) if bmin > rmax => Some("headers"),
+        _ if e > s && ty == "dtype" && e == 96 => Some("runtime"),
+        _ => None,
+    };
     let built_ranges = ranges(&built);
     let running_ranges = ranges(&running);
     let describe = |lines: &[String]| {
@@ -266,6 +278,14 @@ fn size_changed(
     };
     let summary = if module != "numpy" {
         format!("{module}.{ty} is not a NumPy type; this is another C extension's size check ({e} vs {s})")
+    } else if e > s && ty == "dtype" && e == 96 {
+        format!(
+            "The extension was compiled against NumPy 1.x headers (numpy.dtype is {e} bytes there: {}), and the NumPy \
+             running now has an {s}-byte dtype ({}): NumPy 2.0 shrank dtype, so this is a module built for NumPy 1.x \
+             running on NumPy 2. Cython refuses a runtime type smaller than its header struct.",
+            describe(&built_ranges),
+            describe(&running_ranges),
+        )
     } else if e > s {
         format!(
             "The extension was compiled against NumPy headers where numpy.{ty} is {e} bytes ({}), \
@@ -294,7 +314,7 @@ fn size_changed(
         runtime_size: Some(s),
         built_against: built_ranges,
         running: running_ranges,
-        newer: Some(newer),
+        newer,
         severity: if error {
             Severity::Error
         } else {
@@ -527,6 +547,16 @@ fn culprit(text: &str) -> (Option<String>, Option<String>) {
             .join(".");
         pkg = Some(top);
         module = Some(dotted.trim_end_matches(".__init__").to_string());
+    }
+    // Cython names the module whose init failed: `File "interval.pyx", line 1, in init
+    // pandas._libs.interval`.
+    let init = regex!(r"in init (?P<m>[A-Za-z_][\w.]*)");
+    if let Some(c) = init.captures_iter(text).last() {
+        let m = c["m"].to_string();
+        let top = m.split('.').next().unwrap_or("").to_string();
+        if top != "numpy" {
+            return (Some(top), Some(m));
+        }
     }
     if pkg.is_none() {
         let from = regex!(r"(?m)^\s*from (?P<m>[A-Za-z_][\w.]*) import");

@@ -57,7 +57,9 @@ fn benign_direction_is_a_warning() {
     let t = "/opt/conda/lib/python3.8/importlib/_bootstrap.py:219: RuntimeWarning: numpy.ndarray size changed, may indicate binary incompatibility. Expected 80 from C header, got 88 from PyObject";
     let e = &explain(t)[0];
     assert_eq!(e.severity, Severity::Warning);
-    assert_eq!(e.newer, Some("runtime"));
+    // 80-byte headers come from <= 1.19 or from default builds against 1.25-2.0: which side is
+    // newer cannot be told from the sizes alone.
+    assert_eq!(e.newer, None);
     assert_eq!(e.running, [">=1.20,<1.22"]);
 }
 
