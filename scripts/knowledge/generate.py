@@ -41,7 +41,18 @@ GENERATOR = "scripts/knowledge/generate.py"
 PYPI_PROJECT_JSON = "https://pypi.org/pypi/numpy/json"
 PYENV = os.path.expanduser("~/.pyenv/versions")
 
-ALL_LINES = ["1.%d" % m for m in range(7, 27)] + ["2.%d" % m for m in range(0, 5)]
+# Release lines covered: every line from 1.7 with a final release on PyPI (read from the index in
+# main(), so that a new NumPy line is picked up by re-running with --refresh-index).
+FIRST_LINE = (1, 7)
+
+
+def lines_on_pypi(index):
+    found = set()
+    for v in index["releases"]:
+        m = re.match(r"^(\d+)\.(\d+)\.\d+$", v)
+        if m and (int(m.group(1)), int(m.group(2))) >= FIRST_LINE:
+            found.add("%s.%s" % (m.group(1), m.group(2)))
+    return sorted(found, key=line_key)
 
 # Cython type name -> C struct whose sizeof Cython checks (numpy/__init__.pxd).
 HEADER_TYPES = {
@@ -504,12 +515,12 @@ def main():
                     help="re-fetch PyPI's numpy project JSON instead of using the cached copy")
     args = ap.parse_args()
 
-    lines = args.lines.split(",") if args.lines else list(ALL_LINES)
+    index = pypi_index(args.refresh_index)
+    all_lines = lines_on_pypi(index)
+    lines = args.lines.split(",") if args.lines else list(all_lines)
     for ln in lines:
         if not re.match(r"^\d+\.\d+$", ln):
             ap.error("bad line %r" % ln)
-
-    index = pypi_index(args.refresh_index)
     gcc_v, gxx_v = tool_version("gcc"), tool_version("g++")
 
     existing = None
@@ -534,7 +545,7 @@ def main():
             log("!! %s: %s" % (ln, e))
 
     # NPY_FEATURE_VERSION_STRING chain from the newest 2.x numpyconfig.h.
-    newest_line = max((ln for ln in ALL_LINES if ln.startswith("2.")), key=line_key)
+    newest_line = max(all_lines, key=line_key)
     nv = last_patch(index, newest_line)
     f, short, exe = choose_wheel(index, nv)
     site = extract_wheel(download_wheel(f, nv, short, exe))
