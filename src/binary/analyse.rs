@@ -232,7 +232,15 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
     }
 
     // Cython size checks, in pxd order (FACTS.md §4.1); one entry per (type, size).
-    let mut hits = code.types.clone();
+    // Every extension type struct starts with PyObject_HEAD (16 bytes on 64-bit targets); a
+    // smaller "size" is some other call taking a type-name string (seen: "dtype" with 0 in one
+    // pandas module per wheel).
+    let mut hits: Vec<TypeHit> = code
+        .types
+        .iter()
+        .filter(|h| (16..=1 << 20).contains(&h.size))
+        .cloned()
+        .collect();
     hits.sort_by_key(|h| (h.index, h.size, h.call));
     let mut type_checks: Vec<TypeCheck> = Vec::new();
     let mut last: Option<(u8, u64)> = None;
