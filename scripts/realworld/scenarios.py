@@ -1,0 +1,495 @@
+#!/usr/bin/env python3
+"""Real-world scenario suite for abi-doctor: build real environments, import for real, compare.
+
+Each scenario is a JSON recipe in scripts/realworld/scenarios/ (interpreter, ordered pip steps,
+which top-level imports a user would type). The suite builds each one into a venv under
+${ABI_DOCTOR_CACHE:-~/.cache/abi-doctor}/scenarios/<name>-<hash of recipe and sources>/ (reused
+while the recipe is unchanged), then runs
+
+    abi-doctor check  --env VENV --format json     (the static prediction)
+    abi-doctor verify --env VENV --format json     (reality: every extension module imported)
+
+and fails on a NumPy-caused import failure that check missed, a module check predicted to fail
+that imported, or a predicted message that differs from the real one. Expectations come from
+reality; the only recipe-level assertions are the ones a scenario states ("healthy",
+"npy005_imports_ok", "fix_conflict"). The real stderr of a failing top-level import is stored
+as real_error.txt and, when `abi-doctor explain --format json` works, fed to it.
+
+python3 standard library only.
+
+    python3 scripts/realworld/scenarios.py [--only NAME ...] [--jobs N] [--rebuild] [--json OUT]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCEN_DIR = os.path.join(HERE, "scenarios")
+SRC_DIR = os.path.join(SCEN_DIR, "src")
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+CACHE = os.environ.get("ABI_DOCTOR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "abi-doctor")
+PYENV = os.path.join(os.path.expanduser("~"), ".pyenv", "versions")
+
+# NumPy binary-interface message families (what makes a failure NumPy-caused).
+NUMPY_FAMILIES = [
+    ("size_changed", re.compile(r"numpy\.\w+ size changed")),
+    ("compiled_with_numpy1", re.compile(r"compiled using NumPy 1\.x cannot be run in")),
+    ("abi_version", re.compile(r"compiled against ABI version")),
+    ("api_version", re.compile(r"compiled against (?:NumPy C-API|API) version")),
+    ("array_api_not_found", re.compile(r"_(?:ARRAY|UFUNC)_API not found")),
+    ("failed_to_import", re.compile(r"numpy\._?core\.(?:multiarray|umath|_multiarray_umath) failed to import")),
+]
+FAILED = ("error", "crash", "timeout")
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def norm(s):
+    return " ".join((s or "").split())
+
+
+def family(*texts):
+    t = "\n".join(x for x in texts if x)
+    for name, rx in NUMPY_FAMILIES:
+        if rx.search(t):
+            return name
+    return None
+
+
+# ---------------------------------------------------------------- recipes
+
+def load_scenarios():
+    out = []
+    for fn in sorted(os.listdir(SCEN_DIR)):
+        if fn.endswith(".json"):
+            with open(os.path.join(SCEN_DIR, fn)) as f:
+                rec = json.load(f)
+            rec["name"] = fn[: -len(".json")]
+            out.append(rec)
+    return out
+
+
+def recipe_hash(rec):
+    h = hashlib.sha256(json.dumps(rec, sort_keys=True).encode())
+    text = json.dumps(rec["steps"])
+    for m in sorted(set(re.findall(r"\{src\}/([\w.-]+)", text))):
+        root = os.path.join(SRC_DIR, m)
+        for dp, dns, fns in sorted(os.walk(root)):
+            dns[:] = sorted(d for d in dns if not d.endswith(".egg-info") and d != "build")
+            for fn in sorted(fns):
+                p = os.path.join(dp, fn)
+                h.update(os.path.relpath(p, SRC_DIR).encode())
+                with open(p, "rb") as f:
+                    h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+def interpreter(rec):
+    return os.path.join(PYENV, rec["python"], "bin", "python")
+
+
+# ---------------------------------------------------------------- building
+
+def build(rec, rebuild=False):
+    """Build the scenario's venv (or reuse it). Returns (ok, seconds, note)."""
+    sdir = rec["dir"]
+    venv = os.path.join(sdir, "venv")
+    stamp = os.path.join(sdir, "built.json")
+    if os.path.exists(stamp) and not rebuild:
+        return True, 0.0, "cached"
+    t0 = time.time()
+    if os.path.exists(sdir):
+        shutil.rmtree(sdir)
+    os.makedirs(sdir)
+    logf = os.path.join(sdir, "build.log")
+    env = dict(os.environ)
+    env["PIP_CACHE_DIR"] = os.path.join(CACHE, "pip")
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env.pop("PIP_CONSTRAINT", None)
+    env.pop("PYTHONPATH", None)
+    # Local sources are copied out of the repo so that pip's in-tree builds leave nothing there.
+    src_copy = os.path.join(sdir, "src")
+    shutil.copytree(SRC_DIR, src_copy)
+    cmds = [[interpreter(rec), "-m", "venv", venv]]
+    for step in rec["steps"]:
+        cmds.append([os.path.join(venv, "bin", "python"), "-m", "pip"] + [a.replace("{src}", src_copy) for a in step])
+    with open(logf, "w") as lf:
+        for cmd in cmds:
+            lf.write("$ " + " ".join(cmd) + "\n")
+            lf.flush()
+            r = subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT, env=env, cwd=sdir)
+            if r.returncode != 0:
+                return False, time.time() - t0, "build step failed (exit %d): %s; see %s" % (r.returncode, " ".join(cmd[3:]), logf)
+        lf.write("$ pip freeze\n")
+        lf.flush()
+        subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "freeze"], stdout=lf, stderr=subprocess.STDOUT, env=env)
+    with open(stamp, "w") as f:
+        json.dump({"recipe": rec["steps"], "python": rec["python"], "seconds": round(time.time() - t0, 1)}, f)
+    return True, time.time() - t0, "built"
+
+
+# ---------------------------------------------------------------- running abi-doctor
+
+def run_json(args, stdin=None, timeout=1800):
+    r = subprocess.run(args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout)
+    try:
+        data = json.loads(r.stdout) if r.stdout.strip() else None
+    except ValueError:
+        data = None
+    return r.returncode, data, r.stdout, r.stderr
+
+
+def has_subcommand(binary, name):
+    r = subprocess.run([binary, "--help"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    return re.search(r"^\s+%s\s" % re.escape(name), r.stdout, re.M) is not None
+
+
+# ---------------------------------------------------------------- version specifiers (PEP 440 subset)
+
+def vtuple(v):
+    parts = []
+    for p in v.split("."):
+        m = re.match(r"\d+", p)
+        if not m:
+            break
+        parts.append(int(m.group()))
+    return tuple(parts)
+
+
+def vcmp(a, b):
+    n = max(len(a), len(b))
+    a = a + (0,) * (n - len(a))
+    b = b + (0,) * (n - len(b))
+    return (a > b) - (a < b)
+
+
+def satisfies(version, spec):
+    v = vtuple(version)
+    for clause in [c.strip() for c in spec.split(",") if c.strip()]:
+        m = re.match(r"(~=|==|!=|<=|>=|<|>)\s*([\w.*]+)$", clause)
+        if not m:
+            return False
+        op, target = m.groups()
+        if target.endswith(".*"):
+            pre = vtuple(target[:-2])
+            same = v[: len(pre)] == pre
+            if (op == "==" and not same) or (op == "!=" and same):
+                return False
+            continue
+        t = vtuple(target)
+        c = vcmp(v, t)
+        ok = {
+            "==": c == 0, "!=": c != 0, "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0,
+            "~=": c >= 0 and v[: len(t) - 1] == t[: len(t) - 1],
+        }[op]
+        if not ok:
+            return False
+    return True
+
+
+def canon(name):
+    return re.sub(r"[-_.]+", "-", (name or "").lower())
+
+
+# ---------------------------------------------------------------- comparing
+
+def compare(rec, check, verify):
+    """Module-by-module comparison. Returns (rows, problems, stats)."""
+    problems = []
+    preds = {}
+    npy005 = set()
+    errors_nonpredicting = []
+    for f in check.get("findings", []):
+        if f.get("severity") != "error":
+            continue
+        if f.get("predicted"):
+            preds.setdefault(f.get("module"), f)
+        else:
+            errors_nonpredicting.append(f)
+            if f.get("code") == "NPY005":
+                npy005.add(f.get("module"))
+    real_fail = {}
+    imported = {}
+    for m in verify.get("modules", []):
+        imp = m.get("import") or m
+        outcome = imp.get("outcome")
+        cause = imp.get("cause") or {}
+        fam = family(imp.get("message"), cause.get("message"), imp.get("stderr"))
+        name = m.get("module")
+        imported[name] = (outcome, m)
+        if outcome in FAILED and fam:
+            real_fail[name] = (m, imp, fam)
+    agreed = 0
+    for name, (m, imp, fam) in sorted(real_fail.items()):
+        f = preds.get(name)
+        if f is None:
+            problems.append("MISSED  %s: real %s: %s" % (name, imp.get("exception"), norm(imp.get("message"))[:200]))
+            continue
+        p = f["predicted"]
+        cause = imp.get("cause") or {}
+        if p.get("then"):
+            # import_array(): the first exception is printed/chained, the import ends with `then`.
+            final_ok = p["then"]["exception"] == imp.get("exception") and norm(p["then"]["message"]) == norm(imp.get("message"))
+            first_ok = norm(p["message"]) in norm(cause.get("message")) or norm(p["message"]) in norm(imp.get("stderr"))
+            ok = final_ok and first_ok
+        else:
+            ok = p["exception"] == imp.get("exception") and norm(p["message"]) == norm(imp.get("message"))
+        if ok:
+            agreed += 1
+        else:
+            problems.append(
+                "MESSAGE %s: predicted %s: %s%s | real %s: %s (cause %s: %s)"
+                % (name, p["exception"], norm(p["message"])[:160],
+                   (" -> %s: %s" % (p["then"]["exception"], norm(p["then"]["message"])[:100])) if p.get("then") else "",
+                   imp.get("exception"), norm(imp.get("message"))[:160], cause.get("exception"), norm(cause.get("message"))[:120]))
+    for name, f in sorted(preds.items()):
+        if name in real_fail:
+            continue
+        outcome = imported.get(name, (None, None))[0]
+        if outcome in ("ok", "warning"):
+            problems.append("FALSE-ALARM %s: %s predicted %s: %s, but it imported (%s)"
+                            % (name, f.get("code"), f["predicted"]["exception"], norm(f["predicted"]["message"])[:160], outcome))
+        elif outcome is None:
+            problems.append("UNVERIFIED %s: %s predicted a failure; verify did not import it" % (name, f.get("code")))
+        else:
+            problems.append("PREDICTED-OTHER %s: %s predicted %s, real outcome %s (not a NumPy message)" % (name, f.get("code"), f["predicted"]["exception"], outcome))
+    # Package level: top-level imports that die of NumPy should be among check's cascades.
+    cascades = {c.get("package"): c for c in check.get("cascades", [])}
+    pkg_fail = []
+    for p in verify.get("packages", []):
+        imp = p.get("import") or p
+        cause = imp.get("cause") or {}
+        if imp.get("outcome") in FAILED and family(imp.get("message"), cause.get("message"), imp.get("stderr")):
+            pkg_fail.append(p.get("package"))
+            if p.get("package") not in cascades:
+                problems.append("CASCADE-MISSED %s: `import %s` dies of NumPy (%s: %s) but check lists no cascade"
+                                % (p.get("package"), p.get("package"), imp.get("exception"), norm(imp.get("message"))[:120]))
+    for pkg, c in sorted(cascades.items()):
+        if pkg not in pkg_fail:
+            vp = [p for p in verify.get("packages", []) if p.get("package") == pkg]
+            outc = ((vp[0].get("import") or vp[0]).get("outcome")) if vp else "not imported by verify"
+            if outc in ("ok", "warning"):
+                problems.append("CASCADE-FALSE-ALARM %s: check says it dies in %s; `import %s` succeeded" % (pkg, c.get("dies_in"), pkg))
+    # Scenario assertions.
+    a = rec.get("assert", {})
+    if a.get("healthy"):
+        if real_fail:
+            problems.append("HEALTHY? %d real NumPy failures in a scenario meant to be healthy" % len(real_fail))
+        errs = [f for f in check.get("findings", []) if f.get("severity") == "error"]
+        for f in errs:
+            problems.append("HEALTHY-FLAGGED %s: %s %s (%s)" % (f.get("module"), f.get("code"), f.get("title"), f.get("distribution")))
+    for mod in a.get("npy005_imports_ok", []):
+        outcome = imported.get(mod, (None,))[0]
+        if outcome not in ("ok", "warning"):
+            problems.append("NPY005 %s: expected verify to import it (ok), got %s" % (mod, outcome))
+        if mod not in npy005:
+            problems.append("NPY005 %s: check did not flag it with NPY005 (error findings: %s)"
+                            % (mod, ", ".join("%s:%s" % (f.get("code"), f.get("module")) for f in check.get("findings", []) if f.get("severity") == "error") or "none"))
+    fc = a.get("fix_conflict")
+    if fc:
+        hint = check.get("fix_hint")
+        if not hint:
+            problems.append("FIX-CONFLICT: check gave no fix_hint")
+        else:
+            if hint.get("numpy_specifier"):
+                problems.append("FIX-CONFLICT: fix_hint offers numpy_specifier %r, but no single NumPy satisfies all" % hint["numpy_specifier"])
+            blob = " ".join(hint.get("blockers") or []).lower()
+            if not hint.get("blockers"):
+                problems.append("FIX-CONFLICT: fix_hint lists no blockers (summary: %s)" % hint.get("summary"))
+            for name in fc.get("blockers_mention", []):
+                if name.lower() not in blob:
+                    problems.append("FIX-CONFLICT: blockers do not mention %s: %s" % (name, hint.get("blockers")))
+    # Error findings that predict nothing, outside NPY005 scenarios, are reported for information.
+    stats = {
+        "modules": len(verify.get("modules", [])),
+        "real": len(real_fail),
+        "predicted": len(preds),
+        "agreed": agreed,
+        "npy005": sorted(x for x in npy005 if x),
+        "packages_failing": sorted(pkg_fail),
+        "verify_summary": verify.get("summary"),
+    }
+    return problems, stats
+
+
+def capture_real_error(rec, py):
+    """The stderr of the first failing `python -c "import X"` of the scenario's imports."""
+    for name in rec.get("imports", []):
+        r = subprocess.run([py, "-c", "import %s" % name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, cwd=rec["dir"], timeout=600)
+        if r.returncode != 0:
+            return name, r.stderr
+    return None, ""
+
+
+def explain_checks(binary, rec, text, numpy_version, failing_dists):
+    problems = []
+    code, data, out, err = run_json([binary, "explain", "--format", "json"], stdin=text, timeout=120)
+    if data is None:
+        return ["EXPLAIN: no JSON (exit %d): %s" % (code, norm(err)[:200])], None
+    if not data.get("recognized"):
+        return ["EXPLAIN: text not recognized (exit %d)" % code], data
+    exps = data.get("explanations") or []
+    if not exps:
+        return ["EXPLAIN: recognized but no explanations"], data
+    wanted = {canon(x) for x in failing_dists if x}
+    pk = [e.get("package") for e in exps]
+    if not any(canon(p) in wanted for p in pk if p):
+        problems.append("EXPLAIN: package %s, expected one of %s" % (pk, sorted(wanted)))
+    running = [s for e in exps for s in (e.get("running") or [])]
+    if numpy_version and not any(satisfies(numpy_version, s) for s in running):
+        problems.append("EXPLAIN: installed numpy %s satisfies none of running %s" % (numpy_version, running))
+    return problems, data
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", nargs="*", help="scenario names (or prefixes) to run")
+    ap.add_argument("--jobs", type=int, default=2, help="scenarios built in parallel (default 2)")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild venvs even when cached")
+    ap.add_argument("--build-only", action="store_true")
+    ap.add_argument("--binary", default=os.path.join(REPO, "target", "release", "abi-doctor"))
+    ap.add_argument("--json", dest="json_out", help="write results JSON here (default: CACHE/scenarios/results.json)")
+    ap.add_argument("--verify-timeout", type=int, default=120, help="per-import timeout given to verify")
+    args = ap.parse_args()
+
+    t_start = time.time()
+    scen = load_scenarios()
+    if args.only:
+        scen = [s for s in scen if any(s["name"] == o or s["name"].startswith(o) for o in args.only)]
+    root = os.path.join(CACHE, "scenarios")
+    os.makedirs(root, exist_ok=True)
+    for s in scen:
+        s["hash"] = recipe_hash(s)
+        s["dir"] = os.path.join(root, "%s-%s" % (s["name"], s["hash"]))
+    results = {s["name"]: {"scenario": s["name"], "python": s["python"], "description": s.get("description"), "status": None,
+                           "problems": [], "real_error_text": None} for s in scen}
+
+    runnable = []
+    for s in scen:
+        if not os.path.exists(interpreter(s)):
+            log("!!! SKIP %s: INTERPRETER MISSING: %s (Python %s is not installed under %s)" % (s["name"], interpreter(s), s["python"], PYENV))
+            results[s["name"]]["status"] = "SKIP"
+            results[s["name"]]["problems"].append("interpreter %s missing" % interpreter(s))
+        else:
+            runnable.append(s)
+
+    log("== building %d scenario environments under %s (jobs %d)" % (len(runnable), root, args.jobs))
+
+    def do_build(s):
+        t0 = time.time()
+        ok, secs, note = build(s, args.rebuild)
+        log("   %-40s %-7s %6.1fs  %s" % (s["name"], "ok" if ok else "FAILED", time.time() - t0, note))
+        return s["name"], ok, time.time() - t0, note
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
+        for name, ok, secs, note in ex.map(do_build, runnable):
+            results[name]["build_seconds"] = round(secs, 1)
+            if not ok:
+                results[name]["status"] = "FAIL"
+                results[name]["problems"].append("BUILD: " + note)
+    if args.build_only:
+        return 0
+
+    have = os.path.exists(args.binary)
+    if not have:
+        log("!!! %s not found: run `cargo build --release` first" % args.binary)
+        return 2
+    have_verify = has_subcommand(args.binary, "verify")
+    have_explain = has_subcommand(args.binary, "explain")
+    if not have_verify:
+        log("!!! abi-doctor has no `verify` subcommand yet: real outcomes cannot be compared")
+        return 2
+
+    for s in runnable:
+        res = results[s["name"]]
+        if res["status"] == "FAIL":
+            continue
+        t0 = time.time()
+        venv = os.path.join(s["dir"], "venv")
+        py = os.path.join(venv, "bin", "python")
+        ccode, check, _, cerr = run_json([args.binary, "check", "--env", venv, "--format", "json"])
+        with open(os.path.join(s["dir"], "check.json"), "w") as f:
+            json.dump(check, f, indent=1)
+        vcode, verify, _, verr = run_json([args.binary, "verify", "--env", venv, "--format", "json", "--timeout", str(args.verify_timeout)])
+        with open(os.path.join(s["dir"], "verify.json"), "w") as f:
+            json.dump(verify, f, indent=1)
+        if check is None or verify is None:
+            res["status"] = "FAIL"
+            if check is None:
+                res["problems"].append("CHECK: no JSON (exit %d): %s" % (ccode, norm(cerr)[:300]))
+            if verify is None:
+                res["problems"].append("VERIFY: no JSON (exit %d): %s" % (vcode, norm(verr)[:300]))
+            res["seconds"] = round(time.time() - t0 + res.get("build_seconds", 0), 1)
+            continue
+        problems, stats = compare(s, check, verify)
+        res.update(stats)
+        res["numpy"] = (check.get("numpy") or {}).get("version")
+        res["check_exit"] = ccode
+        res["verify_exit"] = vcode
+        res["cascades"] = check.get("cascades")
+        res["fix_hint"] = check.get("fix_hint")
+        # The real error of a failing top-level import, for `explain`.
+        imp_name, text = capture_real_error(s, py)
+        res["real_error_import"] = imp_name
+        res["real_error_text"] = text or None
+        if text:
+            with open(os.path.join(s["dir"], "real_error.txt"), "w") as f:
+                f.write(text)
+            if family(text) and have_explain:
+                # The packages `explain` may rightly name: the top-level import, the distribution
+                # of every module that failed of NumPy.
+                dists = {imp_name.split(".")[0]}
+                for m in verify.get("modules", []):
+                    imp = m.get("import") or m
+                    if imp.get("outcome") in FAILED and family(imp.get("message"), (imp.get("cause") or {}).get("message"), imp.get("stderr")):
+                        dists.add(m.get("distribution"))
+                        dists.add((m.get("module") or "").split(".")[0])
+                eprobs, edata = explain_checks(args.binary, s, text, res["numpy"], dists)
+                res["explain"] = edata
+                problems += eprobs
+        res["problems"] += problems
+        res["status"] = "FAIL" if problems else "PASS"
+        res["seconds"] = round(time.time() - t0 + res.get("build_seconds", 0), 1)
+        log("-- %s: %s (%d modules, %d real NumPy failures, %d predicted, %d agreed) %.0fs"
+            % (s["name"], res["status"], res.get("modules", 0), res.get("real", 0), res.get("predicted", 0), res.get("agreed", 0), time.time() - t0))
+        for p in problems:
+            log("     " + p)
+
+    total = time.time() - t_start
+    log("")
+    hdr = "%-34s %-7s %7s %8s %9s %6s %5s %7s  %s" % ("scenario", "python", "modules", "np-real", "predicted", "agreed", "npy5", "time", "result")
+    log(hdr)
+    log("-" * len(hdr))
+    for s in scen:
+        r = results[s["name"]]
+        log("%-34s %-7s %7s %8s %9s %6s %5s %6ss  %s" % (
+            s["name"][:34], s["python"], r.get("modules", "-"), r.get("real", "-"), r.get("predicted", "-"),
+            r.get("agreed", "-"), len(r.get("npy005") or []) if r.get("status") not in ("SKIP",) else "-",
+            r.get("seconds", r.get("build_seconds", "-")), r["status"]))
+    npass = sum(1 for r in results.values() if r["status"] == "PASS")
+    nfail = sum(1 for r in results.values() if r["status"] == "FAIL")
+    nskip = sum(1 for r in results.values() if r["status"] == "SKIP")
+    log("")
+    log("scenarios: %d passed, %d failed, %d skipped; total %.0fs" % (npass, nfail, nskip, total))
+    out = args.json_out or os.path.join(root, "results.json")
+    with open(out, "w") as f:
+        json.dump({"total_seconds": round(total, 1), "binary": args.binary, "scenarios": [results[s["name"]] for s in scen]}, f, indent=1)
+    log("results: %s" % out)
+    return 1 if nfail else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
