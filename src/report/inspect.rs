@@ -115,6 +115,7 @@ pub fn describe(f: &BinaryFacts) -> Vec<String> {
             .unwrap_or_else(|| "NumPy headers".into());
         let gen = np
             .headers
+            .filter(|h| *h != crate::binary::HeaderGeneration::V2)
             .map(|h| format!(" ({})", h.as_str()))
             .unwrap_or_default();
         built.push(format!("built against {major}{gen}"));
