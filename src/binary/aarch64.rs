@@ -16,7 +16,7 @@
 //! Apple arm64 passes variadic arguments on the stack, so on Mach-O the PyErr_Format value is the
 //! word stored at `[sp]`, not `w2`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::object_file::{Container, Range};
 use super::strings::Anchor;
@@ -355,6 +355,9 @@ pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>) -> Code
         return out;
     }
     let apple_varargs = c.format == Format::MachO;
+    // Pages holding anchors: a branch is only worth following when some register already points
+    // into one, or the target block computes such an address (keeps the walk near linear-time).
+    let pages: HashSet<u64> = anchors.keys().map(|a| a & !0xfff).collect();
     for range in &c.code {
         let mut st = State::new();
         for (i, chunk) in range.data.chunks_exact(4).enumerate() {
@@ -371,7 +374,7 @@ pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>) -> Code
                 Insn::CondBranch { target, .. }
                 | Insn::Branch {
                     target: Some(target),
-                } => follow(
+                } if worth_following(&st, range, target, &pages) => follow(
                     c,
                     range,
                     target,
@@ -386,6 +389,28 @@ pub(crate) fn analyse(c: &Container<'_>, anchors: &HashMap<u64, Anchor>) -> Code
         }
     }
     out
+}
+
+fn worth_following(st: &State, range: &Range<'_>, target: u64, pages: &HashSet<u64>) -> bool {
+    let in_page = |v: &Val| matches!(v, Val::Addr(a) if pages.contains(&(a & !0xfff)));
+    if st.regs.iter().any(in_page) {
+        return true;
+    }
+    let Some(bytes) = range.tail_at(target) else {
+        return false;
+    };
+    bytes
+        .chunks_exact(4)
+        .take(FOLLOW)
+        .enumerate()
+        .any(|(i, c)| {
+            let w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            match decode(w, target.wrapping_add((i as u64) * 4)) {
+                Insn::Adrp { page, .. } => pages.contains(&page),
+                Insn::Adr { addr, .. } => pages.contains(&(addr & !0xfff)),
+                _ => false,
+            }
+        })
 }
 
 /// Instructions simulated after a branch.
