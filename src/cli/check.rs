@@ -1,6 +1,6 @@
 //! `abi-doctor check`: scan an environment and predict every NumPy import failure.
 
-use super::{CheckArgs, ColorChoice, OutputFormat};
+use super::{CheckArgs, ColorChoice, EnvArgs, OutputFormat};
 use abi_doctor::binary::{self, BinaryFacts};
 use abi_doctor::discover::{self, DiscoverOptions};
 use abi_doctor::dist::{self, Inventory};
@@ -17,26 +17,20 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
-    let started = Instant::now();
+/// Discover the environment named by `env_args` and run the whole static pipeline on it.
+pub fn scan(
+    env_args: &EnvArgs,
+    progress_bar: bool,
+) -> Result<CheckReport, discover::DiscoverError> {
     let opts = DiscoverOptions {
-        python: args.env.python.clone(),
-        env: args.env.env.clone(),
-        site_packages: args.env.site_packages.clone(),
+        python: env_args.python.clone(),
+        env: env_args.env.clone(),
+        site_packages: env_args.site_packages.clone(),
         ..DiscoverOptions::from_process()
     };
-    let env = match discover::discover(&opts) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("abi-doctor: error: {e}");
-            eprintln!(
-                "  hint: name the environment with --env DIR, --python PATH or --site-packages DIR"
-            );
-            return Ok(2);
-        }
-    };
+    let env = discover::discover(&opts)?;
     let inv = dist::inventory(&env.site_packages);
-    let progress = Progress::new(inv.binaries.len());
+    let progress = Progress::new(inv.binaries.len(), progress_bar);
     let facts: Vec<Result<BinaryFacts, String>> = inv
         .binaries
         .par_iter()
@@ -73,7 +67,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         .iter()
         .filter(|m| compat::depends_on_numpy(&m.facts.numpy))
         .count();
-    let report = CheckReport {
+    Ok(CheckReport {
         schema_version: SCHEMA_VERSION,
         environment: EnvironmentInfo {
             python: env.python.as_ref().map(|p| p.display().to_string()),
@@ -105,6 +99,20 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         fix_hint: hint,
         binaries_scanned: inv.binaries.len(),
         numpy_binaries,
+    })
+}
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let report = match scan(&args.env, true) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("abi-doctor: error: {e}");
+            eprintln!(
+                "  hint: name the environment with --env DIR, --python PATH or --site-packages DIR"
+            );
+            return Ok(2);
+        }
     };
     let text = match args.format {
         OutputFormat::Text => render_text(
@@ -407,12 +415,12 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: usize) -> Self {
+    fn new(total: usize, wanted: bool) -> Self {
         Progress {
             total,
             done: 0.into(),
             start: Instant::now(),
-            enabled: std::io::stderr().is_terminal(),
+            enabled: wanted && std::io::stderr().is_terminal(),
             shown: false.into(),
         }
     }

@@ -1,6 +1,6 @@
 //! The command line: argument parsing, printing, exit codes. The only module that prints.
 
-mod check;
+pub(crate) mod check;
 mod explain;
 mod inspect;
 mod verify;
@@ -87,6 +87,13 @@ pub struct CheckArgs {
 pub struct ExplainArgs {
     /// The message or traceback; read from standard input when absent.
     pub text: Option<String>,
+    /// Where the traceback names a package, look for it in this environment (the same options as
+    /// `check`; by default the environment `check` would find) and name the culprit modules.
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Do not look at any environment.
+    #[arg(long)]
+    pub no_env: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
