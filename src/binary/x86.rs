@@ -333,7 +333,10 @@ fn window(
     }
     // 2. From the `lea` to the next call. clang shares one `PyErr_Format` call between the ABI
     //    and API error paths: the API path sets rsi/edx and jumps to the call (fixture
-    //    capi_np1_26_4_x86_64_macos), so a direct forward `jmp` is followed (twice at most).
+    //    capi_np1_26_4_x86_64_macos), so a direct `jmp` is followed (twice at most). gcc does the
+    //    same with the shared call placed before the API path (scipy 1.11.4
+    //    `_distance_pybind`: `mov $0x10,%edx; lea fmt,%rsi; mov %eax,%ecx; jmp <back>`), so
+    //    backward jumps count too; the hop limit bounds the walk.
     let mut at = off;
     let mut hops = 0;
     let mut n = 0;
@@ -354,7 +357,7 @@ fn window(
                         .and_then(|o| usize::try_from(o).ok());
                     match (instr.op0_kind(), next) {
                         (OpKind::NearBranch64, Some(o))
-                            if hops < 2 && o > at && o < range.data.len() =>
+                            if hops < 2 && o != at && o < range.data.len() =>
                         {
                             hops += 1;
                             at = o;
