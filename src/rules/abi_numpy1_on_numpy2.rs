@@ -22,8 +22,8 @@
 //! ## References
 //! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); FACTS.md §3.3.
 
-use super::{module_finding, predicted_failure, Finding, RuleInfo, Scan, Severity};
-use crate::knowledge::compat::FailureKind;
+use super::{failure_findings, Finding, RuleInfo, Scan};
+use crate::knowledge::compat::{Failure, FailureKind};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY002",
@@ -32,30 +32,21 @@ pub const INFO: RuleInfo = RuleInfo {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    for m in &scan.modules {
-        let Some(f) = predicted_failure(scan, m) else {
-            continue;
-        };
-        if !matches!(
-            f.kind,
-            FailureKind::CompiledWithNumpy1 | FailureKind::AbiMismatch
-        ) {
-            continue;
-        }
-        let title =
-            match f.kind {
-                FailureKind::CompiledWithNumpy1 => format!(
-                "ImportError: A module that was compiled using NumPy 1.x cannot be run in NumPy {}",
-                scan.numpy.as_ref().map(|n| n.version.as_str()).unwrap_or("2.x")
-            ),
-                _ => f.line(),
-            };
-        let mut finding = module_finding(scan, m, &INFO, Severity::Error, title);
-        finding.predicted = Some((&f).into());
-        finding.evidence = f.evidence.clone();
-        finding.fix_hint = super::fix_for_module(scan, m);
-        out.push(finding);
+    let running = scan
+        .numpy
+        .as_ref()
+        .map(|n| n.version.as_str())
+        .unwrap_or("2.x");
+    let title = |f: &Failure| {
+        match f.kind {
+        FailureKind::CompiledWithNumpy1 => format!(
+            "ImportError: A module that was compiled using NumPy 1.x cannot be run in NumPy {running}"
+        ),
+        _ => f.line(),
     }
+    };
+    let kinds = [FailureKind::CompiledWithNumpy1, FailureKind::AbiMismatch];
+    failure_findings(scan, &INFO, &kinds, title, out);
 }
 
 #[cfg(test)]

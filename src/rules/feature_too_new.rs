@@ -25,8 +25,8 @@
 //! `numpy/_core/include/numpy/numpyconfig.h` (NPY_TARGET_VERSION); NumPy C-API docs "Depending on
 //! NumPy"; FACTS.md §1.2, §3.3.
 
-use super::{module_finding, predicted_failure, Finding, RuleInfo, Scan, Severity};
-use crate::knowledge::compat::FailureKind;
+use super::{failure_findings, Finding, RuleInfo, Scan};
+use crate::knowledge::compat::{Failure, FailureKind};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY003",
@@ -35,26 +35,18 @@ pub const INFO: RuleInfo = RuleInfo {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    for m in &scan.modules {
-        let Some(f) = predicted_failure(scan, m) else {
-            continue;
-        };
-        if f.kind != FailureKind::FeatureTooNew {
-            continue;
+    // The title stops before NumPy's "Check the section C-API incompatibility ..." pointer.
+    let title = |f: &Failure| {
+        let line = f.line();
+        match line
+            .find(" . Check the section")
+            .or_else(|| line.find(". Check the section"))
+        {
+            Some(i) => line[..i].to_string(),
+            None => line,
         }
-        let mut title = f.line();
-        if let Some(i) = title.find(". Check the section") {
-            title.truncate(i);
-        }
-        if let Some(i) = title.find(" . Check the section") {
-            title.truncate(i);
-        }
-        let mut finding = module_finding(scan, m, &INFO, Severity::Error, title);
-        finding.predicted = Some((&f).into());
-        finding.evidence = f.evidence.clone();
-        finding.fix_hint = super::fix_for_module(scan, m);
-        out.push(finding);
-    }
+    };
+    failure_findings(scan, &INFO, &[FailureKind::FeatureTooNew], title, out);
 }
 
 #[cfg(test)]

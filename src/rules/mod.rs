@@ -259,6 +259,30 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
     Some(parts.join("; "))
 }
 
+/// One error finding per module whose predicted import failure is of one of `kinds`, titled by
+/// `title` (the three import-failure rules differ only in these).
+pub(crate) fn failure_findings(
+    scan: &Scan,
+    info: &RuleInfo,
+    kinds: &[crate::knowledge::compat::FailureKind],
+    title: impl Fn(&Failure) -> String,
+    out: &mut Vec<Finding>,
+) {
+    for m in &scan.modules {
+        let Some(f) = predicted_failure(scan, m) else {
+            continue;
+        };
+        if !kinds.contains(&f.kind) {
+            continue;
+        }
+        let mut finding = module_finding(scan, m, info, Severity::Error, title(&f));
+        finding.predicted = Some((&f).into());
+        finding.evidence = f.evidence.clone();
+        finding.fix_hint = fix_for_module(scan, m);
+        out.push(finding);
+    }
+}
+
 /// Build a module finding with the distribution fields filled in.
 pub(crate) fn module_finding(
     scan: &Scan,

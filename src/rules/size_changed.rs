@@ -26,8 +26,8 @@
 //! Cython `Utility/ImportExport.c` (`__Pyx_ImportType`); NumPy 1.20 release notes (ndarray gained
 //! `_buffer_info`); FACTS.md §4.
 
-use super::{module_finding, predicted_failure, Finding, RuleInfo, Scan, Severity};
-use crate::knowledge::compat::FailureKind;
+use super::{failure_findings, Finding, RuleInfo, Scan};
+use crate::knowledge::compat::{Failure, FailureKind};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY001",
@@ -36,19 +36,7 @@ pub const INFO: RuleInfo = RuleInfo {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    for m in &scan.modules {
-        let Some(f) = predicted_failure(scan, m) else {
-            continue;
-        };
-        if f.kind != FailureKind::SizeChanged {
-            continue;
-        }
-        let mut finding = module_finding(scan, m, &INFO, Severity::Error, f.line());
-        finding.predicted = Some((&f).into());
-        finding.evidence = f.evidence.clone();
-        finding.fix_hint = super::fix_for_module(scan, m);
-        out.push(finding);
-    }
+    failure_findings(scan, &INFO, &[FailureKind::SizeChanged], Failure::line, out);
 }
 
 #[cfg(test)]
