@@ -23,6 +23,7 @@ part() {
 
 part "unit checks of wheels.py" python3 "$here/test_wheels.py"
 part "real wheels: inspect" python3 "$here/wheels.py" "$@"
+part "real environments: scenarios" python3 "$here/scenarios.py" "$@"
 # Later suites are added here, one `part` line each.
 
 echo "=== summary"
