@@ -24,9 +24,8 @@ def maxrss_mb(name):
 
 inv = load("inventory.json", {})
 hf = {r["command"]: r for r in load("hyperfine.json", {"results": []})["results"]}
-check_json = load("check.json", "{}")
 try:
-    scanned = json.loads(check_json).get("binaries_scanned")
+    scanned = load("check.json", {}).get("binaries_scanned")
 except ValueError:
     scanned = None
 verbose = load("check-verbose.txt", "")

@@ -37,13 +37,13 @@ for spec in "${SPECS[@]}"; do
   name=${spec%%[=<>]*}
   norm=$(echo "$name" | tr 'A-Z-' 'a-z_')
   ver=${spec##*==}
-  whl=$(ls "$WHEELS"/"$norm"-"$ver"-cp311-*x86_64*.whl 2>/dev/null | head -1 || true)
+  whl=$(ls "$WHEELS"/"$norm"-"$ver"-*x86_64*.whl 2>/dev/null | head -1 || true)
   if [ -z "$whl" ]; then
     echo "== downloading $spec (cp311, manylinux x86_64) into $WHEELS" >&2
     (cd /tmp && "$PYTHON" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 \
       --platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64 \
       --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d "$WHEELS" "$spec")
-    whl=$(ls "$WHEELS"/"$norm"-"$ver"-cp311-*x86_64*.whl | head -1)
+    whl=$(ls "$WHEELS"/"$norm"-"$ver"-*x86_64*.whl | head -1)
   fi
   tag=$(basename "$whl" .whl)
   python3 - "$whl" > "$OUT/$tag.members.txt" <<'PY'
