@@ -17,6 +17,32 @@ pub const MAX_MEMBER_SIZE: u64 = 1 << 30;
 const MAX_RATIO: u64 = 200;
 const RATIO_MIN_SIZE: u64 = 8 << 20;
 
+/// Members larger than this are inflated to a temporary file and memory-mapped.
+const SPILL_SIZE: u64 = 32 << 20;
+
+/// A member's bytes: in memory, or in a memory-mapped temporary file (deleted on drop).
+enum Held {
+    Memory(Vec<u8>),
+    Mapped(memmap2::Mmap, #[allow(dead_code)] tempfile::NamedTempFile),
+}
+
+impl Held {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Held::Memory(v) => v,
+            Held::Mapped(m, _) => m,
+        }
+    }
+}
+
+fn spill(mut reader: impl Read) -> std::io::Result<Held> {
+    let mut tmp = tempfile::NamedTempFile::new()?;
+    std::io::copy(&mut reader, tmp.as_file_mut())?;
+    // SAFETY: the file is ours, private to this process, and not modified while mapped.
+    let map = unsafe { memmap2::Mmap::map(tmp.as_file())? };
+    Ok(Held::Mapped(map, tmp))
+}
+
 /// One binary member of a wheel and what inspecting it gave.
 #[derive(Debug)]
 pub struct WheelMember {
@@ -104,27 +130,37 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelContents, WheelError> {
             ));
             continue;
         }
-        // Never trust the declared size for the allocation beyond the cap; read at most cap+1.
-        let mut data = Vec::with_capacity(size.min(64 << 20) as usize);
-        let read = (&mut member)
-            .take(MAX_MEMBER_SIZE + 1)
-            .read_to_end(&mut data);
-        if let Err(e) = read {
-            out.problems
-                .push(format!("{shown}: member {name} unreadable: {e}"));
-            continue;
-        }
-        if data.len() as u64 > size.max(1) * 2 && data.len() as u64 > MAX_MEMBER_SIZE {
+        // Never trust the declared size: read at most cap+1 bytes. Small members are read into
+        // memory; big ones (vendored libraries of hundreds of MB) are inflated into a temporary
+        // file and memory-mapped, so that memory stays bounded whatever the wheel holds.
+        let label = format!("{shown}!{name}");
+        let limited = (&mut member).take(MAX_MEMBER_SIZE + 1);
+        let held = if size > SPILL_SIZE {
+            spill(limited)
+        } else {
+            let mut data = Vec::with_capacity(size as usize);
+            let mut limited = limited;
+            limited.read_to_end(&mut data).map(|_| Held::Memory(data))
+        };
+        let held = match held {
+            Ok(h) => h,
+            Err(e) => {
+                out.problems
+                    .push(format!("{shown}: member {name} unreadable: {e}"));
+                continue;
+            }
+        };
+        let data = held.bytes();
+        if data.len() as u64 > MAX_MEMBER_SIZE {
             out.problems.push(format!(
                 "{shown}: member {name} refused: inflates past the {MAX_MEMBER_SIZE}-byte cap"
             ));
             continue;
         }
-        if binary::sniff(&data).is_none() {
+        if binary::sniff(data).is_none() {
             continue;
         }
-        let label = format!("{shown}!{name}");
-        let facts = binary::inspect_bytes(&label, &data).map_err(|e| e.to_string());
+        let facts = binary::inspect_bytes(&label, data).map_err(|e| e.to_string());
         out.members.push(WheelMember {
             name,
             size: data.len() as u64,
