@@ -501,14 +501,16 @@ def main():
 
     total = time.time() - t_start
     log("")
-    hdr = "%-34s %-7s %7s %8s %9s %6s %5s %7s  %s" % ("scenario", "python", "modules", "np-real", "predicted", "agreed", "npy5", "time", "result")
+    log("np-real: modules whose import failed with a NumPy message (verify); predicted: modules check predicts to fail;")
+    log("agreed: both, same message; casc: real failures raised in another module (counted under that module); npy5: NPY005 modules")
+    hdr = "%-34s %-7s %7s %8s %9s %6s %5s %5s %7s  %s" % ("scenario", "python", "modules", "np-real", "predicted", "agreed", "casc", "npy5", "time", "result")
     log(hdr)
     log("-" * len(hdr))
     for s in scen:
         r = results[s["name"]]
-        log("%-34s %-7s %7s %8s %9s %6s %5s %6ss  %s" % (
+        log("%-34s %-7s %7s %8s %9s %6s %5s %5s %6ss  %s" % (
             s["name"][:34], s["python"], r.get("modules", "-"), r.get("real", "-"), r.get("predicted", "-"),
-            r.get("agreed", "-"), len(r.get("npy005") or []) if r.get("status") not in ("SKIP",) else "-",
+            r.get("agreed", "-"), len(r["cascaded"]) if "cascaded" in r else "-", len(r.get("npy005") or []) if r.get("status") not in ("SKIP",) else "-",
             r.get("seconds", r.get("build_seconds", "-")), r["status"]))
     npass = sum(1 for r in results.values() if r["status"] == "PASS")
     nfail = sum(1 for r in results.values() if r["status"] == "FAIL")
