@@ -280,11 +280,13 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
     for (di, d) in distributions.iter().enumerate() {
         let si = site_index[d.site_packages.as_path()];
         for f in &d.files {
-            recorded.insert(f.as_path());
+            // The walk only returns binary-named files, so only those need remembering (hashing
+            // every RECORD path was 8% of a check; BENCHMARKS.md).
             if f.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(is_binary_name)
             {
+                recorded.insert(f.as_path());
                 candidates.push((f.clone(), si, Some(di)));
             }
         }
