@@ -225,7 +225,9 @@ fn build_scan(
         match f {
             Ok(facts) => modules.push(Module {
                 path: b.path.display().to_string(),
-                module: b.module.clone(),
+                // A file that exports no PyInit_ is a shared library modules load, whatever
+                // its name (pyarrow's libarrow_python.so), not a module Python imports.
+                module: b.module.clone().filter(|_| facts.module_init.is_some()),
                 dist: b.distribution,
                 facts,
             }),

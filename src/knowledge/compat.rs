@@ -242,6 +242,27 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
     None
 }
 
+/// [`predict`] for a whole module: the binding library around NumPy's code can change what the
+/// import finally raises. pybind11's module init catches the error `import_array` left and
+/// raises `ImportError: initialization failed` from it (`PYBIND11_CATCH_INIT_EXCEPTIONS`,
+/// pybind11 >= 2.6); measured on scipy 1.11.4 `spatial._distance_pybind` under NumPy 1.19.5 and
+/// 2.2.6 (scripts/realworld scenarios 04 and 05).
+pub fn predict_module(
+    facts: &crate::binary::BinaryFacts,
+    rt: &Release,
+    rt_version: &str,
+) -> Option<Failure> {
+    let mut f = predict(&facts.numpy, rt, rt_version)?;
+    if facts.toolchain.pybind11.is_some() && f.kind != FailureKind::SizeChanged {
+        f.then = Some(("ImportError", "initialization failed".to_string()));
+        f.evidence.push(
+            "pybind11 module: its init wraps the NumPy error in ImportError: initialization failed"
+                .into(),
+        );
+    }
+    Some(f)
+}
+
 /// Runtime types larger than the module's header struct (harmless; Cython warns at most).
 pub fn larger_runtime_types(np: &NumpyFacts, rt: &Release) -> Vec<LargerRuntimeType> {
     np.type_checks

@@ -8,6 +8,7 @@ pub mod abi_numpy1_on_numpy2;
 pub mod cascade;
 pub mod declared_requirement;
 pub mod feature_too_new;
+pub mod helper_library;
 pub mod larger_runtime_type;
 pub mod numpy_outside_declared;
 pub mod pybind11_numpy1;
@@ -175,6 +176,7 @@ pub fn registry() -> Vec<RuleInfo> {
         two_numpy_copies::INFO,
         unreadable::INFO,
         unknown_target::INFO,
+        helper_library::INFO,
     ]
 }
 
@@ -191,6 +193,7 @@ pub fn run_all(scan: &Scan) -> Vec<Finding> {
     two_numpy_copies::check(scan, &mut out);
     unreadable::check(scan, &mut out);
     unknown_target::check(scan, &mut out);
+    helper_library::check(scan, &mut out);
     out.sort_by(|a, b| {
         (&a.distribution, &a.module, &a.path, a.code).cmp(&(
             &b.distribution,
@@ -205,7 +208,7 @@ pub fn run_all(scan: &Scan) -> Vec<Finding> {
 /// The predicted import failure of a module under the runtime NumPy, if any.
 pub(crate) fn predicted_failure(scan: &Scan, m: &Module) -> Option<Failure> {
     let rt = scan.numpy.as_ref()?;
-    crate::knowledge::compat::predict(&m.facts.numpy, rt.release, &rt.version)
+    crate::knowledge::compat::predict_module(&m.facts, rt.release, &rt.version)
 }
 
 /// Per known release line: do all NumPy-dependent modules of distribution `dist` import under it?
@@ -268,7 +271,8 @@ pub(crate) fn failure_findings(
     title: impl Fn(&Failure) -> String,
     out: &mut Vec<Finding>,
 ) {
-    for m in &scan.modules {
+    // Only modules Python imports; shared libraries holding NumPy code are NPY011's.
+    for m in scan.modules.iter().filter(|m| m.module.is_some()) {
         let Some(f) = predicted_failure(scan, m) else {
             continue;
         };

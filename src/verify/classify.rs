@@ -21,6 +21,9 @@ pub enum PredictionClass {
     /// Failed (or crashed, or hung) for a reason that is not NumPy's binary interface, so the
     /// outcome neither confirms nor refutes the prediction.
     Unrelated,
+    /// Failed with a NumPy message raised in another module it imports (`origin`); that module's
+    /// failure is judged under its own name.
+    Cascade,
 }
 
 impl PredictionClass {
@@ -30,6 +33,7 @@ impl PredictionClass {
             PredictionClass::Missed => "missed",
             PredictionClass::FalseAlarm => "false_alarm",
             PredictionClass::Unrelated => "unrelated",
+            PredictionClass::Cascade => "cascade",
         }
     }
 

@@ -249,6 +249,8 @@ struct Candidate {
     depends_on_numpy: bool,
     predicted: Option<Predicted>,
     static_error: Option<String>,
+    /// Inspected, and exports no `PyInit_*`: a shared library, not a module.
+    library: bool,
 }
 
 /// Run `f` over `items` on `jobs` threads, results in input order.
@@ -343,12 +345,14 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
             // NumPy's own modules are the runtime (NPY_INTERNAL_BUILD): imported, but not judged,
             // as in `check`.
             let own = module == "numpy" || module.starts_with("numpy.");
+            let mut library = false;
             let (depends, predicted, static_error) = match crate::binary::inspect_path(&b.path) {
                 Ok(facts) => {
+                    library = facts.module_init.is_none();
                     let predicted = match (&np, release) {
                         _ if own => None,
                         (Some(n), Some((r, _))) => {
-                            compat::predict(&facts.numpy, r, &n.version).map(|f| (&f).into())
+                            compat::predict_module(&facts, r, &n.version).map(|f| (&f).into())
                         }
                         _ => None,
                     };
@@ -363,11 +367,24 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
                 depends_on_numpy: depends,
                 predicted,
                 static_error,
+                library,
             }
         })
         .collect();
     let mut candidates = Vec::new();
     for c in inspected {
+        if c.library {
+            // `import` of a file without PyInit_ fails with "dynamic module does not define
+            // module export function": it is a shared library that modules load, not a module.
+            skipped.push(Skipped {
+                module: c.module,
+                path: c.path,
+                reason: "not an extension module: exports no PyInit_ function (a shared library \
+                         that modules load)"
+                    .into(),
+            });
+            continue;
+        }
         if opts.numpy_only && !c.depends_on_numpy {
             if let Some(e) = c.static_error {
                 skipped.push(Skipped {
@@ -442,7 +459,15 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
                 None => (plain, None),
             };
             let real = failure_of(&import);
-            let (prediction, message_match) = classify(c.predicted.as_ref(), import.outcome, &real);
+            let (mut prediction, message_match) =
+                classify(c.predicted.as_ref(), import.outcome, &real);
+            // A NumPy failure raised by another module this one imports (sklearn's
+            // `_cython_blas` dying in scipy's `_fblas`) is that module's, not a miss here.
+            if prediction == PredictionClass::Missed
+                && import.origin.as_deref().is_some_and(|o| o != c.module)
+            {
+                prediction = PredictionClass::Cascade;
+            }
             let numpy_family = if import.outcome == Outcome::Error {
                 real.numpy_family()
             } else {
