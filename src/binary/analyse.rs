@@ -40,6 +40,18 @@ pub(crate) fn inspect(
     format: Format,
 ) -> Result<BinaryFacts, InspectError> {
     let c = object_file::parse(name, data, format)?;
+    // A shared library that is not a module (no PyInit_) and never names "numpy" holds no NumPy
+    // code and no binding toolchain: vendored libopenblas, libLLVM, libarrow. One memmem pass
+    // decides that, instead of the full marker scan and disassembly (half of a `check` of a big
+    // environment went to such libraries; BENCHMARKS.md).
+    if c.module_init.is_none()
+        && !c
+            .rodata
+            .iter()
+            .any(|r| memchr::memmem::find(r.data, b"numpy").is_some())
+    {
+        return Ok(assemble(c, StringFacts::default(), CodeFacts::default()));
+    }
     let s = strings::scan(&c.rodata);
     let code = disassemble(&c, &s);
     Ok(assemble(c, s, code))
