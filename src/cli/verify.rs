@@ -26,7 +26,7 @@ also imported once, as a user would.\n\
 \n\
 Prediction classes: agree; missed (a NumPy ABI failure that was not predicted); false_alarm\n\
 (predicted to fail, imported); unrelated (failed for another reason: a missing system library,\n\
-a Python-level error, a crash, a timeout); cascade (failed with a NumPy message raised in
+a Python-level error, a crash, a timeout); cascade (failed with a NumPy message raised in\n\
 another module it imports, judged under that module's name).\n\
 \n\
 Exit codes: 0 every prediction agrees (or the failure is unrelated), 1 a missed failure or a\n\
