@@ -18,16 +18,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::call::{self, CallArgs, Val};
 use super::object_file::{Container, Range};
 use super::strings::Anchor;
-use super::{CodeFacts, Format, TypeHit};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Val {
-    Unknown,
-    Imm(u64),
-    Addr(u64),
-}
+use super::{CodeFacts, Format};
 
 /// Register file: x0..x30; index 31 (xzr/sp) is never stored.
 #[derive(Clone)]
@@ -452,62 +446,9 @@ fn evaluate(
     call: u64,
     out: &mut CodeFacts,
 ) {
-    let anchor_of = |v: Val| match v {
-        Val::Addr(a) => anchors.get(&a).copied(),
-        _ => None,
-    };
-    let imm_of = |v: Val| match v {
-        Val::Imm(x) => Some(x),
-        _ => None,
-    };
-    if let Some(kind @ (Anchor::AbiFormat | Anchor::ApiFormat)) = anchor_of(st.get(1)) {
-        let value = if apple_varargs { st.stack0 } else { st.get(2) };
-        if let Some(v) = imm_of(value) {
-            let v = v & 0xffff_ffff;
-            if kind == Anchor::AbiFormat {
-                out.abi.push((call, v));
-            } else {
-                out.feature.push((call, v));
-            }
-        }
-        return;
-    }
-    let Some(Anchor::TypeName(index)) = anchor_of(st.get(2)) else {
-        return;
-    };
-    let Some(size) = imm_of(st.get(3)) else {
-        return;
-    };
-    let module_is_numpy = match st.get(1) {
-        Val::Addr(a) => match anchors.get(&a) {
-            Some(Anchor::Numpy) => Some(true),
-            _ if c.rodata_at(a).is_some() => Some(false),
-            _ => None,
-        },
-        _ => None,
-    };
-    if module_is_numpy == Some(false) {
-        return;
-    }
-    let small = |v: Val| match v {
-        Val::Imm(x) if x <= 2 => Some(x as u8),
-        _ => None,
-    };
-    // w4 after the size in the constprop clone / Cython 0.29; x4 = alignment, w5 = check_size in
-    // the full Cython 3 call (same rule as x86::pick_check).
-    let check = match (st.get(4), st.get(5)) {
-        (Val::Imm(a), s) if a > 2 => small(s),
-        (f, Val::Unknown | Val::Addr(_)) => small(f),
-        (f, Val::Imm(b)) if b > 2 => small(f),
-        _ => None,
-    };
-    out.types.push(TypeHit {
-        call,
-        index,
-        size,
-        check_size: check,
-        module_known: module_is_numpy.is_some(),
-    });
+    let args = [0, 1, 2, 3, 4, 5].map(|r| st.get(r));
+    let vararg = if apple_varargs { st.stack0 } else { args[2] };
+    call::record(c, anchors, &CallArgs { args, vararg }, call, out);
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 mod aarch64;
 mod analyse;
+mod call;
 mod object_file;
 mod strings;
 mod x86;

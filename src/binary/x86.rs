@@ -20,9 +20,10 @@ use std::collections::HashMap;
 
 use iced_x86::{Decoder, DecoderOptions, Instruction, Mnemonic, OpKind, Register};
 
+use super::call::{self, CallArgs, Val};
 use super::object_file::{Container, Range};
 use super::strings::Anchor;
-use super::{CodeFacts, TypeHit};
+use super::CodeFacts;
 
 /// Bytes decoded before a hit, to find the start of its call window. The PyErr_Format and
 /// ImportType argument set-up observed in gcc/clang output spans < 40 bytes before the `lea`.
@@ -31,13 +32,6 @@ const BACK: usize = 96;
 const FORWARD_INSNS: usize = 40;
 /// Bound on windows decoded per binary (a malicious file could reference our strings a lot).
 const MAX_WINDOWS: usize = 20_000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Val {
-    Unknown,
-    Imm(u64),
-    Addr(u64),
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Abi {
@@ -77,6 +71,7 @@ impl State {
 const RCX: usize = 1;
 const RDX: usize = 2;
 const RSI: usize = 6;
+const RDI: usize = 7;
 const R8: usize = 8;
 const R9: usize = 9;
 
@@ -392,87 +387,19 @@ fn evaluate(
     call: u64,
     out: &mut CodeFacts,
 ) {
-    let anchor_of = |v: Val| match v {
-        Val::Addr(a) => anchors.get(&a).copied(),
-        _ => None,
+    let args = match abi {
+        Abi::SysV => [RDI, RSI, RDX, RCX, R8, R9].map(|r| st.regs[r]),
+        Abi::Win64 => [
+            st.regs[RCX],
+            st.regs[RDX],
+            st.regs[R8],
+            st.regs[R9],
+            st.stack[0],
+            st.stack[1],
+        ],
     };
-    let imm_of = |v: Val| match v {
-        Val::Imm(x) => Some(x),
-        _ => None,
-    };
-    let (fmt_reg, val_reg) = match abi {
-        Abi::SysV => (RSI, RDX),
-        Abi::Win64 => (RDX, R8),
-    };
-    if let Some(kind @ (Anchor::AbiFormat | Anchor::ApiFormat)) = anchor_of(st.regs[fmt_reg]) {
-        if let Some(v) = imm_of(st.regs[val_reg]) {
-            let v = v & 0xffff_ffff; // `%x` of an int: the 32-bit value
-            if kind == Anchor::AbiFormat {
-                out.abi.push((call, v));
-            } else {
-                out.feature.push((call, v));
-            }
-        }
-        return;
-    }
-    let (module_reg, class_reg, size_reg) = match abi {
-        Abi::SysV => (RSI, RDX, RCX),
-        Abi::Win64 => (RDX, R8, R9),
-    };
-    let Some(Anchor::TypeName(index)) = anchor_of(st.regs[class_reg]) else {
-        return;
-    };
-    let Some(size) = imm_of(st.regs[size_reg]) else {
-        return;
-    };
-    // The module-name argument: "numpy", another string (reject: e.g. builtins), or unknown.
-    let module_is_numpy = match st.regs[module_reg] {
-        Val::Addr(a) => match anchors.get(&a) {
-            Some(Anchor::Numpy) => Some(true),
-            _ if c.rodata_at(a).is_some() => Some(false),
-            _ => None,
-        },
-        _ => None,
-    };
-    if module_is_numpy == Some(false) {
-        return;
-    }
-    let check = match abi {
-        Abi::SysV => pick_check(st.regs[R8], st.regs[R9]),
-        Abi::Win64 => pick_check(st.stack[0], st.stack[1]),
-    };
-    // Two anchors in one window (class name and "numpy") evaluate the same call twice.
-    if out
-        .types
-        .iter()
-        .any(|t| t.call == call && t.index == index && t.size == size)
-    {
-        return;
-    }
-    out.types.push(TypeHit {
-        call,
-        index,
-        size,
-        check_size: check,
-        module_known: module_is_numpy.is_some(),
-    });
-}
-
-/// check_size is the argument after the size (gcc constprop clone without alignment, Cython 0.29
-/// without alignment) or the one after the alignment (Cython 3 full call). Values are the enum
-/// `__Pyx_ImportType_CheckSize` (Error 0, Warn 1, Ignore 2); alignment is >= 4 for NumPy
-/// structs, so the two readings cannot be confused when both are known.
-fn pick_check(first: Val, second: Val) -> Option<u8> {
-    let small = |v: Val| match v {
-        Val::Imm(x) if x <= 2 => Some(x as u8),
-        _ => None,
-    };
-    match (first, second) {
-        (Val::Imm(a), s) if a > 2 => small(s),
-        (f, Val::Unknown | Val::Addr(_)) => small(f),
-        (f, Val::Imm(b)) if b > 2 => small(f),
-        _ => None,
-    }
+    let vararg = args[2];
+    call::record(c, anchors, &CallArgs { args, vararg }, call, out);
 }
 
 #[cfg(test)]
@@ -575,14 +502,6 @@ mod tests {
         assert_eq!(f.types[0].size, 32);
         assert_eq!(f.types[0].check_size, Some(2));
         assert!(f.types[0].module_known);
-    }
-
-    #[test]
-    fn check_size_pick() {
-        assert_eq!(pick_check(Val::Imm(2), Val::Unknown), Some(2));
-        assert_eq!(pick_check(Val::Imm(8), Val::Imm(1)), Some(1));
-        assert_eq!(pick_check(Val::Imm(0), Val::Imm(2)), None);
-        assert_eq!(pick_check(Val::Unknown, Val::Unknown), None);
     }
 
     #[test]
