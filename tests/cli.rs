@@ -684,3 +684,24 @@ fn check_sarif_and_github_formats() {
         "{s}"
     );
 }
+
+#[test]
+fn check_numpy_files_win_over_metadata() {
+    // pip's metadata says 1.26.4, the files Python loads are 2.0.2: a 1.x module must be judged
+    // against 2.0.2, and the disagreement reported.
+    let fx = pick(|e| {
+        e["uses_c_api"] == true && e["abi_version"] == "0x1000009" && e["headers"] == "1.26"
+    });
+    let site = Site::new("1.26.4");
+    std::fs::write(
+        site.path().join("numpy/version.py"),
+        "version = \"2.0.2\"\n",
+    )
+    .unwrap();
+    site.package("oldpkg", "1.0", &["numpy<2"], &fx);
+    let (code, r) = site.check(&[]);
+    assert_eq!(code, 1, "{r:#}");
+    assert_eq!(r["numpy"]["version"], "2.0.2");
+    assert_eq!(findings(&r, "NPY012").len(), 1, "{r:#}");
+    assert_eq!(findings(&r, "NPY002").len(), 1, "{r:#}");
+}

@@ -243,10 +243,16 @@ fn build_scan(
     }
     let numpy = numpy.and_then(|n| {
         let k = knowledge();
-        let (release, beyond) = match k.release(&n.version) {
+        // The files Python loads decide the ABI: numpy/version.py wins over the metadata when
+        // they disagree (NPY012 reports it).
+        let (version, metadata_version) = match &n.version_file_version {
+            Some(f) if *f != n.version => (f.clone(), Some(n.version.clone())),
+            _ => (n.version.clone(), None),
+        };
+        let (release, beyond) = match k.release(&version) {
             Some(r) => (r, false),
             None => {
-                let newer = parse_line(&n.version)? > k.newest().key();
+                let newer = parse_line(&version)? > k.newest().key();
                 if !newer {
                     return None;
                 }
@@ -254,10 +260,11 @@ fn build_scan(
             }
         };
         Some(RuntimeNumpy {
-            version: n.version.clone(),
+            version,
             path: n.path.display().to_string(),
             release,
             beyond_knowledge: beyond,
+            metadata_version,
         })
     });
     let other_numpys = numpy

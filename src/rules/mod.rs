@@ -10,6 +10,7 @@ pub mod declared_requirement;
 pub mod feature_too_new;
 pub mod helper_library;
 pub mod larger_runtime_type;
+pub mod numpy_metadata_mismatch;
 pub mod numpy_outside_declared;
 pub mod pybind11_numpy1;
 pub mod size_changed;
@@ -117,6 +118,8 @@ pub struct RuntimeNumpy {
     pub release: &'static Release,
     /// The installed version is newer than the knowledge base; facts of the newest known line used.
     pub beyond_knowledge: bool,
+    /// What the dist-info METADATA says, when it differs or when `version` came from the files.
+    pub metadata_version: Option<String>,
 }
 
 /// A file that could not be read, and what was wrong with it.
@@ -177,6 +180,7 @@ pub fn registry() -> Vec<RuleInfo> {
         unreadable::INFO,
         unknown_target::INFO,
         helper_library::INFO,
+        numpy_metadata_mismatch::INFO,
     ]
 }
 
@@ -194,6 +198,7 @@ pub fn run_all(scan: &Scan) -> Vec<Finding> {
     unreadable::check(scan, &mut out);
     unknown_target::check(scan, &mut out);
     helper_library::check(scan, &mut out);
+    numpy_metadata_mismatch::check(scan, &mut out);
     out.sort_by(|a, b| {
         (&a.distribution, &a.module, &a.path, a.code).cmp(&(
             &b.distribution,
@@ -358,6 +363,7 @@ pub(crate) mod test_support {
                 path: "/site/numpy".into(),
                 release: knowledge().release(numpy_version).unwrap(),
                 beyond_knowledge: false,
+                metadata_version: None,
             }),
             ..Default::default()
         }
