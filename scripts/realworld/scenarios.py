@@ -31,6 +31,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pep440  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCEN_DIR = os.path.join(HERE, "scenarios")
 SRC_DIR = os.path.join(SCEN_DIR, "src")
@@ -156,45 +159,12 @@ def has_subcommand(binary, name):
 
 # ---------------------------------------------------------------- version specifiers (PEP 440 subset)
 
-def vtuple(v):
-    parts = []
-    for p in v.split("."):
-        m = re.match(r"\d+", p)
-        if not m:
-            break
-        parts.append(int(m.group()))
-    return tuple(parts)
-
-
-def vcmp(a, b):
-    n = max(len(a), len(b))
-    a = a + (0,) * (n - len(a))
-    b = b + (0,) * (n - len(b))
-    return (a > b) - (a < b)
-
-
 def satisfies(version, spec):
-    v = vtuple(version)
-    for clause in [c.strip() for c in spec.split(",") if c.strip()]:
-        m = re.match(r"(~=|==|!=|<=|>=|<|>)\s*([\w.*]+)$", clause)
-        if not m:
-            return False
-        op, target = m.groups()
-        if target.endswith(".*"):
-            pre = vtuple(target[:-2])
-            same = v[: len(pre)] == pre
-            if (op == "==" and not same) or (op == "!=" and same):
-                return False
-            continue
-        t = vtuple(target)
-        c = vcmp(v, t)
-        ok = {
-            "==": c == 0, "!=": c != 0, "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0,
-            "~=": c >= 0 and v[: len(t) - 1] == t[: len(t) - 1],
-        }[op]
-        if not ok:
-            return False
-    return True
+    """`pep440.satisfies`, with a specifier outside the subset counting as not satisfied."""
+    try:
+        return pep440.satisfies(version, spec)
+    except ValueError:
+        return False
 
 
 def canon(name):

@@ -30,6 +30,9 @@ import time
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pep440 import satisfies, vcmp, vtuple  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 DATA = HERE / "wheels.json"
@@ -67,48 +70,6 @@ def cache_dir():
 # Versions and specifiers (tiny PEP 440 subset: numeric release segments)
 
 
-def vtuple(v):
-    parts = []
-    for p in str(v).split("."):
-        m = re.match(r"\d+", p)
-        if not m:
-            break
-        parts.append(int(m.group(0)))
-    return tuple(parts)
-
-
-def _cmp(a, b):
-    n = max(len(a), len(b))
-    a = a + (0,) * (n - len(a))
-    b = b + (0,) * (n - len(b))
-    return (a > b) - (a < b)
-
-
-def satisfies(version, spec):
-    """True if `version` satisfies every clause of the specifier `spec` (">=0.29.33,<3")."""
-    v = vtuple(version)
-    for clause in [c.strip() for c in spec.split(",") if c.strip()]:
-        m = re.match(r"(~=|==|!=|<=|>=|<|>)\s*([0-9][0-9.]*)", clause)
-        if not m:
-            raise ValueError(f"unsupported specifier clause {clause!r}")
-        op, w = m.group(1), vtuple(m.group(2))
-        c = _cmp(v, w)
-        ok = {
-            "==": c == 0,
-            "!=": c != 0,
-            "<=": c <= 0,
-            ">=": c >= 0,
-            "<": c < 0,
-            ">": c > 0,
-        }.get(op)
-        if op == "~=":
-            prefix = w[:-1]
-            ok = c >= 0 and v[: len(prefix)] == prefix
-        if not ok:
-            return False
-    return True
-
-
 def pybind11_mode(requirement, aware_since):
     """numpy.h mode implied by a pybind11 requirement: every allowed version below `aware_since`
     -> numpy1_only, every allowed version at or above it -> numpy2_aware, else None (either)."""
@@ -119,15 +80,15 @@ def pybind11_mode(requirement, aware_since):
             continue
         op, w = m.group(1), vtuple(m.group(2))
         if op in (">=", ">", "~=", "=="):
-            lo = w if lo is None or _cmp(w, lo) > 0 else lo
+            lo = w if lo is None or vcmp(w, lo) > 0 else lo
         if op in ("<", "<=", "=="):
             hi = (w, op != "<")
         if op == "~=":
             hi = (w[:-2] + (w[-2] + 1,), False)
     a = vtuple(aware_since)
-    if hi is not None and (_cmp(hi[0], a) < 0 or (_cmp(hi[0], a) == 0 and not hi[1])):
+    if hi is not None and (vcmp(hi[0], a) < 0 or (vcmp(hi[0], a) == 0 and not hi[1])):
         return "numpy1_only"
-    if lo is not None and _cmp(lo, a) >= 0:
+    if lo is not None and vcmp(lo, a) >= 0:
         return "numpy2_aware"
     return None
 
