@@ -7,18 +7,20 @@
 //!
 //! ```no_run
 //! let facts = abi_doctor::binary::inspect_path(std::path::Path::new("interval.cpython-311-x86_64-linux-gnu.so")).unwrap();
-//! if let Some(spec) = abi_doctor::knowledge::compat::compatible_specifier(&facts.numpy) {
+//! if let Some(spec) = abi_doctor::rules::predict::compatible_specifier(&facts.numpy) {
 //!     println!("imports under NumPy {spec}");
 //! }
 //! ```
 
 pub mod binary;
 pub mod discover;
-pub mod dist;
 pub mod explain;
 pub mod fix;
+pub mod inventory;
 pub mod knowledge;
+pub mod paths;
 pub mod report;
 pub mod rules;
+pub mod runtime;
 pub mod verify;
 pub mod wheel;

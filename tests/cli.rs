@@ -188,9 +188,7 @@ fn predictions_match_recorded_real_imports() {
             // The message too: the real final exception is the predicted one, or the ImportError
             // NumPy's import_array() raises after printing the predicted first error.
             let release = abi_doctor::knowledge::knowledge().release(numpy).unwrap();
-            if let Some(pred) =
-                abi_doctor::knowledge::compat::predict_module(&facts, release, numpy)
-            {
+            if let Some(pred) = abi_doctor::rules::predict::predict_module(&facts, release, numpy) {
                 let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
                 let real = (
                     imp["exception"].as_str().unwrap_or(""),

@@ -3,13 +3,14 @@
 use super::{CheckArgs, ColorChoice, EnvArgs, OutputFormat};
 use abi_doctor::binary::{self, BinaryFacts};
 use abi_doctor::discover::{self, DiscoverOptions};
-use abi_doctor::dist::{self, Inventory};
-use abi_doctor::knowledge::{compat, knowledge, parse_line};
+use abi_doctor::inventory::{self, Inventory};
+use abi_doctor::knowledge::{knowledge, parse_line};
 use abi_doctor::report::check::{
     render_github, render_json, render_sarif, render_text, Cascade, CheckReport, EnvironmentInfo,
     NumpyInfo, Style, SCHEMA_VERSION,
 };
 use abi_doctor::rules::cascade::{self, ModuleGraph};
+use abi_doctor::rules::predict;
 use abi_doctor::rules::{self, Dist, Module, RuntimeNumpy, Scan, Severity, Unreadable};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -29,7 +30,7 @@ pub fn scan(
         ..DiscoverOptions::from_process()
     };
     let env = discover::discover(&opts)?;
-    let inv = dist::inventory(&env.site_packages);
+    let inv = inventory::inventory(&env.site_packages);
     let progress = Progress::new(inv.binaries.len(), progress_bar);
     let facts: Vec<Result<BinaryFacts, String>> = inv
         .binaries
@@ -42,7 +43,7 @@ pub fn scan(
         .collect();
     progress.finish();
 
-    let numpy = dist::find_numpy(&inv, &env.site_packages);
+    let numpy = abi_doctor::runtime::find_numpy(&inv, &env.site_packages);
     let scan = build_scan(&env, &inv, facts, numpy.as_ref());
     let findings = rules::run_all(&scan);
     let failures: BTreeMap<String, (String, String)> = findings
@@ -65,7 +66,7 @@ pub fn scan(
     let numpy_binaries = scan
         .modules
         .iter()
-        .filter(|m| compat::depends_on_numpy(&m.facts.numpy))
+        .filter(|m| predict::depends_on_numpy(&m.facts.numpy))
         .count();
     Ok(CheckReport {
         schema_version: SCHEMA_VERSION,
@@ -150,7 +151,7 @@ fn color_enabled(c: ColorChoice) -> bool {
 }
 
 /// Requirement specifiers on `numpy` that apply here (markers evaluated; extras ignored).
-fn numpy_requirement(d: &dist::Distribution, python: Option<&str>) -> Option<String> {
+fn numpy_requirement(d: &inventory::Distribution, python: Option<&str>) -> Option<String> {
     let specs: Vec<&str> = d
         .requires
         .iter()
@@ -158,7 +159,7 @@ fn numpy_requirement(d: &dist::Distribution, python: Option<&str>) -> Option<Str
         .filter(|r| match (&r.marker, python) {
             (None, _) => true,
             (Some(m), Some(py)) => {
-                dist::marker_applies(m, py, &dist::Platform::host()) != Some(false)
+                inventory::marker_applies(m, py, &inventory::Platform::host()) != Some(false)
             }
             (Some(_), None) => true,
         })
@@ -182,7 +183,7 @@ fn build_scan(
     env: &discover::Environment,
     inv: &Inventory,
     facts: Vec<Result<BinaryFacts, String>>,
-    numpy: Option<&dist::NumpyInstall>,
+    numpy: Option<&abi_doctor::runtime::NumpyInstall>,
 ) -> Scan {
     let py = env.python_version.as_deref();
     let dists = inv
@@ -285,7 +286,7 @@ fn numpy_others(
     inv: &Inventory,
     env: &discover::Environment,
 ) -> Option<Vec<(String, Option<String>)>> {
-    let n = dist::find_numpy(inv, &env.site_packages)?;
+    let n = abi_doctor::runtime::find_numpy(inv, &env.site_packages)?;
     Some(
         n.others
             .iter()

@@ -9,9 +9,10 @@
 //! `.pth` files are read as data, in sorted file-name order like `site.py`; their `import` lines
 //! are never executed, only recorded in [`Environment::notes`].
 
+use crate::paths::{normalize, prefix_from_site_dir, version_from_lib_name};
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::{OsStr, OsString};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -257,35 +258,6 @@ fn site_packages_only(dirs: &[PathBuf]) -> Environment {
         externally_managed: false,
         notes,
     }
-}
-
-/// `<prefix>/lib/pythonX.Y/site-packages` → (prefix, Some("X.Y")); `<prefix>/Lib/site-packages`
-/// → (prefix, None).
-pub fn prefix_from_site_dir(site: &Path) -> Option<(PathBuf, Option<String>)> {
-    let name = site.file_name()?.to_str()?;
-    if name != "site-packages" && name != "dist-packages" {
-        return None;
-    }
-    let parent = site.parent()?;
-    let pname = parent.file_name()?.to_str()?;
-    if pname == "Lib" {
-        return Some((parent.parent()?.to_path_buf(), None));
-    }
-    let version = version_from_lib_name(pname)?;
-    let lib = parent.parent()?;
-    Some((lib.parent()?.to_path_buf(), Some(version)))
-}
-
-/// `python3.11` / `python3.13t` → `"3.11"`.
-fn version_from_lib_name(name: &str) -> Option<String> {
-    let rest = name.strip_prefix("python")?;
-    let rest = rest.strip_suffix('t').unwrap_or(rest);
-    let (major, minor) = rest.split_once('.')?;
-    (!major.is_empty()
-        && !minor.is_empty()
-        && major.bytes().all(|b| b.is_ascii_digit())
-        && minor.bytes().all(|b| b.is_ascii_digit()))
-    .then(|| format!("{major}.{minor}"))
 }
 
 /// `(version, dir)` for each `<prefix>/lib*/pythonX.Y` directory, sorted.
@@ -932,23 +904,6 @@ fn canonical_set(paths: &[PathBuf]) -> HashSet<PathBuf> {
     paths.iter().map(|p| canonical(p)).collect()
 }
 
-/// Lexical normalization: drop `.`, apply `..` (never above the root).
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1408,14 +1363,14 @@ mod tests {
         )
         .unwrap();
         let env = discover(&opts(t.path(), &[("VIRTUAL_ENV", &venv)])).unwrap();
-        let inv = crate::dist::inventory(&env.site_packages);
+        let inv = crate::inventory::inventory(&env.site_packages);
         assert_eq!(inv.distributions.len(), 1);
         assert_eq!(inv.binaries.len(), 1);
         assert_eq!(
             inv.binaries[0].module.as_deref(),
             Some("numpy._core._multiarray_umath")
         );
-        let np = crate::dist::find_numpy(&inv, &env.site_packages).unwrap();
+        let np = crate::runtime::find_numpy(&inv, &env.site_packages).unwrap();
         assert_eq!(
             (np.version.as_str(), np.version_file_version.as_deref()),
             ("2.1.3", Some("2.1.3"))

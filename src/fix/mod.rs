@@ -107,9 +107,9 @@ pub fn hint(scan: &Scan, failing: &[String]) -> Option<Hint> {
     for (i, v) in &per_dist {
         if !v[best] {
             let d = &scan.dists[*i];
-            let w = crate::knowledge::compat::window_of(v, releases);
+            let w = crate::rules::predict::window_of(v, releases);
             let spec = match w {
-                crate::knowledge::compat::Window::Range { lower, upper } => {
+                crate::rules::predict::Window::Range { lower, upper } => {
                     let hi = upper
                         .and_then(|u| releases.iter().position(|r| r == u))
                         .map(|u| u - 1)

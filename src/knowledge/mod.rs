@@ -4,8 +4,6 @@
 //! wheels and compiled probes, and committed. Every release carries `sources` saying where each
 //! fact came from. This module only loads and queries it.
 
-pub mod compat;
-
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

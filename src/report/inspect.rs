@@ -1,8 +1,8 @@
 //! The `inspect` report: one entry per compiled file (or wheel member), JSON schema version 1.
 
 use crate::binary::{BinaryFacts, CheckSize, Toolchain};
-use crate::knowledge::compat::{self, Window};
 use crate::knowledge::knowledge;
+use crate::rules::predict::{self, Window};
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -55,9 +55,9 @@ pub struct TypeCheckEntry {
 impl BinaryEntry {
     pub fn from_facts(path: String, f: &BinaryFacts) -> Self {
         let np = &f.numpy;
-        let w = compat::window(np);
+        let w = predict::window(np);
         let compatible = w.specifier(np);
-        let feature = compat::feature_version(np);
+        let feature = predict::feature_version(np);
         BinaryEntry {
             path,
             format: Some(f.format),
@@ -110,7 +110,7 @@ pub fn describe(f: &BinaryFacts) -> Vec<String> {
     let mut lines = Vec::new();
     let mut built = Vec::new();
     if np.uses_c_api {
-        let major = compat::built_major(np)
+        let major = predict::built_major(np)
             .map(|m| format!("NumPy {m}.x headers"))
             .unwrap_or_else(|| "NumPy headers".into());
         let gen = np
@@ -119,7 +119,7 @@ pub fn describe(f: &BinaryFacts) -> Vec<String> {
             .map(|h| format!(" ({})", h.as_str()))
             .unwrap_or_default();
         built.push(format!("built against {major}{gen}"));
-        match compat::feature_version(np) {
+        match predict::feature_version(np) {
             Some(fv) => {
                 let name = knowledge()
                     .first_line_with_api(fv)
@@ -133,7 +133,7 @@ pub fn describe(f: &BinaryFacts) -> Vec<String> {
             built.push("import_umath() only".into());
         }
     } else if !np.type_checks.is_empty() {
-        let major = compat::built_major(np)
+        let major = predict::built_major(np)
             .map(|m| format!(" {m}.x"))
             .unwrap_or_default();
         built.push(format!("NumPy{major} headers, no C-API import"));
@@ -176,7 +176,7 @@ pub fn describe(f: &BinaryFacts) -> Vec<String> {
         built.push("no NumPy C-API use found".into());
     }
     lines.push(built.join("; "));
-    match compat::window(np) {
+    match predict::window(np) {
         Window::Independent => {}
         Window::Unknown => lines.push("imports under: unknown (C-API target not readable)".into()),
         Window::Empty => lines.push("imports under: no known NumPy release".into()),

@@ -23,7 +23,7 @@
 //! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); FACTS.md §3.3.
 
 use super::{failure_findings, Finding, RuleInfo, Scan};
-use crate::knowledge::compat::{Failure, FailureKind};
+use crate::rules::predict::{Failure, FailureKind};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY002",

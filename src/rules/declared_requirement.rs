@@ -21,8 +21,8 @@
 //! PEP 508 (Requires-Dist); NumPy "For downstream package authors" (the `<2` advice).
 
 use super::{dist_verdicts, Finding, RuleInfo, Scan, Severity};
-use crate::knowledge::compat::{window_of, Window};
 use crate::knowledge::knowledge;
+use crate::rules::predict::{window_of, Window};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY006",

@@ -26,7 +26,7 @@
 //! NumPy"; FACTS.md §1.2, §3.3.
 
 use super::{failure_findings, Finding, RuleInfo, Scan};
-use crate::knowledge::compat::{Failure, FailureKind};
+use crate::rules::predict::{Failure, FailureKind};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY003",

@@ -71,7 +71,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             1..=3 => loaders.join(", "),
             n => format!("{} and {} more modules", loaders[..3].join(", "), n - 3),
         };
-        let window = crate::knowledge::compat::compatible_specifier(&m.facts.numpy)
+        let window = crate::rules::predict::compatible_specifier(&m.facts.numpy)
             .filter(|s| !s.is_empty())
             .map(|s| format!(" (built for numpy{s})"))
             .unwrap_or_default();

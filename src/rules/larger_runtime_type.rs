@@ -22,7 +22,7 @@
 //! Cython `Utility/ImportExport.c`; FACTS.md §4.1.
 
 use super::{module_finding, Finding, RuleInfo, Scan, Severity};
-use crate::knowledge::compat::larger_runtime_types;
+use crate::rules::predict::larger_runtime_types;
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY004",

@@ -12,6 +12,7 @@ pub mod helper_library;
 pub mod larger_runtime_type;
 pub mod numpy_metadata_mismatch;
 pub mod numpy_outside_declared;
+pub mod predict;
 pub mod pybind11_numpy1;
 pub mod size_changed;
 pub mod two_numpy_copies;
@@ -19,8 +20,8 @@ pub mod unknown_target;
 pub mod unreadable;
 
 use crate::binary::BinaryFacts;
-use crate::knowledge::compat::Failure;
-use crate::knowledge::Release;
+use crate::rules::predict::Failure;
+pub use crate::runtime::RuntimeNumpy;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -108,18 +109,6 @@ pub struct Module {
     /// Index into [`Scan::dists`].
     pub dist: Option<usize>,
     pub facts: BinaryFacts,
-}
-
-/// The NumPy that Python will import.
-#[derive(Debug, Clone)]
-pub struct RuntimeNumpy {
-    pub version: String,
-    pub path: String,
-    pub release: &'static Release,
-    /// The installed version is newer than the knowledge base; facts of the newest known line used.
-    pub beyond_knowledge: bool,
-    /// What the dist-info METADATA says, when it differs or when `version` came from the files.
-    pub metadata_version: Option<String>,
 }
 
 /// A file that could not be read, and what was wrong with it.
@@ -213,7 +202,7 @@ pub fn run_all(scan: &Scan) -> Vec<Finding> {
 /// The predicted import failure of a module under the runtime NumPy, if any.
 pub(crate) fn predicted_failure(scan: &Scan, m: &Module) -> Option<Failure> {
     let rt = scan.numpy.as_ref()?;
-    crate::knowledge::compat::predict_module(&m.facts, rt.release, &rt.version)
+    crate::rules::predict::predict_module(&m.facts, rt.release, &rt.version)
 }
 
 /// Per known release line: do all NumPy-dependent modules of distribution `dist` import under it?
@@ -222,10 +211,10 @@ pub fn dist_verdicts(scan: &Scan, dist: usize) -> Option<(Vec<bool>, usize)> {
     let mut acc: Option<Vec<bool>> = None;
     let mut n = 0;
     for m in scan.modules.iter().filter(|m| m.dist == Some(dist)) {
-        if !crate::knowledge::compat::depends_on_numpy(&m.facts.numpy) {
+        if !crate::rules::predict::depends_on_numpy(&m.facts.numpy) {
             continue;
         }
-        let Some(v) = crate::knowledge::compat::verdicts(&m.facts.numpy) else {
+        let Some(v) = crate::rules::predict::verdicts(&m.facts.numpy) else {
             continue;
         };
         n += 1;
@@ -239,7 +228,7 @@ pub fn dist_verdicts(scan: &Scan, dist: usize) -> Option<(Vec<bool>, usize)> {
 
 /// What to do about one failing module, in one line.
 pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
-    use crate::knowledge::compat::{window, Window};
+    use crate::rules::predict::{window, Window};
     let w = window(&m.facts.numpy);
     let spec = w.specifier(&m.facts.numpy);
     let d = scan.dist_of(m);
@@ -272,7 +261,7 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
 pub(crate) fn failure_findings(
     scan: &Scan,
     info: &RuleInfo,
-    kinds: &[crate::knowledge::compat::FailureKind],
+    kinds: &[crate::rules::predict::FailureKind],
     title: impl Fn(&Failure) -> String,
     out: &mut Vec<Finding>,
 ) {

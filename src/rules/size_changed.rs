@@ -27,7 +27,7 @@
 //! `_buffer_info`); FACTS.md §4.
 
 use super::{failure_findings, Finding, RuleInfo, Scan};
-use crate::knowledge::compat::{Failure, FailureKind};
+use crate::rules::predict::{Failure, FailureKind};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY001",

@@ -18,7 +18,7 @@
 //! FACTS.md §7 "Failure modes / limits".
 
 use super::{module_finding, Finding, RuleInfo, Scan, Severity};
-use crate::knowledge::compat::{window, Window};
+use crate::rules::predict::{window, Window};
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY010",

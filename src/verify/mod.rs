@@ -1,7 +1,7 @@
 //! `verify`: ground truth for the predictions. Every compiled extension module of an environment
 //! is imported for real, each in a fresh interpreter of the environment (`python -W always -X
 //! faulthandler -c DRIVER`), in parallel, with a deadline; the outcome (ok, warning, error, crash,
-//! timeout) is put beside the static prediction of [`crate::knowledge::compat::predict`].
+//! timeout) is put beside the static prediction of [`crate::rules::predict::predict`].
 //!
 //! Unlike everything else in abi-doctor, this **runs code from the scanned environment**.
 //!
@@ -27,7 +27,7 @@ pub use classify::{classify, family, message_match, normalize, Failure, Family, 
 pub use run::{signal_name, ImportResult, Mode, Runner, DRIVER};
 
 use crate::discover::Environment;
-use crate::knowledge::{compat, knowledge, parse_line, Release};
+use crate::rules::predict;
 use crate::rules::Predicted;
 
 /// Version of the JSON report.
@@ -230,18 +230,6 @@ impl Report {
     }
 }
 
-/// The release line to predict with: the runtime's own, else the newest known when the runtime is
-/// newer than the knowledge base.
-fn release_for(version: &str) -> Option<(&'static Release, bool)> {
-    let k = knowledge();
-    if let Some(r) = k.release(version) {
-        return Some((r, false));
-    }
-    // Not `newest()`: it panics on an empty knowledge base.
-    let newest = k.releases.last()?;
-    (parse_line(version)? > newest.key()).then_some((newest, true))
-}
-
 struct Candidate {
     module: String,
     path: PathBuf,
@@ -295,12 +283,14 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
     let mut notes = Vec::new();
 
     // 1. What is installed, which NumPy runs, what the binaries predict.
-    let inv = crate::dist::inventory(&env.site_packages);
+    let inv = crate::inventory::inventory(&env.site_packages);
     for p in &inv.problems {
         notes.push(p.message.clone());
     }
-    let np = crate::dist::find_numpy(&inv, &env.site_packages);
-    let release = np.as_ref().and_then(|n| release_for(&n.version));
+    let np = crate::runtime::find_numpy(&inv, &env.site_packages);
+    let release = np
+        .as_ref()
+        .and_then(|n| crate::runtime::release_for(&n.version));
     let numpy = np.as_ref().map(|n| RuntimeNumpy {
         version: n.version.clone(),
         path: n.path.clone(),
@@ -352,11 +342,11 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
                     let predicted = match (&np, release) {
                         _ if own => None,
                         (Some(n), Some((r, _))) => {
-                            compat::predict_module(&facts, r, &n.version).map(|f| (&f).into())
+                            predict::predict_module(&facts, r, &n.version).map(|f| (&f).into())
                         }
                         _ => None,
                     };
-                    (compat::depends_on_numpy(&facts.numpy), predicted, None)
+                    (predict::depends_on_numpy(&facts.numpy), predicted, None)
                 }
                 Err(e) => (false, None, Some(e.to_string())),
             };

@@ -5,8 +5,8 @@
 //! failures happen at import time: Cython's type-size checks run in the module's type-import code,
 //! before the module body calls `import_array()` (§4.1), so a size failure hides the C-API one.
 
-use super::{knowledge, Release, ABI_1, ABI_2, CYTHON_TYPE_ORDER};
 use crate::binary::{HeaderGeneration, NumpyFacts};
+use crate::knowledge::{knowledge, Release, ABI_1, ABI_2, CYTHON_TYPE_ORDER};
 
 /// What goes wrong at import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

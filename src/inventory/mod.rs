@@ -9,6 +9,7 @@
 mod marker;
 mod requirement;
 
+use crate::paths::normalize;
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Read;
@@ -96,20 +97,6 @@ pub struct BinaryFile {
     /// Python would import another file for this module (an earlier site directory, a regular
     /// package elsewhere, or a preferred extension suffix in the same directory).
     pub shadowed: bool,
-}
-
-/// Which NumPy Python would import, and any other copy on the path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NumpyInstall {
-    /// From its dist-info METADATA, else from `numpy/version.py`, else `"unknown"`.
-    pub version: String,
-    /// The `numpy/` package directory.
-    pub path: PathBuf,
-    pub distribution: Option<usize>,
-    /// What `numpy/version.py` (or `_version.py`) says, read as text.
-    pub version_file_version: Option<String>,
-    /// Other `numpy/` directories on the path, with their versions.
-    pub others: Vec<(PathBuf, Option<String>)>,
 }
 
 /// What went wrong reading one file. Becomes a [`Problem`]; never aborts the scan.
@@ -369,7 +356,7 @@ struct TopNames {
     namespace: HashSet<String>,
 }
 
-fn has_init(dir: &Path) -> bool {
+pub(crate) fn has_init(dir: &Path) -> bool {
     if dir.join("__init__.py").is_file() {
         return true;
     }
@@ -1001,7 +988,7 @@ fn resolve_recorded(
 
 /// RECORD: CSV `path,hash,size`, paths relative to the site directory.
 fn parse_record(text: &str, site: &Path, file: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
-    let prefix = crate::discover::prefix_from_site_dir(site).map(|(p, _)| p);
+    let prefix = crate::paths::prefix_from_site_dir(site).map(|(p, _)| p);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
@@ -1041,7 +1028,7 @@ fn parse_file_list(
     file: &Path,
     problems: &mut Vec<Problem>,
 ) -> Vec<PathBuf> {
-    let prefix = crate::discover::prefix_from_site_dir(site).map(|(p, _)| p);
+    let prefix = crate::paths::prefix_from_site_dir(site).map(|(p, _)| p);
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty() && !l.contains('\0'))
@@ -1114,113 +1101,10 @@ fn top_level_from_files(files: &[PathBuf], site: &Path) -> Vec<String> {
     out
 }
 
-/// Lexical normalization: drop `.`, apply `..` (leading `..` kept).
-fn normalize(p: &Path) -> PathBuf {
-    crate::discover::normalize(p)
-}
-
-/// Which NumPy Python would import from `site_packages` (the first `numpy/` regular package in
-/// path order), and every other copy.
-pub fn find_numpy(inv: &Inventory, site_packages: &[PathBuf]) -> Option<NumpyInstall> {
-    let copies: Vec<(PathBuf, bool)> = site_packages
-        .iter()
-        .map(|s| normalize(s).join("numpy"))
-        .filter(|d| d.is_dir())
-        .map(|d| {
-            let regular = has_init(&d);
-            (d, regular)
-        })
-        .collect();
-    let chosen = copies
-        .iter()
-        .position(|(_, regular)| *regular)
-        .or((!copies.is_empty()).then_some(0))?;
-    let dist_for = |dir: &Path| -> Option<usize> {
-        let site = dir.parent()?;
-        let init = dir.join("__init__.py");
-        inv.distributions
-            .iter()
-            .position(|d| d.normalized == "numpy" && d.files.contains(&init))
-            .or_else(|| {
-                inv.distributions
-                    .iter()
-                    .position(|d| d.normalized == "numpy" && d.site_packages == site)
-            })
-    };
-    let version_of = |dir: &Path| -> (Option<usize>, Option<String>, Option<String>) {
-        let di = dist_for(dir);
-        let file_v = numpy_version_file(dir);
-        let v = di
-            .map(|i| inv.distributions[i].version.clone())
-            .or_else(|| file_v.clone());
-        (di, v, file_v)
-    };
-    let (path, _) = &copies[chosen];
-    let (distribution, version, version_file_version) = version_of(path);
-    let others = copies
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != chosen)
-        .map(|(_, (p, _))| (p.clone(), version_of(p).1))
-        .collect();
-    Some(NumpyInstall {
-        version: version.unwrap_or_else(|| "unknown".to_string()),
-        path: path.clone(),
-        distribution,
-        version_file_version,
-        others,
-    })
-}
-
-/// `version = "1.26.4"` (also `version: str = ...`, `__version__`, `full_version`,
-/// `short_version`) in `numpy/version.py`, or `"version": "1.24.4"` in versioneer's
-/// `numpy/_version.py`. Read as text, never imported.
-pub fn numpy_version_file(numpy_dir: &Path) -> Option<String> {
-    let mut found: Vec<(u8, String)> = Vec::new();
-    if let Ok(bytes) = fs::read(numpy_dir.join("version.py")) {
-        let text = String::from_utf8_lossy(&bytes);
-        for line in text.lines() {
-            let Some((lhs, rhs)) = line.split_once('=') else {
-                continue;
-            };
-            let var = lhs.split(':').next().unwrap_or("").trim();
-            let rank = match var {
-                "version" => 0,
-                "__version__" => 1,
-                "full_version" => 2,
-                "short_version" => 3,
-                _ => continue,
-            };
-            let rhs = rhs.trim();
-            let quote = rhs.chars().next().filter(|c| *c == '"' || *c == '\'');
-            if let Some(q) = quote {
-                if let Some(v) = rhs[1..].split(q).next().filter(|v| !v.is_empty()) {
-                    found.push((rank, v.to_string()));
-                }
-            }
-        }
-    }
-    if found.is_empty() {
-        if let Ok(bytes) = fs::read(numpy_dir.join("_version.py")) {
-            let text = String::from_utf8_lossy(&bytes);
-            for line in text.lines() {
-                let t = line.trim();
-                if let Some(rest) = t.strip_prefix("\"version\":") {
-                    let v = rest.trim().trim_end_matches(',').trim().trim_matches('"');
-                    if !v.is_empty() {
-                        found.push((0, v.to_string()));
-                    }
-                }
-            }
-        }
-    }
-    found.sort();
-    found.into_iter().next().map(|(_, v)| v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::{find_numpy, numpy_version_file};
     use std::os::unix::fs::symlink;
 
     const ELF: &[u8] = b"\x7fELF\x02\x01\x01\0 not really but the magic is there";

@@ -1,0 +1,50 @@
+//! Path helpers shared by environment discovery and the inventory: lexical normalization and the
+//! CPython site-directory layout (`<prefix>/lib/pythonX.Y/site-packages`, `<prefix>/Lib/site-packages`).
+
+use std::path::{Component, Path, PathBuf};
+
+/// `<prefix>/lib/pythonX.Y/site-packages` → (prefix, Some("X.Y")); `<prefix>/Lib/site-packages`
+/// → (prefix, None).
+pub fn prefix_from_site_dir(site: &Path) -> Option<(PathBuf, Option<String>)> {
+    let name = site.file_name()?.to_str()?;
+    if name != "site-packages" && name != "dist-packages" {
+        return None;
+    }
+    let parent = site.parent()?;
+    let pname = parent.file_name()?.to_str()?;
+    if pname == "Lib" {
+        return Some((parent.parent()?.to_path_buf(), None));
+    }
+    let version = version_from_lib_name(pname)?;
+    let lib = parent.parent()?;
+    Some((lib.parent()?.to_path_buf(), Some(version)))
+}
+
+/// `python3.11` / `python3.13t` → `"3.11"`.
+pub fn version_from_lib_name(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("python")?;
+    let rest = rest.strip_suffix('t').unwrap_or(rest);
+    let (major, minor) = rest.split_once('.')?;
+    (!major.is_empty()
+        && !minor.is_empty()
+        && major.bytes().all(|b| b.is_ascii_digit())
+        && minor.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| format!("{major}.{minor}"))
+}
+
+/// Lexical normalization: drop `.`, apply `..` (never above the root).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
