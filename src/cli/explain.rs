@@ -29,7 +29,9 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let in_env = if args.no_env || packages.is_empty() {
         None
     } else {
-        super::check::scan(&args.env, false).ok()
+        abi_doctor::scan::scan(&args.env.scan_options(), &())
+            .ok()
+            .map(|s| CheckReport::from_scan(&s))
     };
     let culprits: Vec<Culprits> = in_env
         .as_ref()

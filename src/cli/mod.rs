@@ -53,6 +53,25 @@ pub struct EnvArgs {
     pub site_packages: Vec<PathBuf>,
 }
 
+impl EnvArgs {
+    /// The library's scan options for these arguments, with the process's environment variables
+    /// and working directory for the default search.
+    pub fn scan_options(&self) -> abi_doctor::scan::ScanOptions {
+        abi_doctor::scan::ScanOptions {
+            discover: self.discover_options(),
+        }
+    }
+
+    pub fn discover_options(&self) -> abi_doctor::discover::DiscoverOptions {
+        abi_doctor::discover::DiscoverOptions {
+            python: self.python.clone(),
+            env: self.env.clone(),
+            site_packages: self.site_packages.clone(),
+            ..abi_doctor::discover::DiscoverOptions::from_process()
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Text,

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use abi_doctor::discover::{discover, DiscoverOptions};
 use abi_doctor::verify::{verify, ModuleReport, Outcome, PredictionClass, Report, VerifyOptions};
 use anyhow::{bail, Context};
 
@@ -56,13 +55,9 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<i32> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout < 1e9) {
         bail!("--timeout must be a positive number of seconds");
     }
-    let opts = DiscoverOptions {
-        python: args.env.python.clone(),
-        env: args.env.env.clone(),
-        site_packages: args.env.site_packages.clone(),
-        ..DiscoverOptions::from_process()
-    };
-    let env = discover(&opts).context("cannot find the environment")?;
+    let scanned = abi_doctor::scan::scan(&args.env.scan_options(), &())
+        .context("cannot find the environment")?;
+    let env = &scanned.environment;
     let mut vopts = VerifyOptions {
         timeout: Duration::from_secs_f64(args.timeout),
         numpy_only: args.numpy_only,
@@ -88,7 +83,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<i32> {
     )?;
     drop(err);
     let started = Instant::now();
-    let report = verify(&env, &vopts).context("cannot verify")?;
+    let report = verify(&scanned, &vopts).context("cannot verify")?;
     let elapsed = started.elapsed();
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -1,7 +1,9 @@
 //! The `check` report (JSON schema version 1) and its renderers: text, JSON, SARIF, GitHub.
 
+use crate::discover::EnvKind;
 use crate::fix::Hint;
 use crate::rules::{Finding, Severity};
+use crate::scan::Scanned;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -40,19 +42,7 @@ pub struct NumpyInfo {
     pub beyond_knowledge: bool,
 }
 
-/// `import <package>` ends in a failure of `dies_in`, possibly through other packages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Cascade {
-    /// The top-level import name a user types: `sklearn`.
-    pub package: String,
-    pub distribution: Option<String>,
-    /// The failing module its import reaches first: `scipy.sparse._sparsetools`.
-    pub dies_in: String,
-    /// Import chain from the package to the failing module.
-    pub via: Vec<String>,
-    pub exception: String,
-    pub message: String,
-}
+pub use crate::rules::cascade::Cascade;
 
 #[derive(Debug, Default, Serialize)]
 pub struct Summary {
@@ -63,6 +53,44 @@ pub struct Summary {
 }
 
 impl CheckReport {
+    /// The report of one scan.
+    pub fn from_scan(s: &Scanned) -> Self {
+        let env = &s.environment;
+        CheckReport {
+            schema_version: SCHEMA_VERSION,
+            environment: EnvironmentInfo {
+                python: env.python.as_ref().map(|p| p.display().to_string()),
+                python_version: env.python_version.clone(),
+                prefix: env.prefix.display().to_string(),
+                kind: match env.kind {
+                    EnvKind::Venv => "venv",
+                    EnvKind::Conda => "conda",
+                    EnvKind::System => "system",
+                    EnvKind::SitePackagesOnly => "site-packages",
+                }
+                .to_string(),
+                site_packages: env
+                    .site_packages
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            },
+            numpy: s.scan.numpy.as_ref().map(|n| NumpyInfo {
+                version: n.version.clone(),
+                path: n.path.clone(),
+                abi_version: format!("{:#x}", n.release.abi_version),
+                c_api_version: format!("{:#x}", n.release.api_version),
+                beyond_knowledge: n.beyond_knowledge,
+            }),
+            summary: CheckReport::summarize(&s.findings),
+            findings: s.findings.clone(),
+            cascades: s.cascades.clone(),
+            fix_hint: s.fix_hint.clone(),
+            binaries_scanned: s.inventory.binaries.len(),
+            numpy_binaries: s.numpy_binaries(),
+        }
+    }
+
     pub fn summarize(findings: &[Finding]) -> Summary {
         let mut s = Summary::default();
         let mut failing = std::collections::BTreeSet::new();

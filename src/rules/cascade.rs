@@ -2,167 +2,25 @@
 //!
 //! The module a user imports is often not the one that fails: `import sklearn` dies inside
 //! `scipy.sparse._sparsetools`, and pandas 2.1.4 fails on NumPy 2 in `pandas._libs.interval`
-//! because `pandas/__init__.py` imports it first. This walks, in import order, the imports that a
-//! package's Python files make (read as text, never run) and the dotted module names a binary
-//! carries in its strings (Cython cimports), until it reaches a module predicted to fail.
-//!
-//! Imports inside `try:` blocks are skipped (a guarded import does not kill the package: h5py's
-//! `_npystrings`), as are imports inside functions and classes (they run later, if ever).
+//! because `pandas/__init__.py` imports it first. This walks the import graph
+//! ([`crate::imports::graph`]) in import order until it reaches a module predicted to fail.
 
-use std::collections::{BTreeMap, HashSet};
+use crate::imports::graph::ModuleGraph;
+use serde::Serialize;
+use std::collections::HashSet;
 
-/// One import statement found at module level: the module it names and, for `from X import a, b`,
-/// the imported names (each may be a submodule).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportStmt {
-    pub module: String,
-    pub names: Vec<String>,
-}
-
-/// Module-level, unguarded imports of a Python source file, in order. `package` is the package the
-/// file belongs to (for relative imports): for `pandas/__init__.py` it is `pandas`, for
-/// `pandas/core/api.py` it is `pandas.core`.
-pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
-    let mut out = Vec::new();
-    // Indentation of the innermost block that hides imports (def, class, try), if any.
-    let mut hidden_at: Option<usize> = None;
-    let mut logical = String::new();
-    let mut paren_depth = 0i32;
-    for raw in source.lines() {
-        let line = strip_comment(raw);
-        if paren_depth > 0 || logical.ends_with('\\') {
-            logical.pop_if_backslash();
-            logical.push(' ');
-            logical.push_str(line.trim());
-            paren_depth += count_parens(line);
-            if paren_depth > 0 {
-                continue;
-            }
-        } else {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let indent = line.len() - line.trim_start().len();
-            if let Some(h) = hidden_at {
-                if indent > h {
-                    continue;
-                }
-                hidden_at = None;
-            }
-            let t = line.trim_start();
-            if t.starts_with("def ")
-                || t.starts_with("async def ")
-                || t.starts_with("class ")
-                || t.starts_with("try:")
-                || t.starts_with("except")
-                || t.starts_with("if TYPE_CHECKING")
-                || t.starts_with("if typing.TYPE_CHECKING")
-            {
-                hidden_at = Some(indent);
-                continue;
-            }
-            logical = t.to_string();
-            paren_depth = count_parens(line);
-            if paren_depth > 0 || logical.ends_with('\\') {
-                continue;
-            }
-        }
-        parse_statement(&logical, package, &mut out);
-        logical.clear();
-    }
-    out
-}
-
-trait PopBackslash {
-    fn pop_if_backslash(&mut self);
-}
-impl PopBackslash for String {
-    fn pop_if_backslash(&mut self) {
-        if self.ends_with('\\') {
-            self.pop();
-        }
-    }
-}
-
-fn strip_comment(line: &str) -> &str {
-    // Good enough for import lines: a '#' inside a string on an import line does not occur.
-    match line.find('#') {
-        Some(i) => &line[..i],
-        None => line,
-    }
-}
-
-fn count_parens(line: &str) -> i32 {
-    line.chars().fold(0, |n, c| match c {
-        '(' => n + 1,
-        ')' => n - 1,
-        _ => n,
-    })
-}
-
-fn resolve_relative(module: &str, package: &str) -> Option<String> {
-    let dots = module.chars().take_while(|&c| c == '.').count();
-    if dots == 0 {
-        return Some(module.to_string());
-    }
-    let mut parts: Vec<&str> = package.split('.').collect();
-    for _ in 1..dots {
-        parts.pop()?;
-    }
-    let rest = &module[dots..];
-    if !rest.is_empty() {
-        parts.push(rest);
-    }
-    (!parts.is_empty()).then(|| parts.join("."))
-}
-
-fn parse_statement(stmt: &str, package: &str, out: &mut Vec<ImportStmt>) {
-    let stmt = stmt.trim().trim_end_matches(';');
-    for part in stmt.split(';') {
-        let part = part.trim();
-        if let Some(rest) = part.strip_prefix("import ") {
-            for item in rest.split(',') {
-                let name = item.split_whitespace().next().unwrap_or("");
-                if is_dotted(name) {
-                    out.push(ImportStmt {
-                        module: name.to_string(),
-                        names: vec![],
-                    });
-                }
-            }
-        } else if let Some(rest) = part.strip_prefix("from ") {
-            let Some((module, names)) = rest.split_once(" import ") else {
-                continue;
-            };
-            let Some(module) = resolve_relative(module.trim(), package) else {
-                continue;
-            };
-            let names = names
-                .replace(['(', ')'], " ")
-                .split(',')
-                .filter_map(|n| n.split_whitespace().next().map(str::to_string))
-                .filter(|n| n != "*" && is_dotted(n))
-                .collect();
-            out.push(ImportStmt { module, names });
-        }
-    }
-}
-
-fn is_dotted(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('.')
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
-}
-
-/// What the walk may ask about a module.
-pub trait ModuleGraph {
-    /// Is `module` known to exist (a Python file, a package, or an extension)?
-    fn exists(&self, module: &str) -> bool;
-    /// Module-level imports of `module`, in order: parsed source for Python modules, dotted names
-    /// from the strings for extensions.
-    fn imports(&self, module: &str) -> Vec<String>;
-    /// The predicted failure of an extension module: (exception, message).
-    fn failure(&self, module: &str) -> Option<(String, String)>;
+/// `import <package>` ends in a failure of `dies_in`, possibly through other packages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cascade {
+    /// The top-level import name a user types: `sklearn`.
+    pub package: String,
+    pub distribution: Option<String>,
+    /// The failing module its import reaches first: `scipy.sparse._sparsetools`.
+    pub dies_in: String,
+    /// Import chain from the package to the failing module.
+    pub via: Vec<String>,
+    pub exception: String,
+    pub message: String,
 }
 
 /// Where `import <package>` dies, and through which chain; `None` when it does not (as far as the
@@ -210,92 +68,10 @@ fn walk(
     None
 }
 
-/// Resolve `from X import a` into the modules it loads: `X`, then `X.a` where that is a module.
-pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String> {
-    let mut out = Vec::new();
-    for s in stmts {
-        out.push(s.module.clone());
-        for n in &s.names {
-            let sub = format!("{}.{n}", s.module);
-            if exists(&sub) {
-                out.push(sub);
-            }
-        }
-    }
-    out
-}
-
-/// A simple in-memory graph, for tests and for callers that precompute everything.
-#[derive(Debug, Default)]
-pub struct MapGraph {
-    pub imports: BTreeMap<String, Vec<String>>,
-    pub failures: BTreeMap<String, (String, String)>,
-}
-
-impl ModuleGraph for MapGraph {
-    fn exists(&self, module: &str) -> bool {
-        self.imports.contains_key(module) || self.failures.contains_key(module)
-    }
-    fn imports(&self, module: &str) -> Vec<String> {
-        self.imports.get(module).cloned().unwrap_or_default()
-    }
-    fn failure(&self, module: &str) -> Option<(String, String)> {
-        self.failures.get(module).cloned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_module_level_imports_only() {
-        let src = r#"
-import numpy as np, os
-from pandas._libs import (
-    hashtable as _hashtable,  # comment
-    lib as _lib,
-)
-from .core.api import DataFrame
-from . import sub
-try:
-    from ._npystrings import x
-except ImportError:
-    pass
-def f():
-    import later
-class C:
-    from z import y
-if TYPE_CHECKING:
-    import typing_only
-from pandas._libs.interval import Interval
-"#;
-        let got = parse_imports(src, "pandas");
-        let mods: Vec<&str> = got.iter().map(|s| s.module.as_str()).collect();
-        assert_eq!(
-            mods,
-            [
-                "numpy",
-                "os",
-                "pandas._libs",
-                "pandas.core.api",
-                "pandas",
-                "pandas._libs.interval"
-            ]
-        );
-        assert_eq!(got[2].names, ["hashtable", "lib"]);
-        assert_eq!(got[4].names, ["sub"]);
-    }
-
-    #[test]
-    fn relative_from_subpackage() {
-        let got = parse_imports(
-            "from ..base import X\nfrom .sibling import Y\n",
-            "sklearn.utils",
-        );
-        assert_eq!(got[0].module, "sklearn.base");
-        assert_eq!(got[1].module, "sklearn.utils.sibling");
-    }
+    use crate::imports::graph::MapGraph;
 
     #[test]
     fn walks_to_the_first_failure_across_packages() {

@@ -117,6 +117,8 @@ pub struct Unreadable {
     pub path: String,
     /// The problem, without the path (it is in `path`).
     pub problem: String,
+    /// Import name, when the file is a compiled file under a site directory.
+    pub module: Option<String>,
     /// Index into [`Scan::dists`] of the distribution that owns it.
     pub dist: Option<usize>,
 }

@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use classify::{classify, family, message_match, normalize, Failure, Family, PredictionClass};
@@ -29,6 +28,7 @@ pub use run::{signal_name, ImportResult, Mode, Runner, DRIVER};
 use crate::discover::Environment;
 use crate::rules::predict;
 use crate::rules::Predicted;
+use crate::scan::{NotJudgedWhy, Scanned};
 
 /// Version of the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -237,8 +237,6 @@ struct Candidate {
     depends_on_numpy: bool,
     predicted: Option<Predicted>,
     static_error: Option<String>,
-    /// Inspected, and exports no `PyInit_*`: a shared library, not a module.
-    library: bool,
 }
 
 /// Run `f` over `items` on `jobs` threads, results in input order.
@@ -264,9 +262,10 @@ fn parallel<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sy
         .collect()
 }
 
-/// Import every extension module (or every NumPy-using one) of `env` and compare with the
-/// predictions. Errors only when nothing can be imported at all (no working interpreter).
-pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyError> {
+/// Import every extension module (or every NumPy-using one) of a scanned environment and compare
+/// with the scan's predictions. Errors only when nothing can be imported at all (no working interpreter).
+pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyError> {
+    let env = &scanned.environment;
     let python = env
         .python
         .clone()
@@ -282,22 +281,19 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
     runner.preflight()?;
     let mut notes = Vec::new();
 
-    // 1. What is installed, which NumPy runs, what the binaries predict.
-    let inv = crate::inventory::inventory(&env.site_packages);
+    // 1. What is installed, which NumPy runs, what the binaries predict: `check`'s own scan.
+    let inv = &scanned.inventory;
     for p in &inv.problems {
         notes.push(p.message.clone());
     }
-    let np = crate::runtime::find_numpy(&inv, &env.site_packages);
-    let release = np
-        .as_ref()
-        .and_then(|n| crate::runtime::release_for(&n.version));
-    let numpy = np.as_ref().map(|n| RuntimeNumpy {
-        version: n.version.clone(),
+    let rt = scanned.scan.numpy.as_ref();
+    let numpy = scanned.numpy_install.as_ref().map(|n| RuntimeNumpy {
+        version: rt.map_or_else(|| n.version.clone(), |r| r.version.clone()),
         path: n.path.clone(),
-        release_line: release.map(|(r, _)| r.line.clone()),
-        beyond_knowledge: release.is_some_and(|(_, b)| b),
+        release_line: rt.map(|r| r.release.line.clone()),
+        beyond_knowledge: rt.is_some_and(|r| r.beyond_knowledge),
     });
-    match (&np, release) {
+    match (&scanned.numpy_install, rt) {
         (None, _) => notes.push(
             "no NumPy in this environment: nothing is predicted to fail, modules are imported anyway"
                 .into(),
@@ -306,86 +302,97 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
             "NumPy {} is not in the knowledge base: nothing is predicted",
             n.version
         )),
-        (Some(n), Some((r, true))) => notes.push(format!(
+        (Some(_), Some(r)) if r.beyond_knowledge => notes.push(format!(
             "NumPy {} is newer than the knowledge base: predicted with the facts of the {} line",
-            n.version, r.line
+            r.version, r.release.line
         )),
         _ => {}
     }
 
-    let mut skipped = Vec::new();
-    let files: Vec<_> = inv
+    // Import names as the inventory gives them (the scan drops them for shared libraries).
+    let names: BTreeMap<&str, &str> = inv
         .binaries
         .iter()
-        .filter_map(|b| Some((b, b.module.clone()?)))
-        .filter(|(b, module)| {
-            if b.shadowed {
-                skipped.push(Skipped {
-                    module: module.clone(),
-                    path: b.path.clone(),
-                    reason: "shadowed: Python imports another file for this name".into(),
-                });
-            }
-            !b.shadowed
-        })
+        .filter_map(|b| Some((b.path.to_str()?, b.module.as_deref()?)))
         .collect();
-    let inspected: Vec<Candidate> = files
-        .par_iter()
-        .map(|(b, module)| {
-            // NumPy's own modules are the runtime (NPY_INTERNAL_BUILD): imported, but not judged,
-            // as in `check`.
-            let own = module == "numpy" || module.starts_with("numpy.");
-            let mut library = false;
-            let (depends, predicted, static_error) = match crate::binary::inspect_path(&b.path) {
-                Ok(facts) => {
-                    library = facts.module_init.is_none();
-                    let predicted = match (&np, release) {
-                        _ if own => None,
-                        (Some(n), Some((r, _))) => {
-                            predict::predict_module(&facts, r, &n.version).map(|f| (&f).into())
-                        }
-                        _ => None,
-                    };
-                    (predict::depends_on_numpy(&facts.numpy), predicted, None)
-                }
-                Err(e) => (false, None, Some(e.to_string())),
-            };
-            Candidate {
-                module: module.clone(),
-                path: b.path.clone(),
-                distribution: b.distribution,
-                depends_on_numpy: depends,
-                predicted,
-                static_error,
-                library,
-            }
-        })
-        .collect();
+    let mut skipped = Vec::new();
     let mut candidates = Vec::new();
-    for c in inspected {
-        if c.library {
+    for m in &scanned.scan.modules {
+        let Some(name) = names.get(m.path.as_str()) else {
+            continue;
+        };
+        if m.module.is_none() {
             // `import` of a file without PyInit_ fails with "dynamic module does not define
             // module export function": it is a shared library that modules load, not a module.
             skipped.push(Skipped {
-                module: c.module,
-                path: c.path,
+                module: name.to_string(),
+                path: PathBuf::from(&m.path),
                 reason: "not an extension module: exports no PyInit_ function (a shared library \
                          that modules load)"
                     .into(),
             });
             continue;
         }
-        if opts.numpy_only && !c.depends_on_numpy {
-            if let Some(e) = c.static_error {
-                skipped.push(Skipped {
-                    module: c.module,
-                    path: c.path,
-                    reason: format!("unreadable, so not known to use NumPy: {e}"),
-                });
-            }
+        let depends = predict::depends_on_numpy(&m.facts.numpy);
+        if opts.numpy_only && !depends {
             continue;
         }
-        candidates.push(c);
+        candidates.push(Candidate {
+            module: name.to_string(),
+            path: PathBuf::from(&m.path),
+            distribution: m.dist,
+            depends_on_numpy: depends,
+            predicted: scanned.predicted(name).cloned(),
+            static_error: None,
+        });
+    }
+    for u in &scanned.scan.unreadable {
+        let Some(module) = &u.module else { continue };
+        if opts.numpy_only {
+            skipped.push(Skipped {
+                module: module.clone(),
+                path: PathBuf::from(&u.path),
+                reason: format!("unreadable, so not known to use NumPy: {}", u.problem),
+            });
+            continue;
+        }
+        candidates.push(Candidate {
+            module: module.clone(),
+            path: PathBuf::from(&u.path),
+            distribution: u.dist,
+            depends_on_numpy: false,
+            predicted: None,
+            static_error: Some(format!("{}: {}", u.path, u.problem)),
+        });
+    }
+    for n in &scanned.not_judged {
+        let Some(module) = &n.module else { continue };
+        match n.why {
+            NotJudgedWhy::Shadowed => skipped.push(Skipped {
+                module: module.clone(),
+                path: n.path.clone(),
+                reason: "shadowed: Python imports another file for this name".into(),
+            }),
+            // NumPy's own modules are the runtime: imported, but not judged, as in `check`.
+            NotJudgedWhy::NumpyItself => {
+                let facts = n.facts.as_ref();
+                if facts.is_some_and(|f| f.module_init.is_none()) {
+                    continue;
+                }
+                let depends = facts.is_some_and(|f| predict::depends_on_numpy(&f.numpy));
+                if opts.numpy_only && !depends {
+                    continue;
+                }
+                candidates.push(Candidate {
+                    module: module.clone(),
+                    path: n.path.clone(),
+                    distribution: n.dist,
+                    depends_on_numpy: depends,
+                    predicted: None,
+                    static_error: None,
+                });
+            }
+        }
     }
     candidates.sort_by(|a, b| a.module.cmp(&b.module).then(a.path.cmp(&b.path)));
     candidates.dedup_by(|a, b| a.module == b.module);

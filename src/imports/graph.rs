@@ -1,0 +1,335 @@
+//! The import graph of an environment: what each module imports when it is initialised.
+//!
+//! Python modules and packages are read as text, never run: module-level, unguarded `import` and
+//! `from ... import` statements in order. Imports inside `try:` blocks are skipped (a guarded
+//! import does not kill the package: h5py's `_npystrings`), as are imports inside functions and
+//! classes (they run later, if ever). Extension modules contribute the dotted module names their
+//! strings carry (Cython imports its cimported modules in the module's init, before the body runs).
+
+use crate::rules::Module;
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// One import statement found at module level: the module it names and, for `from X import a, b`,
+/// the imported names (each may be a submodule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportStmt {
+    pub module: String,
+    pub names: Vec<String>,
+}
+
+/// Module-level, unguarded imports of a Python source file, in order. `package` is the package the
+/// file belongs to (for relative imports): for `pandas/__init__.py` it is `pandas`, for
+/// `pandas/core/api.py` it is `pandas.core`.
+pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
+    let mut out = Vec::new();
+    // Indentation of the innermost block that hides imports (def, class, try), if any.
+    let mut hidden_at: Option<usize> = None;
+    let mut logical = String::new();
+    let mut paren_depth = 0i32;
+    for raw in source.lines() {
+        let line = strip_comment(raw);
+        if paren_depth > 0 || logical.ends_with('\\') {
+            logical.pop_if_backslash();
+            logical.push(' ');
+            logical.push_str(line.trim());
+            paren_depth += count_parens(line);
+            if paren_depth > 0 {
+                continue;
+            }
+        } else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let indent = line.len() - line.trim_start().len();
+            if let Some(h) = hidden_at {
+                if indent > h {
+                    continue;
+                }
+                hidden_at = None;
+            }
+            let t = line.trim_start();
+            if t.starts_with("def ")
+                || t.starts_with("async def ")
+                || t.starts_with("class ")
+                || t.starts_with("try:")
+                || t.starts_with("except")
+                || t.starts_with("if TYPE_CHECKING")
+                || t.starts_with("if typing.TYPE_CHECKING")
+            {
+                hidden_at = Some(indent);
+                continue;
+            }
+            logical = t.to_string();
+            paren_depth = count_parens(line);
+            if paren_depth > 0 || logical.ends_with('\\') {
+                continue;
+            }
+        }
+        parse_statement(&logical, package, &mut out);
+        logical.clear();
+    }
+    out
+}
+
+trait PopBackslash {
+    fn pop_if_backslash(&mut self);
+}
+impl PopBackslash for String {
+    fn pop_if_backslash(&mut self) {
+        if self.ends_with('\\') {
+            self.pop();
+        }
+    }
+}
+
+fn strip_comment(line: &str) -> &str {
+    // Good enough for import lines: a '#' inside a string on an import line does not occur.
+    match line.find('#') {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+fn count_parens(line: &str) -> i32 {
+    line.chars().fold(0, |n, c| match c {
+        '(' => n + 1,
+        ')' => n - 1,
+        _ => n,
+    })
+}
+
+fn resolve_relative(module: &str, package: &str) -> Option<String> {
+    let dots = module.chars().take_while(|&c| c == '.').count();
+    if dots == 0 {
+        return Some(module.to_string());
+    }
+    let mut parts: Vec<&str> = package.split('.').collect();
+    for _ in 1..dots {
+        parts.pop()?;
+    }
+    let rest = &module[dots..];
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    (!parts.is_empty()).then(|| parts.join("."))
+}
+
+fn parse_statement(stmt: &str, package: &str, out: &mut Vec<ImportStmt>) {
+    let stmt = stmt.trim().trim_end_matches(';');
+    for part in stmt.split(';') {
+        let part = part.trim();
+        if let Some(rest) = part.strip_prefix("import ") {
+            for item in rest.split(',') {
+                let name = item.split_whitespace().next().unwrap_or("");
+                if is_dotted(name) {
+                    out.push(ImportStmt {
+                        module: name.to_string(),
+                        names: vec![],
+                    });
+                }
+            }
+        } else if let Some(rest) = part.strip_prefix("from ") {
+            let Some((module, names)) = rest.split_once(" import ") else {
+                continue;
+            };
+            let Some(module) = resolve_relative(module.trim(), package) else {
+                continue;
+            };
+            let names = names
+                .replace(['(', ')'], " ")
+                .split(',')
+                .filter_map(|n| n.split_whitespace().next().map(str::to_string))
+                .filter(|n| n != "*" && is_dotted(n))
+                .collect();
+            out.push(ImportStmt { module, names });
+        }
+    }
+}
+
+fn is_dotted(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+}
+
+/// What the walk may ask about a module.
+pub trait ModuleGraph {
+    /// Is `module` known to exist (a Python file, a package, or an extension)?
+    fn exists(&self, module: &str) -> bool;
+    /// Module-level imports of `module`, in order: parsed source for Python modules, dotted names
+    /// from the strings for extensions.
+    fn imports(&self, module: &str) -> Vec<String>;
+    /// The predicted failure of an extension module: (exception, message).
+    fn failure(&self, module: &str) -> Option<(String, String)>;
+}
+
+/// Resolve `from X import a` into the modules it loads: `X`, then `X.a` where that is a module.
+pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in stmts {
+        out.push(s.module.clone());
+        for n in &s.names {
+            let sub = format!("{}.{n}", s.module);
+            if exists(&sub) {
+                out.push(sub);
+            }
+        }
+    }
+    out
+}
+
+/// A simple in-memory graph, for tests and for callers that precompute everything.
+#[derive(Debug, Default)]
+pub struct MapGraph {
+    pub imports: BTreeMap<String, Vec<String>>,
+    pub failures: BTreeMap<String, (String, String)>,
+}
+
+impl ModuleGraph for MapGraph {
+    fn exists(&self, module: &str) -> bool {
+        self.imports.contains_key(module) || self.failures.contains_key(module)
+    }
+    fn imports(&self, module: &str) -> Vec<String> {
+        self.imports.get(module).cloned().unwrap_or_default()
+    }
+    fn failure(&self, module: &str) -> Option<(String, String)> {
+        self.failures.get(module).cloned()
+    }
+}
+
+/// The module graph of an environment, read lazily from its files: Python sources under the
+/// site directories (first match in path order, as the import system does), extension modules
+/// from their inspected facts.
+pub struct EnvGraph<'a> {
+    site_packages: &'a [PathBuf],
+    binaries: HashMap<&'a str, &'a Module>,
+    failures: &'a BTreeMap<String, (String, String)>,
+}
+
+impl<'a> EnvGraph<'a> {
+    /// `modules`: the inspected extension modules; `failures`: module -> (exception, message) of
+    /// the modules predicted to fail.
+    pub fn new(
+        site_packages: &'a [PathBuf],
+        modules: &'a [Module],
+        failures: &'a BTreeMap<String, (String, String)>,
+    ) -> Self {
+        EnvGraph {
+            site_packages,
+            binaries: modules
+                .iter()
+                .filter_map(|m| Some((m.module.as_deref()?, m)))
+                .collect(),
+            failures,
+        }
+    }
+
+    fn source_path(&self, module: &str) -> Option<(PathBuf, bool)> {
+        let rel: PathBuf = module.split('.').collect();
+        for sp in self.site_packages {
+            let pkg = sp.join(&rel).join("__init__.py");
+            if pkg.is_file() {
+                return Some((pkg, true));
+            }
+            let file = sp.join(&rel).with_extension("py");
+            if file.is_file() {
+                return Some((file, false));
+            }
+        }
+        None
+    }
+}
+
+impl ModuleGraph for EnvGraph<'_> {
+    fn exists(&self, module: &str) -> bool {
+        self.binaries.contains_key(module) || self.source_path(module).is_some()
+    }
+    fn imports(&self, module: &str) -> Vec<String> {
+        if let Some(m) = self.binaries.get(module) {
+            return m.facts.referenced_modules.clone();
+        }
+        let Some((path, is_pkg)) = self.source_path(module) else {
+            return vec![];
+        };
+        // Bounded read: Python files larger than 4 MB are generated data, not import lists.
+        let Ok(bytes) = read_bounded(&path, 4 << 20) else {
+            return vec![];
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let package = if is_pkg {
+            module.to_string()
+        } else {
+            module
+                .rsplit_once('.')
+                .map(|(p, _)| p.to_string())
+                .unwrap_or_default()
+        };
+        let stmts = parse_imports(&text, &package);
+        expand(&stmts, |m| self.exists(m))
+    }
+    fn failure(&self, module: &str) -> Option<(String, String)> {
+        self.failures.get(module).cloned()
+    }
+}
+
+fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?.take(max).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_module_level_imports_only() {
+        let src = r#"
+import numpy as np, os
+from pandas._libs import (
+    hashtable as _hashtable,  # comment
+    lib as _lib,
+)
+from .core.api import DataFrame
+from . import sub
+try:
+    from ._npystrings import x
+except ImportError:
+    pass
+def f():
+    import later
+class C:
+    from z import y
+if TYPE_CHECKING:
+    import typing_only
+from pandas._libs.interval import Interval
+"#;
+        let got = parse_imports(src, "pandas");
+        let mods: Vec<&str> = got.iter().map(|s| s.module.as_str()).collect();
+        assert_eq!(
+            mods,
+            [
+                "numpy",
+                "os",
+                "pandas._libs",
+                "pandas.core.api",
+                "pandas",
+                "pandas._libs.interval"
+            ]
+        );
+        assert_eq!(got[2].names, ["hashtable", "lib"]);
+        assert_eq!(got[4].names, ["sub"]);
+    }
+
+    #[test]
+    fn relative_from_subpackage() {
+        let got = parse_imports(
+            "from ..base import X\nfrom .sibling import Y\n",
+            "sklearn.utils",
+        );
+        assert_eq!(got[0].module, "sklearn.base");
+        assert_eq!(got[1].module, "sklearn.utils.sibling");
+    }
+}

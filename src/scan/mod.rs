@@ -1,0 +1,339 @@
+//! The static pipeline as one library call: discover the environment, take its inventory, inspect
+//! every compiled file, resolve the runtime NumPy, run the rules, walk the import graph for
+//! cascades, and work out the fix hint. `check`, `explain` and `verify` all call [`scan`], so they
+//! see the same inventory, the same runtime NumPy and the same set of modules.
+//!
+//! Nothing here prints. Progress goes to a [`Progress`] the caller implements (the CLI draws a
+//! line on a terminal; library callers pass `&()`), in the manner of ripgrep's `Sink`.
+
+use crate::binary::{self, BinaryFacts};
+use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
+use crate::fix::{self, Hint};
+use crate::imports::graph::EnvGraph;
+use crate::inventory::{self, Distribution, Inventory};
+use crate::rules::cascade::{self, Cascade};
+use crate::rules::predict;
+use crate::rules::{self, Dist, Finding, Module, Predicted, Scan, Severity, Unreadable};
+use crate::runtime::{self, NumpyInstall};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// What to scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    /// Which environment: `--python`, `--env`, `--site-packages`, or the process's own search
+    /// order (`VIRTUAL_ENV`, `CONDA_PREFIX`, `.venv`, `python3` on `PATH`).
+    pub discover: DiscoverOptions,
+}
+
+/// Progress of a scan. Every method has an empty default; `()` implements it and reports nothing.
+/// Called from several threads at once.
+pub trait Progress: Sync {
+    /// Inspection of `total` compiled files begins.
+    fn inspecting(&self, _total: usize) {}
+    /// One more file was inspected.
+    fn inspected(&self) {}
+    /// Inspection is over.
+    fn inspected_all(&self) {}
+}
+
+impl Progress for () {}
+
+/// Why a scan could not start. Bad files inside the environment are never errors: they are
+/// diagnostics of the inventory or `Unreadable` entries of the scan.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Discover(#[from] DiscoverError),
+}
+
+/// A compiled file of the environment that is deliberately not judged by the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotJudged {
+    pub path: PathBuf,
+    pub module: Option<String>,
+    pub dist: Option<usize>,
+    pub why: NotJudgedWhy,
+    /// What inspection found, when the file could be read.
+    pub facts: Option<BinaryFacts>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotJudgedWhy {
+    /// One of NumPy's own extension modules: the runtime itself (built with NPY_INTERNAL_BUILD,
+    /// described by the knowledge base), not a consumer of it.
+    NumpyItself,
+    /// Python imports another file for this module name (an earlier site directory, a regular
+    /// package elsewhere, or a preferred suffix in the same directory), so this one never loads.
+    Shadowed,
+}
+
+/// Everything one scan found.
+#[derive(Debug)]
+pub struct Scanned {
+    pub environment: Environment,
+    pub inventory: Inventory,
+    /// The `numpy/` Python imports, and the other copies on the path.
+    pub numpy_install: Option<NumpyInstall>,
+    /// The rules' input: modules and libraries judged, runtime NumPy, unreadable files.
+    pub scan: Scan,
+    /// Every finding, sorted.
+    pub findings: Vec<Finding>,
+    /// For each top-level package whose import will die: where and through which chain.
+    pub cascades: Vec<Cascade>,
+    pub fix_hint: Option<Hint>,
+    /// Compiled files that were inspected or seen but not judged, with the reason.
+    pub not_judged: Vec<NotJudged>,
+}
+
+impl Scanned {
+    /// The import failure predicted for `module` (an error finding's prediction), if any.
+    pub fn predicted(&self, module: &str) -> Option<&Predicted> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error && f.module.as_deref() == Some(module))
+            .find_map(|f| f.predicted.as_ref())
+    }
+
+    /// Compiled files that use NumPy's binary interface, as far as their bytes show.
+    pub fn numpy_binaries(&self) -> usize {
+        self.scan
+            .modules
+            .iter()
+            .filter(|m| predict::depends_on_numpy(&m.facts.numpy))
+            .count()
+    }
+
+    /// Names of the distributions with at least one error finding, sorted.
+    pub fn failing_distributions(&self) -> Vec<String> {
+        failing_distributions(&self.findings)
+    }
+}
+
+/// Discover the environment `opts` names and scan it.
+pub fn scan(opts: &ScanOptions, progress: &dyn Progress) -> Result<Scanned, ScanError> {
+    let env = discover::discover(&opts.discover)?;
+    Ok(scan_environment(env, progress))
+}
+
+/// Scan an environment that is already discovered.
+pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Scanned {
+    let inventory = inventory::inventory(&environment.site_packages);
+    progress.inspecting(inventory.binaries.len());
+    let facts: Vec<Result<BinaryFacts, String>> = inventory
+        .binaries
+        .par_iter()
+        .map(|b| {
+            let r = binary::inspect_path(&b.path).map_err(|e| e.to_string());
+            progress.inspected();
+            r
+        })
+        .collect();
+    progress.inspected_all();
+
+    let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
+    let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
+    let findings = rules::run_all(&scan);
+    let failures: BTreeMap<String, (String, String)> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| {
+            let p = f.predicted.as_ref()?;
+            Some((f.module.clone()?, (p.exception.clone(), p.message.clone())))
+        })
+        .collect();
+    let cascades = cascades(&scan, &environment, &inventory, &failures);
+    let fix_hint = fix::hint(&scan, &failing_distributions(&findings));
+    Scanned {
+        environment,
+        inventory,
+        numpy_install,
+        scan,
+        findings,
+        cascades,
+        fix_hint,
+        not_judged,
+    }
+}
+
+fn failing_distributions(findings: &[Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .filter_map(|f| f.distribution.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// Requirement specifiers on `numpy` that apply here (markers evaluated; extras ignored).
+fn numpy_requirement(d: &Distribution, python: Option<&str>) -> Option<String> {
+    let specs: Vec<&str> = d
+        .requires
+        .iter()
+        .filter(|r| r.normalized == "numpy" && r.extra.is_none())
+        .filter(|r| match (&r.marker, python) {
+            (None, _) => true,
+            (Some(m), Some(py)) => {
+                inventory::marker_applies(m, py, &inventory::Platform::host()) != Some(false)
+            }
+            (Some(_), None) => true,
+        })
+        .map(|r| r.specifier.as_str())
+        .collect();
+    if specs.is_empty() {
+        // Declared with a marker that excludes us, or not at all: both mean "nothing declared".
+        return None;
+    }
+    Some(
+        specs
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// The rules' input from the inventory, the inspected facts (one per inventory binary, in order)
+/// and the NumPy installation.
+fn assemble(
+    env: &Environment,
+    inv: &Inventory,
+    facts: Vec<Result<BinaryFacts, String>>,
+    numpy: Option<&NumpyInstall>,
+) -> (Scan, Vec<NotJudged>) {
+    let py = env.python_version.as_deref();
+    let dists = inv
+        .distributions
+        .iter()
+        .map(|d| Dist {
+            name: d.name.clone(),
+            version: d.version.clone(),
+            numpy_requirement: numpy_requirement(d, py),
+            built_locally: d.built_locally,
+        })
+        .collect();
+    let strip = |path: &str, msg: &str| {
+        msg.strip_prefix(path)
+            .map(|m| m.trim_start_matches(':').trim().to_string())
+            .unwrap_or_else(|| msg.to_string())
+    };
+    let mut unreadable: Vec<Unreadable> = inv
+        .problems
+        .iter()
+        .map(|p| {
+            let path = p.path.display().to_string();
+            Unreadable {
+                problem: strip(&path, &p.message),
+                path,
+                module: None,
+                dist: None,
+            }
+        })
+        .collect();
+    let mut modules = Vec::new();
+    let mut not_judged = Vec::new();
+    for (b, f) in inv.binaries.iter().zip(facts) {
+        let why = if b.shadowed {
+            Some(NotJudgedWhy::Shadowed)
+        } else if b
+            .module
+            .as_deref()
+            .is_some_and(|m| m == "numpy" || m.starts_with("numpy."))
+        {
+            Some(NotJudgedWhy::NumpyItself)
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            not_judged.push(NotJudged {
+                path: b.path.clone(),
+                module: b.module.clone(),
+                dist: b.distribution,
+                why,
+                facts: f.ok(),
+            });
+            continue;
+        }
+        match f {
+            Ok(facts) => modules.push(Module {
+                path: b.path.display().to_string(),
+                // A file that exports no PyInit_ is a shared library modules load, whatever
+                // its name (pyarrow's libarrow_python.so), not a module Python imports.
+                module: b.module.clone().filter(|_| facts.module_init.is_some()),
+                dist: b.distribution,
+                facts,
+            }),
+            Err(e) => {
+                let path = b.path.display().to_string();
+                unreadable.push(Unreadable {
+                    problem: strip(&path, &e),
+                    path,
+                    module: b.module.clone(),
+                    dist: b.distribution,
+                })
+            }
+        }
+    }
+    let numpy_rt = numpy.and_then(runtime::resolve);
+    let other_numpys = match (numpy, &numpy_rt) {
+        (Some(n), Some(_)) => n
+            .others
+            .iter()
+            .map(|(p, v)| (p.display().to_string(), v.clone()))
+            .collect(),
+        _ => vec![],
+    };
+    let scan = Scan {
+        python_version: env.python_version.clone(),
+        dists,
+        modules,
+        numpy: numpy_rt,
+        other_numpys,
+        unreadable,
+    };
+    (scan, not_judged)
+}
+
+/// Where `import PKG` dies, for every top-level import name of every distribution.
+fn cascades(
+    scan: &Scan,
+    env: &Environment,
+    inv: &Inventory,
+    failures: &BTreeMap<String, (String, String)>,
+) -> Vec<Cascade> {
+    if failures.is_empty() {
+        return vec![];
+    }
+    // Python sources are looked up along the whole path, in sys.path order.
+    let graph = EnvGraph::new(&env.site_packages, &scan.modules, failures);
+    let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for d in &inv.distributions {
+        for t in &d.top_level {
+            if !t.is_empty() && !t.starts_with('_') {
+                tops.entry(t.clone())
+                    .or_insert_with(|| Some(d.name.clone()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (top, dist) in tops {
+        if top == "numpy" {
+            continue;
+        }
+        if let Some((chain, exception, message)) = cascade::dies_in(&graph, &top) {
+            let dies_in = chain.last().cloned().unwrap_or_default();
+            out.push(Cascade {
+                package: top,
+                distribution: dist,
+                dies_in,
+                via: chain,
+                exception,
+                message,
+            });
+        }
+    }
+    out
+}
