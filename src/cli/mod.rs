@@ -170,14 +170,12 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn rule(args: &RuleArgs) -> anyhow::Result<i32> {
-    let reg = abi_doctor::rules::registry();
+    let reg = abi_doctor::rules::RULES;
     let mut out = std::io::stdout().lock();
     match &args.code {
         None => {
-            for r in &reg {
-                let doc = r.doc();
-                let title = doc.lines().next().unwrap_or("");
-                writeln!(out, "{title}")?;
+            for r in reg {
+                writeln!(out, "{}", r.title())?;
             }
             Ok(0)
         }

@@ -303,7 +303,7 @@ pub fn render_json(r: &CheckReport) -> String {
 
 /// SARIF 2.1.0, for code-scanning UIs.
 pub fn render_sarif(r: &CheckReport) -> String {
-    let rules: Vec<serde_json::Value> = crate::rules::registry()
+    let rules: Vec<serde_json::Value> = crate::rules::RULES
         .iter()
         .map(|ri| {
             serde_json::json!({

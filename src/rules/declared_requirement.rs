@@ -20,14 +20,15 @@
 //! ## References
 //! PEP 508 (Requires-Dist); NumPy "For downstream package authors" (the `<2` advice).
 
-use super::{dist_verdicts, Finding, RuleInfo, Scan, Severity};
+use super::{dist_verdicts, Finding, Rule, Scan, Severity};
 use crate::knowledge::knowledge;
 use crate::rules::predict::{window_of, Window};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY006",
     name: "declared-requirement",
     source: include_str!("declared_requirement.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -90,8 +91,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             d.name, d.version
         );
         out.push(Finding {
-            code: INFO.code,
-            rule: INFO.name,
+            code: RULE.code,
+            rule: RULE.name,
             severity: Severity::Warning,
             title,
             distribution: Some(d.name.clone()),

@@ -23,13 +23,14 @@
 //! ## References
 //! FACTS.md §7 "Non-ELF wrapping" (vendored libraries); scripts/realworld scenario 06.
 
-use super::{Finding, RuleInfo, Scan, Severity};
+use super::{Finding, Rule, Scan, Severity};
 use std::collections::BTreeMap;
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY011",
     name: "helper-library",
     source: include_str!("helper_library.rs"),
+    check,
 };
 
 /// `libarrow_python.so.2600.1.0` -> `libarrow_python`: copies under versioned names are one
@@ -85,8 +86,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             evidence.push(format!("loaded by (DT_NEEDED): {}", loaders.join(", ")));
         }
         out.push(Finding {
-            code: INFO.code,
-            rule: INFO.name,
+            code: RULE.code,
+            rule: RULE.name,
             severity: Severity::Warning,
             title: format!(
                 "shared library {name}{window} holds NumPy C-API code that NumPy {} refuses; {who} will fail when it runs (at import or first use)",

@@ -21,13 +21,14 @@
 //! ## References
 //! Cython `Utility/ImportExport.c`; FACTS.md §4.1.
 
-use super::{module_finding, Finding, RuleInfo, Scan, Severity};
+use super::{module_finding, Finding, Rule, Scan, Severity};
 use crate::rules::predict::larger_runtime_types;
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY004",
     name: "larger-runtime-type",
     source: include_str!("larger_runtime_type.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -44,7 +45,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         let mut f = module_finding(
             scan,
             m,
-            &INFO,
+            &RULE,
             Severity::Info,
             format!(
                 "NumPy types larger at run time than in its headers (harmless): {}",

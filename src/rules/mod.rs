@@ -4,12 +4,12 @@
 //! Rules do no I/O: `cli/check` assembles a [`Scan`] from discovery, inventory, inspection and the
 //! runtime NumPy, and every rule reads only that.
 
-pub mod abi_numpy1_on_numpy2;
+pub mod c_api_too_new;
 pub mod cascade;
 pub mod declared_requirement;
-pub mod feature_too_new;
 pub mod helper_library;
 pub mod larger_runtime_type;
+pub mod numpy1_on_numpy2;
 pub mod numpy_metadata_mismatch;
 pub mod numpy_outside_declared;
 pub mod predict;
@@ -142,54 +142,52 @@ impl Scan {
     }
 }
 
-/// Static description of a rule.
-pub struct RuleInfo {
+/// A rule: its code and name, its documentation, and the check that produces its findings.
+pub struct Rule {
     pub code: &'static str,
     pub name: &'static str,
     /// The rule module's source; its `//!` doc comment is the documentation.
     pub source: &'static str,
+    /// Appends the rule's findings for a scan. Pure: reads only the scan.
+    pub check: fn(&Scan, &mut Vec<Finding>),
 }
 
-impl RuleInfo {
+impl Rule {
     /// What it detects, why it breaks, an example message, the fix, references.
     pub fn doc(&self) -> String {
         doc_of(self.source)
     }
+
+    /// The doc's first paragraph on one line: `NPY001 size-changed: a Cython module's ...`.
+    pub fn title(&self) -> String {
+        let doc = self.doc();
+        let first = doc.split("\n\n").next().unwrap_or("");
+        first.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
-/// Every rule, in code order.
-pub fn registry() -> Vec<RuleInfo> {
-    vec![
-        size_changed::INFO,
-        abi_numpy1_on_numpy2::INFO,
-        feature_too_new::INFO,
-        larger_runtime_type::INFO,
-        pybind11_numpy1::INFO,
-        declared_requirement::INFO,
-        numpy_outside_declared::INFO,
-        two_numpy_copies::INFO,
-        unreadable::INFO,
-        unknown_target::INFO,
-        helper_library::INFO,
-        numpy_metadata_mismatch::INFO,
-    ]
-}
+/// Every rule, in code order: the one table `run_all`, `abi-doctor rule` and the docs read.
+pub const RULES: &[Rule] = &[
+    size_changed::RULE,
+    numpy1_on_numpy2::RULE,
+    c_api_too_new::RULE,
+    larger_runtime_type::RULE,
+    pybind11_numpy1::RULE,
+    declared_requirement::RULE,
+    numpy_outside_declared::RULE,
+    two_numpy_copies::RULE,
+    unreadable::RULE,
+    unknown_target::RULE,
+    helper_library::RULE,
+    numpy_metadata_mismatch::RULE,
+];
 
 /// Run every rule over the scan; sorted for stable output.
 pub fn run_all(scan: &Scan) -> Vec<Finding> {
     let mut out = Vec::new();
-    size_changed::check(scan, &mut out);
-    abi_numpy1_on_numpy2::check(scan, &mut out);
-    feature_too_new::check(scan, &mut out);
-    larger_runtime_type::check(scan, &mut out);
-    pybind11_numpy1::check(scan, &mut out);
-    declared_requirement::check(scan, &mut out);
-    numpy_outside_declared::check(scan, &mut out);
-    two_numpy_copies::check(scan, &mut out);
-    unreadable::check(scan, &mut out);
-    unknown_target::check(scan, &mut out);
-    helper_library::check(scan, &mut out);
-    numpy_metadata_mismatch::check(scan, &mut out);
+    for rule in RULES {
+        (rule.check)(scan, &mut out);
+    }
     out.sort_by(|a, b| {
         (&a.distribution, &a.module, &a.path, a.code).cmp(&(
             &b.distribution,
@@ -262,7 +260,7 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
 /// `title` (the three import-failure rules differ only in these).
 pub(crate) fn failure_findings(
     scan: &Scan,
-    info: &RuleInfo,
+    info: &Rule,
     kinds: &[crate::rules::predict::FailureKind],
     title: impl Fn(&Failure) -> String,
     out: &mut Vec<Finding>,
@@ -287,7 +285,7 @@ pub(crate) fn failure_findings(
 pub(crate) fn module_finding(
     scan: &Scan,
     m: &Module,
-    info: &RuleInfo,
+    info: &Rule,
     severity: Severity,
     title: String,
 ) -> Finding {
@@ -376,13 +374,18 @@ mod tests {
 
     #[test]
     fn codes_are_unique_and_documented() {
-        let reg = registry();
+        let reg = RULES;
         let mut codes: Vec<_> = reg.iter().map(|r| r.code).collect();
         codes.sort();
         let n = codes.len();
         codes.dedup();
         assert_eq!(codes.len(), n, "duplicate rule codes");
-        for r in &reg {
+        for r in reg {
+            assert!(
+                r.title().starts_with(&format!("{} {}: ", r.code, r.name)),
+                "{}: the doc must open with `CODE name: ...`",
+                r.code
+            );
             for section in [
                 "## What it detects",
                 "## Why it breaks",
@@ -392,5 +395,13 @@ mod tests {
                 assert!(r.doc().contains(section), "{} lacks {section}", r.code);
             }
         }
+    }
+
+    /// Codes and names are public: configuration, CI annotations and users' notes refer to them.
+    /// Changing one is a breaking change, so it must show up as a snapshot change.
+    #[test]
+    fn the_rule_table_is_stable() {
+        let table: Vec<String> = RULES.iter().map(Rule::title).collect();
+        insta::assert_snapshot!(table.join("\n"));
     }
 }

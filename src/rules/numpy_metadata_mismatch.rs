@@ -20,12 +20,13 @@
 //! ## References
 //! PEP 376 (installed distributions); FACTS.md §7 (reading the runtime version statically).
 
-use super::{Finding, RuleInfo, Scan, Severity};
+use super::{Finding, Rule, Scan, Severity};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY012",
     name: "numpy-metadata-mismatch",
     source: include_str!("numpy_metadata_mismatch.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -37,8 +38,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         return;
     }
     out.push(Finding {
-        code: INFO.code,
-        rule: INFO.name,
+        code: RULE.code,
+        rule: RULE.name,
         severity: Severity::Warning,
         title: format!(
             "numpy's metadata says {meta} but numpy/version.py says {}: modules are judged against {}",

@@ -17,12 +17,13 @@
 //! ## References
 //! `pip check`; PEP 440 version specifiers.
 
-use super::{Finding, RuleInfo, Scan, Severity};
+use super::{Finding, Rule, Scan, Severity};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY007",
     name: "numpy-outside-declared",
     source: include_str!("numpy_outside_declared.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -41,8 +42,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             continue;
         }
         out.push(Finding {
-            code: INFO.code,
-            rule: INFO.name,
+            code: RULE.code,
+            rule: RULE.name,
             severity: Severity::Warning,
             title: format!(
                 "{} {} requires numpy{req}, but numpy {} is installed",

@@ -21,13 +21,14 @@
 //! ## References
 //! pybind11 2.12.0 changelog ("make numpy.h compatible with both NumPy 1.x and 2.x"); FACTS.md §5.1.
 
-use super::{module_finding, Finding, RuleInfo, Scan, Severity};
+use super::{module_finding, Finding, Rule, Scan, Severity};
 use crate::binary::Pybind11Numpy;
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY005",
     name: "pybind11-numpy1",
     source: include_str!("pybind11_numpy1.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -45,7 +46,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         let mut f = module_finding(
             scan,
             m,
-            &INFO,
+            &RULE,
             Severity::Error,
             format!(
                 "imports under NumPy {} but pybind11 <= 2.11 numpy.h reads NumPy 1.x layouts: wrong results, no error",

@@ -26,17 +26,18 @@
 //! Cython `Utility/ImportExport.c` (`__Pyx_ImportType`); NumPy 1.20 release notes (ndarray gained
 //! `_buffer_info`); FACTS.md §4.
 
-use super::{failure_findings, Finding, RuleInfo, Scan};
+use super::{failure_findings, Finding, Rule, Scan};
 use crate::rules::predict::{Failure, FailureKind};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY001",
     name: "size-changed",
     source: include_str!("size_changed.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    failure_findings(scan, &INFO, &[FailureKind::SizeChanged], Failure::line, out);
+    failure_findings(scan, &RULE, &[FailureKind::SizeChanged], Failure::line, out);
 }
 
 #[cfg(test)]

@@ -18,12 +18,13 @@
 //! ## References
 //! Python `site` module documentation (sys.path order).
 
-use super::{Finding, RuleInfo, Scan, Severity};
+use super::{Finding, Rule, Scan, Severity};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY008",
     name: "two-numpy-copies",
     source: include_str!("two_numpy_copies.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -31,8 +32,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
     for (path, version) in &scan.other_numpys {
         let v = version.as_deref().unwrap_or("(unknown version)");
         out.push(Finding {
-            code: INFO.code,
-            rule: INFO.name,
+            code: RULE.code,
+            rule: RULE.name,
             severity: Severity::Warning,
             title: format!(
                 "numpy {} at {} shadows numpy {v} at {path}",

@@ -17,13 +17,14 @@
 //! ## References
 //! FACTS.md §7 "Failure modes / limits".
 
-use super::{module_finding, Finding, RuleInfo, Scan, Severity};
+use super::{module_finding, Finding, Rule, Scan, Severity};
 use crate::rules::predict::{window, Window};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY010",
     name: "unknown-target",
     source: include_str!("unknown_target.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -34,7 +35,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         let mut f = module_finding(
             scan,
             m,
-            &INFO,
+            &RULE,
             Severity::Info,
             "uses the NumPy C-API, but its C-API target could not be read".into(),
         );

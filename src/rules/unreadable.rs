@@ -17,12 +17,13 @@
 //! ## References
 //! PEP 376 (RECORD), PEP 566 (METADATA).
 
-use super::{Finding, RuleInfo, Scan, Severity};
+use super::{Finding, Rule, Scan, Severity};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY009",
     name: "unreadable",
     source: include_str!("unreadable.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -39,8 +40,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             }
         };
         out.push(Finding {
-            code: INFO.code,
-            rule: INFO.name,
+            code: RULE.code,
+            rule: RULE.name,
             severity: Severity::Warning,
             title: format!("cannot be read: {}", u.problem),
             distribution: d.map(|d| d.name.clone()),

@@ -22,13 +22,14 @@
 //! ## References
 //! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); FACTS.md §3.3.
 
-use super::{failure_findings, Finding, RuleInfo, Scan};
+use super::{failure_findings, Finding, Rule, Scan};
 use crate::rules::predict::{Failure, FailureKind};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY002",
     name: "numpy1-on-numpy2",
-    source: include_str!("abi_numpy1_on_numpy2.rs"),
+    source: include_str!("numpy1_on_numpy2.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -46,7 +47,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
     }
     };
     let kinds = [FailureKind::CompiledWithNumpy1, FailureKind::AbiMismatch];
-    failure_findings(scan, &INFO, &kinds, title, out);
+    failure_findings(scan, &RULE, &kinds, title, out);
 }
 
 #[cfg(test)]

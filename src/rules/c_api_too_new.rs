@@ -25,13 +25,14 @@
 //! `numpy/_core/include/numpy/numpyconfig.h` (NPY_TARGET_VERSION); NumPy C-API docs "Depending on
 //! NumPy"; FACTS.md §1.2, §3.3.
 
-use super::{failure_findings, Finding, RuleInfo, Scan};
+use super::{failure_findings, Finding, Rule, Scan};
 use crate::rules::predict::{Failure, FailureKind};
 
-pub const INFO: RuleInfo = RuleInfo {
+pub const RULE: Rule = Rule {
     code: "NPY003",
     name: "c-api-too-new",
-    source: include_str!("feature_too_new.rs"),
+    source: include_str!("c_api_too_new.rs"),
+    check,
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
@@ -46,7 +47,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             None => line,
         }
     };
-    failure_findings(scan, &INFO, &[FailureKind::FeatureTooNew], title, out);
+    failure_findings(scan, &RULE, &[FailureKind::FeatureTooNew], title, out);
 }
 
 #[cfg(test)]
