@@ -16,6 +16,7 @@ pub mod binary;
 pub mod discover;
 pub mod explain;
 pub mod fix;
+pub mod fsread;
 pub mod imports;
 pub mod inventory;
 pub mod knowledge;

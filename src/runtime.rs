@@ -3,11 +3,11 @@
 //! release line whose facts predictions are made with. `check`, `explain` and `verify` all resolve
 //! the runtime here, so they agree on it.
 
+use crate::fsread::{read_text, Limit};
 use crate::inventory::{has_init, Inventory};
 use crate::knowledge::{knowledge, parse_line, Release};
 use crate::paths::normalize;
 use serde::Serialize;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Which NumPy Python would import, and any other copy on the path.
@@ -94,8 +94,7 @@ pub fn find_numpy(inv: &Inventory, site_packages: &[PathBuf]) -> Option<NumpyIns
 /// `numpy/_version.py`. Read as text, never imported.
 pub fn numpy_version_file(numpy_dir: &Path) -> Option<String> {
     let mut found: Vec<(u8, String)> = Vec::new();
-    if let Ok(bytes) = fs::read(numpy_dir.join("version.py")) {
-        let text = String::from_utf8_lossy(&bytes);
+    if let Ok(text) = read_text(&numpy_dir.join("version.py"), Limit::Small) {
         for line in text.lines() {
             let Some((lhs, rhs)) = line.split_once('=') else {
                 continue;
@@ -118,8 +117,7 @@ pub fn numpy_version_file(numpy_dir: &Path) -> Option<String> {
         }
     }
     if found.is_empty() {
-        if let Ok(bytes) = fs::read(numpy_dir.join("_version.py")) {
-            let text = String::from_utf8_lossy(&bytes);
+        if let Ok(text) = read_text(&numpy_dir.join("_version.py"), Limit::Small) {
             for line in text.lines() {
                 let t = line.trim();
                 if let Some(rest) = t.strip_prefix("\"version\":") {

@@ -212,6 +212,10 @@ pub enum InspectError {
         #[source]
         source: std::io::Error,
     },
+    /// Not a regular file, over the size limit, or changed while it was read: the reason starts
+    /// with the path.
+    #[error("{reason}")]
+    Read { path: String, reason: String },
     #[error("{path}: empty file")]
     Empty { path: String },
     #[error("{path}: not an ELF, Mach-O or PE binary")]
@@ -254,30 +258,22 @@ pub fn inspect_bytes(name: &str, data: &[u8]) -> Result<BinaryFacts, InspectErro
     analyse::inspect(name, data, format)
 }
 
-/// Inspect a compiled file on disk (memory-mapped).
+/// Inspect a compiled file on disk: regular files only, mapped through the SIGBUS-safe reader
+/// ([`crate::fsread::map`]); a file that changed while it was read is an error, not a result.
 pub fn inspect_path(path: &std::path::Path) -> Result<BinaryFacts, InspectError> {
+    use crate::fsread::{map::Mapped, Limit, ReadError};
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| InspectError::Io {
+    let read_err = |e: ReadError| InspectError::Read {
         path: name.clone(),
-        source,
-    })?;
-    let len = file
-        .metadata()
-        .map_err(|source| InspectError::Io {
-            path: name.clone(),
-            source,
-        })?
-        .len();
-    if len == 0 {
+        reason: e.to_string(),
+    };
+    let file = Mapped::open(path, Limit::Binary).map_err(read_err)?;
+    if file.bytes().is_empty() {
         return Err(InspectError::Empty { path: name });
     }
-    // SAFETY: the map is read-only and private; a file truncated under us can raise SIGBUS, which
-    // is the accepted trade-off of every mmap-based scanner (ripgrep does the same).
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|source| InspectError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    inspect_bytes(&name, &map)
+    let facts = inspect_bytes(&name, file.bytes());
+    file.check().map_err(read_err)?;
+    facts
 }
 
 #[cfg(test)]

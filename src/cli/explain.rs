@@ -4,7 +4,7 @@ use super::{ExplainArgs, Format};
 use abi_doctor::explain::{explain, Explanation, Severity};
 use abi_doctor::report::check::CheckReport;
 use serde::Serialize;
-use std::io::{Read, Write};
+use std::io::Write;
 
 /// Exit code when the text holds no NumPy binary-incompatibility message.
 pub const NOTHING_RECOGNIZED: i32 = 3;
@@ -13,9 +13,15 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let text = match &args.text {
         Some(t) => t.clone(),
         None => {
-            let mut buf = Vec::new();
-            // Logs can be large; 64 MB is far more than any traceback.
-            std::io::stdin().take(64 << 20).read_to_end(&mut buf)?;
+            use abi_doctor::fsread::{read_stream_bounded, Limit};
+            let (buf, cut) = read_stream_bounded(std::io::stdin().lock(), Limit::Log)?;
+            if cut {
+                eprintln!(
+                    "abi-doctor: standard input is longer than {} MiB; only the first {} MiB were read",
+                    Limit::Log.bytes() >> 20,
+                    Limit::Log.bytes() >> 20
+                );
+            }
             String::from_utf8_lossy(&buf).into_owned()
         }
     };

@@ -6,10 +6,10 @@
 //! classes (they run later, if ever). Extension modules contribute the dotted module names their
 //! strings carry (Cython imports its cimported modules in the module's init, before the body runs).
 
+use crate::fsread::{read_text, Limit};
 use crate::rules::Module;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One import statement found at module level: the module it names and, for `from X import a, b`,
 /// the imported names (each may be a submodule).
@@ -253,11 +253,10 @@ impl ModuleGraph for EnvGraph<'_> {
         let Some((path, is_pkg)) = self.source_path(module) else {
             return vec![];
         };
-        // Bounded read: Python files larger than 4 MB are generated data, not import lists.
-        let Ok(bytes) = read_bounded(&path, 4 << 20) else {
+        // Bounded read: larger Python files are generated data, not import lists.
+        let Ok(text) = read_text(&path, Limit::PythonSource) else {
             return vec![];
         };
-        let text = String::from_utf8_lossy(&bytes);
         let package = if is_pkg {
             module.to_string()
         } else {
@@ -272,12 +271,6 @@ impl ModuleGraph for EnvGraph<'_> {
     fn failure(&self, module: &str) -> Option<(String, String)> {
         self.failures.get(module).cloned()
     }
-}
-
-fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    std::fs::File::open(path)?.take(max).read_to_end(&mut buf)?;
-    Ok(buf)
 }
 
 #[cfg(test)]
