@@ -420,3 +420,108 @@ fn an_environment_without_interpreter_exits_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--python or --env"), "{stderr}");
 }
+
+const PLAIN_MODULE: &str = r#"
+#include <Python.h>
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "shadowmod", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_shadowmod(void) { return PyModule_Create(&def); }
+"#;
+
+fn check_json(venv: &Path) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_abi-doctor"))
+        .arg("check")
+        .arg("--env")
+        .arg(venv)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// `check` and `verify` run one scan: with a second site directory (added by a `.pth` file), a
+/// module shadowed there, and a NumPy whose dist-info says 1.26.4 while its files are 2.0.2, both
+/// name the same runtime NumPy (the files win) and judge the same modules.
+#[test]
+fn check_and_verify_agree_across_two_site_directories() {
+    let Some((tmp, venv, site)) = test_venv(PY311, NUMPY) else {
+        return;
+    };
+    if Command::new("gcc").arg("--version").output().is_err() {
+        skip("no gcc");
+        return;
+    }
+    let extra = tmp.path().join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    std::fs::write(site.join("zz-extra.pth"), format!("{}\n", extra.display())).unwrap();
+    // Python finds site-packages/shadowmod first; the NumPy-1.x-built file of the same name in
+    // the extra directory never loads.
+    compile("shadowmod", PLAIN_MODULE, &venv, &site).unwrap();
+    let suffix = "cpython-311-x86_64-linux-gnu.so";
+    std::fs::copy(
+        fixture("capi_np1_26_4_x86_64.so"),
+        extra.join(format!("shadowmod.{suffix}")),
+    )
+    .unwrap();
+    // A NumPy 1.26 build that does load, from the extra directory.
+    copy_fixture("capi_np1_26_4_x86_64.so", &extra);
+    // The metadata lies about NumPy's version.
+    let dist_info = site.join(format!("numpy-{NUMPY}.dist-info"));
+    let meta = std::fs::read_to_string(dist_info.join("METADATA")).unwrap();
+    std::fs::write(
+        dist_info.join("METADATA"),
+        meta.replacen(&format!("Version: {NUMPY}"), "Version: 1.26.4", 1),
+    )
+    .unwrap();
+
+    let check = check_json(&venv);
+    let (_code, verify, stderr, _took) = verify(&venv, &[]);
+    eprintln!("{stderr}");
+    assert_eq!(check["numpy"]["version"], NUMPY, "{check:#}");
+    assert_eq!(verify["numpy"]["version"], NUMPY, "{verify:#}");
+    let codes: Vec<&str> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"NPY012"), "metadata mismatch: {codes:?}");
+
+    // The same modules are predicted to fail, and the shadowed file is judged by neither.
+    let shadowed = extra.join(format!("shadowmod.{suffix}"));
+    let check_failing: std::collections::BTreeSet<&str> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .filter_map(|f| f["module"].as_str())
+        .collect();
+    let verify_failing: std::collections::BTreeSet<&str> = verify["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| !m["predicted"].is_null())
+        .filter_map(|m| m["module"].as_str())
+        .collect();
+    assert_eq!(check_failing, verify_failing, "{check:#}\n{verify:#}");
+    assert!(check_failing.contains("capi_np1_26_4_x86_64"), "{check:#}");
+    for f in check["findings"].as_array().unwrap() {
+        assert_ne!(f["path"].as_str(), shadowed.to_str(), "{f:#}");
+    }
+    let skipped = verify["skipped"].as_array().unwrap();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str() == shadowed.to_str() && s["module"] == "shadowmod"),
+        "{verify:#}"
+    );
+    let m = module(&verify, "shadowmod");
+    assert_eq!(m["outcome"], "ok", "{m:#}");
+    assert_eq!(m["prediction"], "agree", "{m:#}");
+    let m = module(&verify, "capi_np1_26_4_x86_64");
+    assert_agreeing_failure(m, "ImportError");
+}

@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn streams_are_cut_at_the_limit_and_say_so() {
-        let data = vec![b'x'; 10];
+        let data = [b'x'; 10];
         let (b, cut) = read_stream_bounded(&data[..], Limit::Log).unwrap();
         assert_eq!((b.len(), cut), (10, false));
         let (b, cut) = read_stream_bounded(
