@@ -5,7 +5,10 @@
 //! over the cap, or an absurd compression ratio) and path-traversal member names are refused with
 //! a note and the other members are still inspected.
 
+mod central;
+
 use crate::binary::{self, BinaryFacts};
+use crate::fsread::{open_regular, Limit, ReadError};
 use std::io::Read;
 use std::path::Path;
 
@@ -13,9 +16,22 @@ use std::path::Path;
 /// under 1 GiB; NumPy-using modules are a few MB.
 pub const MAX_MEMBER_SIZE: u64 = 1 << 30;
 /// Real binaries compress 2-10:1 (zero padding makes the odd one reach 50:1); deflate's ceiling is
-/// about 1032:1, which only crafted input reaches. Applied to members over [`RATIO_MIN_SIZE`].
+/// about 1032:1, which only crafted input reaches. A member may inflate to [`RATIO_MIN_SIZE`], or
+/// to this many times its compressed size, whichever is more (and never past the cap). The
+/// compressed size bounds what the reader consumes from the file, so a member that lies about its
+/// inflated size still stops there.
 const MAX_RATIO: u64 = 200;
 const RATIO_MIN_SIZE: u64 = 8 << 20;
+/// All members of one wheel together: a wheel of many large members is refused past this.
+const MAX_TOTAL: u64 = 4 << 30;
+
+/// The most bytes a member of `packed` compressed bytes may inflate to.
+fn inflate_cap(packed: u64) -> u64 {
+    packed
+        .saturating_mul(MAX_RATIO)
+        .max(RATIO_MIN_SIZE)
+        .min(MAX_MEMBER_SIZE)
+}
 
 /// Members larger than this are inflated to a temporary file and memory-mapped.
 const SPILL_SIZE: u64 = 32 << 20;
@@ -61,6 +77,9 @@ pub struct WheelContents {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WheelError {
+    /// Not a regular file, or over the size limit.
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error("{path}: cannot read: {source}")]
     Io {
         path: String,
@@ -92,22 +111,41 @@ fn unsafe_name(name: &str) -> bool {
 /// Inspect every binary member of the wheel at `path`.
 pub fn inspect_wheel(path: &Path) -> Result<WheelContents, WheelError> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|source| WheelError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let mut archive =
-        zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| WheelError::NotZip {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+    let (file, meta) = open_regular(path)?;
+    if meta.len() > Limit::Wheel.bytes() {
+        return Err(ReadError::TooLarge {
+            path: path.to_path_buf(),
+            size: meta.len(),
+            limit: Limit::Wheel.bytes(),
+        }
+        .into());
+    }
+    let mut reader = std::io::BufReader::new(file);
     let mut out = WheelContents::default();
+    if let Some(dups) = central::duplicate_names(&mut reader) {
+        for (name, n) in dups {
+            out.problems.push(format!(
+                "{shown}: member {name} occurs {n} times; which copy an installer extracts is \
+                 not defined, so the wheel is suspect (only one copy was inspected)"
+            ));
+        }
+    }
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| WheelError::NotZip {
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut total: u64 = 0;
     for i in 0..archive.len() {
+        let label_of = |a: &zip::ZipArchive<_>| {
+            a.name_for_index(i)
+                .map_or_else(|| format!("#{i}"), str::to_string)
+        };
+        let index_name = label_of(&archive);
         let mut member = match archive.by_index(i) {
             Ok(m) => m,
             Err(e) => {
                 out.problems
-                    .push(format!("{shown}: member #{i} unreadable: {e}"));
+                    .push(format!("{shown}: member {index_name} unreadable: {e}"));
                 continue;
             }
         };
@@ -123,18 +161,27 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelContents, WheelError> {
         }
         let size = member.size();
         let packed = member.compressed_size().max(1);
-        if size > MAX_MEMBER_SIZE || (size > RATIO_MIN_SIZE && size / packed > MAX_RATIO) {
+        let cap = inflate_cap(packed);
+        if size > cap {
             out.problems.push(format!(
                 "{shown}: member {name} refused: declares {size} bytes from {packed} compressed \
                  (over the {MAX_MEMBER_SIZE}-byte cap or a {MAX_RATIO}:1 ratio: a zip bomb?)"
             ));
             continue;
         }
-        // Never trust the declared size: read at most cap+1 bytes. Small members are read into
-        // memory; big ones (vendored libraries of hundreds of MB) are inflated into a temporary
-        // file and memory-mapped, so that memory stays bounded whatever the wheel holds.
+        if total.saturating_add(size) > MAX_TOTAL {
+            out.problems.push(format!(
+                "{shown}: member {name} refused: the wheel's binaries inflate past {MAX_TOTAL} \
+                 bytes in all"
+            ));
+            continue;
+        }
+        // Never trust the declared size: read at most cap+1 bytes, the cap derived from the
+        // compressed size. Small members are read into memory; big ones (vendored libraries of
+        // hundreds of MB) are inflated into a temporary file and memory-mapped, so that memory
+        // stays bounded whatever the wheel holds.
         let label = format!("{shown}!{name}");
-        let limited = (&mut member).take(MAX_MEMBER_SIZE + 1);
+        let limited = (&mut member).take(cap + 1);
         let held = if size > SPILL_SIZE {
             spill(limited)
         } else {
@@ -151,9 +198,11 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelContents, WheelError> {
             }
         };
         let data = held.bytes();
-        if data.len() as u64 > MAX_MEMBER_SIZE {
+        total = total.saturating_add(data.len() as u64);
+        if data.len() as u64 > cap {
             out.problems.push(format!(
-                "{shown}: member {name} refused: inflates past the {MAX_MEMBER_SIZE}-byte cap"
+                "{shown}: member {name} refused: declares {size} bytes but inflates past {cap} \
+                 from {packed} compressed (a zip bomb?)"
             ));
             continue;
         }
@@ -222,5 +271,60 @@ mod tests {
         let c = inspect_wheel(z.path()).unwrap();
         assert_eq!(c.members.len(), 1);
         assert!(c.members[0].facts.is_err());
+    }
+
+    /// Patch every occurrence of `from` with `to` (same length) in the file's bytes.
+    fn patch(f: &tempfile::NamedTempFile, from: &[u8], to: &[u8]) {
+        let mut b = std::fs::read(f.path()).unwrap();
+        let mut i = 0;
+        while let Some(at) = b[i..].windows(from.len()).position(|w| w == from) {
+            b[i + at..i + at + to.len()].copy_from_slice(to);
+            i += at + to.len();
+        }
+        std::fs::write(f.path(), b).unwrap();
+    }
+
+    #[test]
+    fn duplicate_members_are_named() {
+        let z = make_zip(&[("pkg/a.so", b"\x7fELF one"), ("pkg/b.so", b"\x7fELF two")]);
+        patch(&z, b"pkg/b.so", b"pkg/a.so");
+        let c = inspect_wheel(z.path()).unwrap();
+        assert!(
+            c.problems
+                .iter()
+                .any(|p| p.contains("member pkg/a.so occurs 2 times")),
+            "{:?}",
+            c.problems
+        );
+    }
+
+    #[test]
+    fn a_member_lying_about_its_size_stops_at_the_ratio_cap() {
+        let zeros = vec![0u8; 32 << 20];
+        let z = make_zip(&[("pkg/liar.so", &zeros)]);
+        // Declared uncompressed size (local header offset 22, central header offset 24):
+        // 32 MiB = 0x02000000 -> 0x00001000.
+        patch(&z, &(32u32 << 20).to_le_bytes(), &4096u32.to_le_bytes());
+        let c = inspect_wheel(z.path()).unwrap();
+        assert!(c.members.is_empty(), "{:?}", c.members);
+        assert!(
+            c.problems
+                .iter()
+                .any(|p| p.contains("pkg/liar.so") && p.contains("inflates past")),
+            "{:?}",
+            c.problems
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_not_opened_as_a_wheel() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("x.whl");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let e = inspect_wheel(&fifo).unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
     }
 }
