@@ -7,10 +7,14 @@
 # - import site, or anything outside the standard library: `-S` keeps site.py (and with it every
 #   `.pth` file and sitecustomize) from running, and nothing here may undo that. The user site
 #   path is computed by sysconfig's user scheme, not by site.getusersitepackages().
+# - write bytecode or any other file: sys.dont_write_bytecode is set before the other imports, so
+#   that a stdlib without __pycache__ is left as it was.
 # - depend on PYTHON* environment variables or the working directory: `-I` ignores them.
 # - print anything but the one JSON line (no warnings to stdout, no debugging output).
 # - use syntax newer than the oldest Python 3 that has `-I` (3.4): no f-strings, no walrus.
-import sys, os, sysconfig, json
+import sys
+sys.dont_write_bytecode = True
+import os, sysconfig, json
 def paths(v):
     try:
         p = sysconfig.get_paths(vars=v) if v else sysconfig.get_paths()
