@@ -22,5 +22,7 @@ pub mod paths;
 pub mod report;
 pub mod rules;
 pub mod runtime;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod verify;
 pub mod wheel;

@@ -1,10 +1,9 @@
-//! Test-only builders shared by the discovery tests: options with injected variables, a
-//! hand-made venv that needs no interpreter, and a real venv from pyenv's 3.11.7.
+//! Test-only builders shared by the discovery tests: options with injected variables and a
+//! hand-made venv that needs no interpreter.
 
 use super::DiscoverOptions;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Options with `cwd` and exactly these variables (nothing from the test process leaks in).
 pub(super) fn opts(cwd: &Path, vars: &[(&str, &Path)]) -> DiscoverOptions {
@@ -41,28 +40,4 @@ pub(super) fn fake_venv(root: &Path, system_site: bool) -> (PathBuf, PathBuf) {
     )
     .unwrap();
     (venv, base)
-}
-
-const PY311: &str = "/root/.pyenv/versions/3.11.7/bin/python";
-
-pub(super) fn py311() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(PathBuf::from)?;
-    let p = home.join(".pyenv/versions/3.11.7/bin/python");
-    if p.is_file() {
-        Some(p)
-    } else if Path::new(PY311).is_file() {
-        Some(PathBuf::from(PY311))
-    } else {
-        None
-    }
-}
-
-pub(super) fn make_venv(python: &Path, dir: &Path, system_site: bool) {
-    let mut cmd = Command::new(python);
-    cmd.args(["-m", "venv", "--without-pip"]);
-    if system_site {
-        cmd.arg("--system-site-packages");
-    }
-    let st = cmd.arg(dir).status().expect("run venv");
-    assert!(st.success());
 }

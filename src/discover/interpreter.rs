@@ -219,10 +219,10 @@ pub(super) fn from_interpreter(
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::opts;
-    use super::super::fixtures::{make_venv, py311};
     use super::super::pth::canonical;
     use super::super::{discover, DiscoverOptions, EnvKind};
     use super::*;
+    use crate::test_support::{self, make_venv};
     use std::path::Path;
 
     #[test]
@@ -239,50 +239,38 @@ mod tests {
 
     #[test]
     fn real_base_interpreter_via_python() {
-        let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
+        let Some(py) = test_support::python("3.11") else {
             return;
         };
         let t = tempfile::tempdir().unwrap();
         let env = discover(&DiscoverOptions {
-            python: Some(py.clone()),
+            python: Some(py.path.clone()),
             ..opts(t.path(), &[("PYTHONNOUSERSITE", Path::new("1"))])
         })
         .unwrap();
         assert_eq!(env.kind, EnvKind::System);
-        assert_eq!(env.python_version.as_deref(), Some("3.11.7"));
-        let base_site = py
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("lib/python3.11/site-packages");
+        assert_eq!(env.python_version.as_deref(), Some(py.version.as_str()));
+        let base_site = py.prefix.join("lib/python3.11/site-packages");
         assert_eq!(canonical(&env.site_packages[0]), canonical(&base_site));
         // The same prefix read statically agrees (patchlevel.h gives the full version).
         let by_env = discover(&DiscoverOptions {
-            env: Some(py.parent().unwrap().parent().unwrap().to_path_buf()),
+            env: Some(py.prefix.clone()),
             ..opts(t.path(), &[("PYTHONNOUSERSITE", Path::new("1"))])
         })
         .unwrap();
-        assert_eq!(by_env.python_version.as_deref(), Some("3.11.7"));
+        assert_eq!(by_env.python_version.as_deref(), Some(py.version.as_str()));
         assert_eq!(by_env.site_packages[0], base_site);
     }
 
     #[test]
     fn real_venv_with_system_site_packages() {
-        let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
+        let Some(py) = test_support::python("3.11") else {
             return;
         };
         let t = tempfile::tempdir().unwrap();
         let venv = t.path().join("v");
-        make_venv(&py, &venv, true);
-        let base_site = py
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .join("lib/python3.11/site-packages");
+        make_venv(&py.path, &venv, true);
+        let base_site = py.prefix.join("lib/python3.11/site-packages");
         let nouser = [("PYTHONNOUSERSITE", Path::new("1"))];
         for o in [
             DiscoverOptions {
@@ -308,5 +296,18 @@ mod tests {
                 env.site_packages
             );
         }
+    }
+
+    #[test]
+    fn probe_on_a_real_interpreter() {
+        let Some(py) = test_support::python("3.11") else {
+            return;
+        };
+        let info = ask_interpreter(&py.path).unwrap();
+        assert_eq!(info.version, py.version);
+        assert_eq!(info.prefix, py.prefix);
+        assert_eq!(info.base_prefix, py.prefix);
+        assert_eq!(info.executable.as_deref(), Some(py.path.as_path()));
+        assert!(info.stdlib.is_some() && info.purelib.is_some());
     }
 }

@@ -249,8 +249,8 @@ fn from_python_path(python: &Path, opts: &DiscoverOptions) -> Result<Environment
 #[cfg(test)]
 mod tests {
     use super::fixtures::{fake_venv, opts};
-    use super::fixtures::{make_venv, py311};
     use super::*;
+    use crate::test_support::{self, make_venv};
     use std::fs;
 
     #[test]
@@ -281,13 +281,12 @@ mod tests {
 
     #[test]
     fn real_venv_via_env_virtual_env_and_python() {
-        let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
+        let Some(py) = test_support::python("3.11") else {
             return;
         };
         let t = tempfile::tempdir().unwrap();
         let venv = t.path().join("v");
-        make_venv(&py, &venv, false);
+        make_venv(&py.path, &venv, false);
         let site = venv.join("lib/python3.11/site-packages");
         fs::write(site.join("x.pth"), "import sys\n").unwrap();
 
@@ -297,7 +296,7 @@ mod tests {
         })
         .unwrap();
         assert_eq!(by_env.kind, EnvKind::Venv);
-        assert_eq!(by_env.python_version.as_deref(), Some("3.11.7"));
+        assert_eq!(by_env.python_version.as_deref(), Some(py.version.as_str()));
         assert_eq!(by_env.site_packages, vec![site.clone()]);
         assert_eq!(by_env.python, Some(venv.join("bin/python3")));
         assert!(!by_env.include_system_site_packages);
@@ -313,7 +312,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(by_python.kind, EnvKind::Venv);
-        assert_eq!(by_python.python_version.as_deref(), Some("3.11.7"));
+        assert_eq!(
+            by_python.python_version.as_deref(),
+            Some(py.version.as_str())
+        );
         assert_eq!(by_python.site_packages, vec![site.clone()]);
 
         // python3 on PATH (the venv's bin): read from files.
@@ -324,13 +326,12 @@ mod tests {
 
     #[test]
     fn real_venv_then_inventory_and_numpy() {
-        let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
+        let Some(py) = test_support::python("3.11") else {
             return;
         };
         let t = tempfile::tempdir().unwrap();
         let venv = t.path().join("v");
-        make_venv(&py, &venv, false);
+        make_venv(&py.path, &venv, false);
         let site = venv.join("lib/python3.11/site-packages");
         fs::create_dir_all(site.join("numpy/_core")).unwrap();
         fs::write(site.join("numpy/__init__.py"), "").unwrap();
