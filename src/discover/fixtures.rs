@@ -41,3 +41,24 @@ pub(super) fn fake_venv(root: &Path, system_site: bool) -> (PathBuf, PathBuf) {
     .unwrap();
     (venv, base)
 }
+
+/// A stand-in interpreter for `--python` and `PATH` (POSIX only): a shell script that ignores its
+/// arguments and answers like `probe.py` for a base interpreter whose prefix is `prefix`.
+#[cfg(unix)]
+pub(super) fn fake_interpreter(exe: &Path, prefix: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    let p = prefix.display();
+    fs::write(
+        exe,
+        format!(
+            "#!/bin/sh\necho '{{\"version\": \"3.11.7\", \"executable\": \"{}\", \
+             \"prefix\": \"{p}\", \"base_prefix\": \"{p}\", \"purelib\": \"{p}/lib/python3.11/site-packages\", \
+             \"platlib\": null, \"stdlib\": \"{p}/lib/python3.11\", \"base_purelib\": null, \
+             \"base_platlib\": null, \"user_site\": null}}'\n",
+            exe.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(exe, fs::Permissions::from_mode(0o755)).unwrap();
+}

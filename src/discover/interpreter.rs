@@ -5,7 +5,7 @@
 use super::layout::{from_dir, layout_site_dirs, major_minor};
 use super::pth::expand_pth;
 use super::pyvenv_cfg::{parse_pyvenv_cfg, PyvenvCfg};
-use super::{DiscoverError, DiscoverOptions, EnvKind, Environment};
+use super::{DiscoverError, DiscoverOptions, EnvKind, Environment, Source};
 use crate::paths::normalize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -108,6 +108,7 @@ fn parse_query_output(stdout: &[u8]) -> Result<InterpreterInfo, String> {
 /// `--python PATH`: ask the interpreter (isolated), then read its prefix's files.
 pub(super) fn from_interpreter(
     python: &Path,
+    source: Source,
     opts: &DiscoverOptions,
 ) -> Result<Environment, DiscoverError> {
     // Under -S, sys.prefix is not switched to a venv (site.venv() does that): look for
@@ -118,7 +119,7 @@ pub(super) fn from_interpreter(
         let Some(bin) = exe.parent() else { continue };
         for dir in [Some(bin), bin.parent()].into_iter().flatten() {
             if dir.join("pyvenv.cfg").is_file() {
-                let mut env = from_dir(dir, opts)?;
+                let mut env = from_dir(dir, source, opts)?;
                 if env.python_version.is_none() {
                     env.python_version = Some(info.version.clone());
                 }
@@ -209,6 +210,7 @@ pub(super) fn from_interpreter(
         python_version: Some(info.version),
         prefix,
         kind,
+        source,
         site_packages,
         include_system_site_packages: is_venv && cfg.include_system_site_packages,
         externally_managed,

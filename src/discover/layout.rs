@@ -6,7 +6,7 @@
 use super::interpreter::{ask_interpreter, InterpreterInfo};
 use super::pth::{canonical, expand_pth};
 use super::pyvenv_cfg::{parse_pyvenv_cfg, PyvenvCfg};
-use super::{DiscoverError, DiscoverOptions, EnvKind, Environment};
+use super::{DiscoverError, DiscoverOptions, EnvKind, Environment, Source};
 use crate::paths::{prefix_from_site_dir, version_from_lib_name};
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -35,6 +35,7 @@ pub(super) fn site_packages_only(dirs: &[PathBuf]) -> Environment {
         python_version: version,
         prefix,
         kind: EnvKind::SitePackagesOnly,
+        source: Source::SitePackagesOption,
         site_packages,
         include_system_site_packages: false,
         externally_managed: false,
@@ -116,7 +117,11 @@ fn interpreter_in(prefix: &Path) -> Option<PathBuf> {
 }
 
 /// A venv, conda or base prefix given as a directory: read it statically.
-pub(super) fn from_dir(dir: &Path, opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
+pub(super) fn from_dir(
+    dir: &Path,
+    source: Source,
+    opts: &DiscoverOptions,
+) -> Result<Environment, DiscoverError> {
     if !dir.is_dir() {
         return Err(DiscoverError::NotADirectory {
             path: dir.display().to_string(),
@@ -278,6 +283,7 @@ pub(super) fn from_dir(dir: &Path, opts: &DiscoverOptions) -> Result<Environment
         python_version: version,
         prefix: dir.to_path_buf(),
         kind,
+        source,
         site_packages,
         include_system_site_packages: kind == EnvKind::Venv && cfg.include_system_site_packages,
         externally_managed,

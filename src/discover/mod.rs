@@ -11,17 +11,19 @@
 //!
 //! This file holds the public API and the search order; each concern has its own file:
 //! `pyvenv_cfg` (PEP 405's `pyvenv.cfg`), `layout` (reading a prefix's files), `interpreter` (the
-//! isolated probe, `probe.py`) and `pth` (`.pth` files).
+//! isolated probe, `probe.py`), `pth` (`.pth` files) and `source` (why an environment was chosen).
 
 mod interpreter;
 mod layout;
 mod pth;
 mod pyvenv_cfg;
+mod source;
 
 #[cfg(test)]
 mod fixtures;
 
 pub use pth::expand_pth;
+pub use source::Source;
 
 use crate::paths::normalize;
 use interpreter::from_interpreter;
@@ -57,6 +59,8 @@ pub struct Environment {
     /// `sys.prefix`.
     pub prefix: PathBuf,
     pub kind: EnvKind,
+    /// Why this environment was chosen: which option, variable or search step found it.
+    pub source: Source,
     /// Import search directories in `sys.path` order: site directories and the directories that
     /// their `.pth` files add. Existing directories only, no duplicates.
     pub site_packages: Vec<PathBuf>,
@@ -136,13 +140,13 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
     let extra: Vec<PathBuf> = opts.site_packages.iter().map(|p| opts.abs(p)).collect();
     let mut env = if let Some(python) = &opts.python {
         let python = opts.abs(python);
-        let mut env = from_interpreter(&python, opts)?;
+        let mut env = from_interpreter(&python, Source::PythonOption(python.clone()), opts)?;
         env.notes
             .insert(0, format!("interpreter given: {}", python.display()));
         env
     } else if let Some(dir) = &opts.env {
         let dir = opts.abs(dir);
-        let mut env = from_dir(&dir, opts)?;
+        let mut env = from_dir(&dir, Source::EnvOption(dir.clone()), opts)?;
         env.notes
             .insert(0, format!("environment given: {}", dir.display()));
         env
@@ -167,10 +171,13 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
 /// The no-option search: VIRTUAL_ENV, CONDA_PREFIX, ./.venv (and ancestors), python3 on PATH.
 fn auto(opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
     let mut searched = Vec::new();
-    for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
+    for (var, source) in [
+        ("VIRTUAL_ENV", Source::VirtualEnv),
+        ("CONDA_PREFIX", Source::CondaPrefix),
+    ] {
         if let Some(v) = opts.var(var) {
             let dir = opts.abs(Path::new(v));
-            let mut env = from_dir(&dir, opts)?;
+            let mut env = from_dir(&dir, source, opts)?;
             let mut note = format!("found via {var}={}", dir.display());
             if var == "CONDA_PREFIX" && opts.var("CONDA_DEFAULT_ENV") == Some(OsStr::new("base")) {
                 note.push_str(" (the conda base environment)");
@@ -183,7 +190,7 @@ fn auto(opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
     for dir in opts.cwd.ancestors() {
         let venv = dir.join(".venv");
         if venv.join("pyvenv.cfg").is_file() {
-            let mut env = from_dir(&venv, opts)?;
+            let mut env = from_dir(&venv, Source::DotVenv(dir.to_path_buf()), opts)?;
             env.notes
                 .insert(0, format!("found .venv: {}", venv.display()));
             return Ok(env);
@@ -236,18 +243,20 @@ fn from_python_path(python: &Path, opts: &DiscoverOptions) -> Result<Environment
             || prefix.join("conda-meta").is_dir()
             || !python_lib_dirs(&prefix).is_empty()
         {
-            let mut env = from_dir(&prefix, opts)?;
+            let mut env = from_dir(&prefix, Source::SearchPath, opts)?;
             if env.python.is_none() {
                 env.python = Some(python.to_path_buf());
             }
             return Ok(env);
         }
     }
-    from_interpreter(python, opts)
+    from_interpreter(python, Source::SearchPath, opts)
 }
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
+    use super::fixtures::fake_interpreter;
     use super::fixtures::{fake_venv, opts};
     use super::*;
     use crate::test_support::{self, make_venv};
@@ -300,10 +309,12 @@ mod tests {
         assert_eq!(by_env.site_packages, vec![site.clone()]);
         assert_eq!(by_env.python, Some(venv.join("bin/python3")));
         assert!(!by_env.include_system_site_packages);
+        assert_eq!(by_env.source, Source::EnvOption(venv.clone()));
 
         let by_var = discover(&opts(t.path(), &[("VIRTUAL_ENV", &venv)])).unwrap();
         assert_eq!(by_var.site_packages, by_env.site_packages);
         assert_eq!(by_var.prefix, venv);
+        assert_eq!(by_var.source, Source::VirtualEnv);
 
         // --python: the interpreter is asked, isolated.
         let by_python = discover(&DiscoverOptions {
@@ -317,11 +328,16 @@ mod tests {
             Some(py.version.as_str())
         );
         assert_eq!(by_python.site_packages, vec![site.clone()]);
+        assert_eq!(
+            by_python.source,
+            Source::PythonOption(venv.join("bin/python"))
+        );
 
         // python3 on PATH (the venv's bin): read from files.
         let by_path = discover(&opts(t.path(), &[("PATH", &venv.join("bin"))])).unwrap();
         assert_eq!(by_path.prefix, venv);
         assert_eq!(by_path.kind, EnvKind::Venv);
+        assert_eq!(by_path.source, Source::SearchPath);
     }
 
     #[test]
@@ -364,6 +380,112 @@ mod tests {
         assert_eq!(
             (np.version.as_str(), np.version_file_version.as_deref()),
             ("2.1.3", Some("2.1.3"))
+        );
+    }
+
+    #[test]
+    fn source_of_each_option() {
+        let t = tempfile::tempdir().unwrap();
+        let (venv, base) = fake_venv(t.path(), false);
+        let env = discover(&DiscoverOptions {
+            env: Some("venv".into()),
+            ..opts(t.path(), &[])
+        })
+        .unwrap();
+        assert_eq!(env.source, Source::EnvOption(venv.clone()));
+        assert_eq!(env.source.describe(), "from --env");
+        // --site-packages beside --env only adds directories: the source stays --env.
+        let env = discover(&DiscoverOptions {
+            env: Some(venv.clone()),
+            site_packages: vec![base.join("lib/python3.11/site-packages")],
+            ..opts(t.path(), &[])
+        })
+        .unwrap();
+        assert_eq!(env.source, Source::EnvOption(venv.clone()));
+        let env = discover(&DiscoverOptions {
+            site_packages: vec![base.join("lib/python3.11/site-packages")],
+            ..opts(t.path(), &[("VIRTUAL_ENV", &venv)])
+        })
+        .unwrap();
+        assert_eq!(env.source, Source::SitePackagesOption);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn source_of_python_option() {
+        let t = tempfile::tempdir().unwrap();
+        let (_, base) = fake_venv(t.path(), false);
+        let exe = t.path().join("tools/bin/python3");
+        fake_interpreter(&exe, &base);
+        // Relative to cwd, recorded absolute.
+        let env = discover(&DiscoverOptions {
+            python: Some("tools/./bin/python3".into()),
+            ..opts(t.path(), &[("PYTHONNOUSERSITE", Path::new("1"))])
+        })
+        .unwrap();
+        assert_eq!(env.source, Source::PythonOption(exe.clone()));
+        assert_eq!(env.prefix, base);
+        assert_eq!(env.source.describe(), "from --python");
+    }
+
+    #[test]
+    fn source_of_each_search_step() {
+        let t = tempfile::tempdir().unwrap();
+        let (venv, _) = fake_venv(t.path(), false);
+        let conda = t.path().join("conda");
+        fs::create_dir_all(conda.join("conda-meta")).unwrap();
+        fs::create_dir_all(conda.join("lib/python3.12/site-packages")).unwrap();
+        let env = discover(&opts(
+            t.path(),
+            &[("VIRTUAL_ENV", &venv), ("CONDA_PREFIX", &conda)],
+        ))
+        .unwrap();
+        assert_eq!(env.source, Source::VirtualEnv);
+        let env = discover(&opts(t.path(), &[("CONDA_PREFIX", &conda)])).unwrap();
+        assert_eq!(env.source, Source::CondaPrefix);
+        assert_eq!(env.prefix, conda);
+
+        // .venv in an ancestor of the working directory: the ancestor is recorded.
+        let proj = t.path().join("proj");
+        fs::create_dir_all(proj.join("src/pkg")).unwrap();
+        fs::rename(&venv, proj.join(".venv")).unwrap();
+        let env = discover(&opts(&proj.join("src/pkg"), &[])).unwrap();
+        assert_eq!(env.source, Source::DotVenv(proj.clone()));
+        assert_eq!(
+            env.source.describe(),
+            format!("found .venv in {}", proj.display())
+        );
+
+        // python3 on PATH inside a venv: read from the venv's files.
+        let venv = proj.join(".venv");
+        fs::write(venv.join("bin/python3"), "").unwrap();
+        let env = discover(&opts(t.path(), &[("PATH", &venv.join("bin"))])).unwrap();
+        assert_eq!(env.source, Source::SearchPath);
+        assert_eq!(env.prefix, venv);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn source_of_an_interpreter_asked_from_path() {
+        let t = tempfile::tempdir().unwrap();
+        let (_, base) = fake_venv(t.path(), false);
+        // No layout around the interpreter: it has to be asked.
+        let exe = t.path().join("tools/bin/python3");
+        fake_interpreter(&exe, &base);
+        let env = discover(&opts(
+            t.path(),
+            &[
+                ("PATH", &t.path().join("tools/bin")),
+                ("PYTHONNOUSERSITE", Path::new("1")),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(env.source, Source::SearchPath);
+        assert_eq!(env.prefix, base);
+        assert!(
+            env.notes[0].contains("found python3 on PATH"),
+            "{:?}",
+            env.notes
         );
     }
 }
