@@ -25,5 +25,7 @@ pub mod report;
 pub mod rules;
 pub mod runtime;
 pub mod scan;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod verify;
 pub mod wheel;

@@ -48,3 +48,24 @@ pub fn normalize(p: &Path) -> PathBuf {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lib_names_and_site_prefix() {
+        assert_eq!(version_from_lib_name("python3.11").as_deref(), Some("3.11"));
+        assert_eq!(
+            version_from_lib_name("python3.13t").as_deref(),
+            Some("3.13")
+        );
+        assert_eq!(version_from_lib_name("python3"), None);
+        assert_eq!(version_from_lib_name("pythonx.y"), None);
+        let (p, v) = prefix_from_site_dir(Path::new("/e/lib/python3.11/site-packages")).unwrap();
+        assert_eq!((p, v.as_deref()), (PathBuf::from("/e"), Some("3.11")));
+        let (p, v) = prefix_from_site_dir(Path::new("C:/e/Lib/site-packages")).unwrap();
+        assert_eq!((p, v), (PathBuf::from("C:/e"), None));
+        assert!(prefix_from_site_dir(Path::new("/tmp/whatever")).is_none());
+    }
+}

@@ -30,6 +30,9 @@ pub struct EnvironmentInfo {
     pub python_version: Option<String>,
     pub prefix: String,
     pub kind: String,
+    /// Why this environment was scanned: `from --env`, `from $VIRTUAL_ENV`, `found .venv in DIR`,
+    /// `python3 on PATH`.
+    pub source: String,
     pub site_packages: Vec<String>,
 }
 
@@ -69,6 +72,7 @@ impl CheckReport {
                     EnvKind::SitePackagesOnly => "site-packages",
                 }
                 .to_string(),
+                source: env.source.describe(),
                 site_packages: env
                     .site_packages
                     .iter()
@@ -147,11 +151,16 @@ pub fn render_text(r: &CheckReport, style: Style) -> String {
     let env = &r.environment;
     match (&env.python_version, env.kind.as_str()) {
         (_, "site-packages") => {
-            let _ = writeln!(o, "site-packages: {}", env.site_packages.join(", "));
+            let _ = writeln!(
+                o,
+                "site-packages: {} ({})",
+                env.site_packages.join(", "),
+                env.source
+            );
         }
         (py, kind) => {
             let py = py.as_deref().unwrap_or("(version unknown)");
-            let _ = writeln!(o, "Python {py} {kind} at {}", env.prefix);
+            let _ = writeln!(o, "Python {py} {kind} at {} ({})", env.prefix, env.source);
         }
     }
     match &r.numpy {

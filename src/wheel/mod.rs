@@ -29,8 +29,7 @@ const MAX_TOTAL: u64 = 4 << 30;
 fn inflate_cap(packed: u64) -> u64 {
     packed
         .saturating_mul(MAX_RATIO)
-        .max(RATIO_MIN_SIZE)
-        .min(MAX_MEMBER_SIZE)
+        .clamp(RATIO_MIN_SIZE, MAX_MEMBER_SIZE)
 }
 
 /// Members larger than this are inflated to a temporary file and memory-mapped.
