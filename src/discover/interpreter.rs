@@ -7,6 +7,7 @@ use super::pth::expand_pth;
 use super::pyvenv_cfg::{parse_pyvenv_cfg, PyvenvCfg};
 use super::{DiscoverError, DiscoverOptions, EnvKind, Environment, Source};
 use crate::paths::normalize;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -32,22 +33,57 @@ const QUERY: &str = include_str!("probe.py");
 /// A hung interpreter (a wrapper script waiting on a lock, a network home) must not hang the scan.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Most a probe may print on either pipe; the answer is one line of a few hundred bytes.
+const PIPE_LIMIT: u64 = 1 << 20;
+
+/// Run the probe. The interpreter runs isolated (`-I`: no `PYTHON*` variables, no user site, no
+/// script directory on the path), without `site` (`-S`: no `.pth`, no sitecustomize), without
+/// writing bytecode (`-B` and `PYTHONDONTWRITEBYTECODE=1`), from an empty working directory, with
+/// stdin closed. Both pipes are drained at once, each up to [`PIPE_LIMIT`], so a chatty
+/// interpreter can neither deadlock on a full pipe nor fill our memory.
 pub(super) fn ask_interpreter(python: &Path) -> Result<InterpreterInfo, DiscoverError> {
     let path = python.display().to_string();
+    let spawn_err = |source| DiscoverError::Spawn {
+        path: path.clone(),
+        source,
+    };
+    let cwd = tempfile::tempdir().map_err(spawn_err)?;
     let mut child = Command::new(python)
-        .args(["-I", "-S", "-c", QUERY])
+        .args(["-I", "-S", "-B", "-c", QUERY])
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .current_dir(cwd.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|source| DiscoverError::Spawn {
-            path: path.clone(),
-            source,
-        })?;
+        .map_err(spawn_err)?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = (&mut p).take(PIPE_LIMIT).read_to_end(&mut buf);
+                // Keep reading (and discarding) so the child never blocks on a full pipe.
+                let _ = std::io::copy(&mut p, &mut std::io::sink());
+            }
+            buf
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let start = Instant::now();
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if start.elapsed() > QUERY_TIMEOUT => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -59,25 +95,68 @@ pub(super) fn ask_interpreter(python: &Path) -> Result<InterpreterInfo, Discover
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(source) => return Err(DiscoverError::Spawn { path, source }),
         }
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|source| DiscoverError::Spawn {
-            path: path.clone(),
-            source,
-        })?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
+    };
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if !status.success() {
+        let err = String::from_utf8_lossy(&stderr);
         return Err(DiscoverError::Interpreter {
             path,
-            reason: format!(
-                "{}: {}",
-                out.status,
-                err.lines().last().unwrap_or("").trim()
-            ),
+            reason: format!("{status}: {}", err.lines().last().unwrap_or("").trim()),
         });
     }
-    parse_query_output(&out.stdout).map_err(|reason| DiscoverError::Interpreter { path, reason })
+    parse_query_output(&stdout).map_err(|reason| DiscoverError::Interpreter { path, reason })
+}
+
+/// May the interpreter found inside an environment directory be run to ask its version? Only
+/// when it is a compiled interpreter (not a script) that resolves, through symlinks, to a file
+/// outside the environment, and, for a venv, lives in the directory `pyvenv.cfg`'s `home` names
+/// (CPython finds its standard library from `home`, so a planted `home` would make even a real
+/// interpreter import planted modules). Anything inside the environment is the environment's
+/// code, which static modes never run.
+pub(super) fn trusted_env_interpreter(
+    python: &Path,
+    env_dir: &Path,
+    home: Option<&Path>,
+) -> Result<PathBuf, String> {
+    let real = std::fs::canonicalize(python)
+        .map_err(|e| format!("{}: cannot resolve: {e}", python.display()))?;
+    let dir = std::fs::canonicalize(env_dir).unwrap_or_else(|_| env_dir.to_path_buf());
+    if real.starts_with(&dir) {
+        return Err(format!(
+            "{} is inside the environment{}; running it would run the environment's own code",
+            python.display(),
+            if real != python {
+                format!(" (it resolves to {})", real.display())
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let mut head = [0u8; 4];
+    let compiled = crate::fsread::open_regular(&real)
+        .ok()
+        .and_then(|(mut f, _)| f.read_exact(&mut head).ok())
+        .is_some_and(|_| crate::binary::sniff(&head).is_some());
+    if !compiled {
+        return Err(format!(
+            "{} (resolves to {}) is not a compiled interpreter",
+            python.display(),
+            real.display()
+        ));
+    }
+    if let Some(home) = home {
+        let home_c = std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf());
+        if real.parent() != Some(home_c.as_path()) {
+            return Err(format!(
+                "pyvenv.cfg says home = {} but {} resolves to {}",
+                home.display(),
+                python.display(),
+                real.display()
+            ));
+        }
+    }
+    Ok(real)
 }
 
 fn parse_query_output(stdout: &[u8]) -> Result<InterpreterInfo, String> {

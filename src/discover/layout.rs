@@ -3,7 +3,7 @@
 //! version from `patchlevel.h` or `conda-meta/`, PEP 668's `EXTERNALLY-MANAGED` marker and the
 //! user site directory, so that the interpreter is only asked when the files cannot tell.
 
-use super::interpreter::{ask_interpreter, InterpreterInfo};
+use super::interpreter::{ask_interpreter, trusted_env_interpreter, InterpreterInfo};
 use super::pth::{canonical, expand_pth};
 use super::pyvenv_cfg::{parse_pyvenv_cfg, PyvenvCfg};
 use super::{DiscoverError, DiscoverOptions, EnvKind, Environment, Source};
@@ -209,12 +209,19 @@ pub(super) fn from_dir(
     let mut asked: Option<InterpreterInfo> = None;
     if version.is_none() && !dir.join("Lib").is_dir() {
         if let Some(py) = &python {
-            match ask_interpreter(py) {
-                Ok(info) => {
-                    version = Some(info.version.clone());
-                    asked = Some(info);
-                }
-                Err(e) => notes.push(format!("python version unknown: {e}")),
+            let home = cfg.home.as_deref().map(|h| opts.abs(h));
+            match trusted_env_interpreter(py, dir, home.as_deref()) {
+                Ok(_) => match ask_interpreter(py) {
+                    Ok(info) => {
+                        version = Some(info.version.clone());
+                        asked = Some(info);
+                    }
+                    Err(e) => notes.push(format!("python version unknown: {e}")),
+                },
+                Err(why) => notes.push(format!(
+                    "python version unknown: the files do not say, and {why}; not run. Pass \
+                     --python with the interpreter of this environment to ask it"
+                )),
             }
         }
     }
@@ -501,5 +508,95 @@ mod tests {
         })
         .unwrap_err();
         assert!(matches!(err, DiscoverError::NotADirectory { .. }));
+    }
+
+    /// Booby-trapped environments whose version the files do not tell: an interpreter inside the
+    /// environment (here a shell script) and a `home` that does not hold the interpreter were
+    /// both run before; now neither is, and the note says how to proceed.
+    #[cfg(unix)]
+    #[test]
+    fn interpreters_the_environment_controls_are_never_run() {
+        use std::os::unix::fs::{symlink, PermissionsExt};
+        let t = tempfile::tempdir().unwrap();
+        let marker = t.path().join("PWNED");
+        let env = t.path().join("E");
+        fs::create_dir_all(env.join("bin")).unwrap();
+        fs::create_dir_all(env.join("conda-meta")).unwrap();
+        let py = env.join("bin/python3");
+        fs::write(&py, format!("#!/bin/sh\ntouch {}\n", marker.display())).unwrap();
+        fs::set_permissions(&py, fs::Permissions::from_mode(0o755)).unwrap();
+        let o = opts(t.path(), &[]);
+        let e = discover(&DiscoverOptions {
+            env: Some(env.clone()),
+            ..o.clone()
+        })
+        .unwrap();
+        assert!(!marker.exists(), "the environment's interpreter ran");
+        assert_eq!(e.python_version, None);
+        assert!(
+            e.notes
+                .iter()
+                .any(|n| n.contains("inside the environment") && n.contains("--python")),
+            "{:?}",
+            e.notes
+        );
+
+        // A venv whose interpreter links to a real one, but whose `home` is planted.
+        let Some(real) = crate::test_support::python("3.11") else {
+            return;
+        };
+        let planted = t.path().join("planted/bin");
+        fs::create_dir_all(planted.parent().unwrap().join("lib/python3.11/json")).unwrap();
+        fs::create_dir_all(&planted).unwrap();
+        fs::write(
+            planted
+                .parent()
+                .unwrap()
+                .join("lib/python3.11/json/__init__.py"),
+            format!("open({:?}, 'w')\n", marker.display().to_string()),
+        )
+        .unwrap();
+        let venv = t.path().join("V");
+        fs::create_dir_all(venv.join("bin")).unwrap();
+        // Two lib/pythonX.Y directories: the layout cannot tell the version.
+        fs::create_dir_all(venv.join("lib/python3.11/site-packages")).unwrap();
+        fs::create_dir_all(venv.join("lib/python3.12/site-packages")).unwrap();
+        symlink(&real.path, venv.join("bin/python3")).unwrap();
+        fs::write(
+            venv.join("pyvenv.cfg"),
+            format!("home = {}\n", planted.display()),
+        )
+        .unwrap();
+        let e = discover(&DiscoverOptions {
+            env: Some(venv.clone()),
+            ..o.clone()
+        })
+        .unwrap();
+        assert!(!marker.exists(), "a planted home was used");
+        assert!(
+            e.notes.iter().any(|n| n.contains("pyvenv.cfg says home")),
+            "{:?}",
+            e.notes
+        );
+
+        // The same venv with the true `home`: the real interpreter is asked (isolated).
+        let real_bin = fs::canonicalize(&real.path).unwrap();
+        fs::write(
+            venv.join("pyvenv.cfg"),
+            format!("home = {}\n", real_bin.parent().unwrap().display()),
+        )
+        .unwrap();
+        let e = discover(&DiscoverOptions {
+            env: Some(venv),
+            ..o
+        })
+        .unwrap();
+        assert_eq!(
+            e.python_version.as_deref(),
+            Some(real.version.as_str()),
+            "{:?}",
+            e.notes
+        );
+        assert!(!marker.exists());
     }
 }
