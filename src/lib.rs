@@ -1,7 +1,7 @@
 //! abi-doctor: find, explain and fix NumPy binary incompatibility in Python environments, by
 //! reading the compiled extension modules instead of importing them.
 //!
-//! The pipeline (see `ARCHITECTURE.md`): [`discover`] finds the environment, [`dist`] reads the
+//! The pipeline (`README.md`, Layout): [`discover`] finds the environment, [`dist`] reads the
 //! installed distributions, [`binary`] inspects each compiled file, [`knowledge`] holds the NumPy
 //! facts per release, [`rules`] turns all of that into findings, [`report`] renders them.
 //!

@@ -276,7 +276,7 @@ def include_dir(site):
 # ---------------------------------------------------------------- sdist builds (1.7-1.9)
 
 def build_sdist_py27(index, version):
-    """Build numpy from sdist under pyenv 2.7 (as research build_old_numpy_py27.sh). -> site dir."""
+    """Build numpy from sdist under pyenv 2.7 (--sdist-old, see README.md). -> site dir."""
     exe = pyenv_python("2.7")
     if not exe:
         raise RuntimeError("pyenv 2.7 not installed")

@@ -12,7 +12,7 @@ every configuration), never from the module's name.
 
 Independently of inspect, the script also reads each member's bytes and looks for the marker
 strings that NumPy's import_array(), Cython's numpy type imports and pybind11's numpy.h leave in a
-binary (FACTS.md sections 3.1, 4, 5.1): a module that has them must be reported with them.
+binary (docs/binary-evidence.md): a module that has them must be reported with them.
 
 Exit status: 0 all agreed; 1 any disagreement (or no NumPy module found in a wheel, or inspect
 failed on a wheel); 2 the check could not run (no wheel in the cache with --offline, no binary).
@@ -38,21 +38,22 @@ REPO = HERE.parent.parent
 DATA = HERE / "wheels.json"
 KNOWLEDGE = REPO / "src" / "knowledge" / "numpy.json"
 
-# Marker strings (FACTS.md section 3.1 / 7 step A): present in the binary iff the module contains
-# NumPy's _import_array() / _import_umath() code.
+# Marker strings (docs/binary-evidence.md#numpy-c-api-strings): present in the binary iff the
+# module contains NumPy's _import_array() / _import_umath() code.
 CAPI_MARKERS = (
     b"_ARRAY_API is NULL pointer",
     b"_UFUNC_API is NULL pointer",
     b"module compiled against ABI version",
     b"module was compiled against NumPy C-API",
 )
-# Cython's __Pyx_ImportType of numpy types (FACTS.md section 4): the size-check message and the
-# class-name string "flatiter" (imported by every numpy pxd since Cython 0.29.22 / NumPy 1.19).
+# Cython's __Pyx_ImportType of numpy types (docs/binary-evidence.md#cython-sizes): the size-check
+# message and the class-name string "flatiter" (imported by every numpy pxd since Cython 0.29.22 /
+# NumPy 1.19).
 CYTHON_SIZE_MSG = b"size changed, may indicate binary incompatibility"
 CYTHON_NUMPY_TYPE = b"flatiter\x00"
 PYBIND11_MARK = b"__pybind11_internals_v"
-# pybind11 numpy.h (FACTS.md section 5.1): <=2.11 imports "numpy.core.multiarray" and reads
-# "_ARRAY_API"; >=2.12 also names "numpy._core" and "NumpyVersion".
+# pybind11 numpy.h (docs/binary-evidence.md#pybind11): <=2.11 imports "numpy.core.multiarray" and
+# reads "_ARRAY_API"; >=2.12 also names "numpy._core" and "NumpyVersion".
 PYBIND11_ARRAY_API = b"_ARRAY_API\x00"
 PYBIND11_NUMPY_H = (b"numpy.core.multiarray", b"NumpyVersion")
 
@@ -126,13 +127,14 @@ class Expectation:
             self.abi.add(hex(r["abi_version"]))
             self.major.add(r["abi_version"] >> 24)
             # NPY_FEATURE_VERSION: before 1.25 headers it is NPY_API_VERSION; from 1.25 on the
-            # default NPY_FEATURE_VERSION (FACTS.md section 1.2).
+            # default NPY_FEATURE_VERSION (docs/numpy-abi.md#target-version).
             if vtuple(line) < (1, 25):
                 fv = r["api_version"]
             else:
                 fv = r["default_feature_version"]
             self.feature.add(hex(fv))
-            # "(NumPy X.Y)" is spelled out by 2.x headers only (FACTS.md section 3.1).
+            # "(NumPy X.Y)" is spelled out by 2.x headers only
+            # (docs/numpy-abi.md#feature-version-string).
             self.feature_string.add(strings.get(fv) if r["abi_version"] >> 24 >= 2 else None)
             self.headers.add(data["header_generations"]["lines"][line])
             for cfg in self.configs:
@@ -187,7 +189,8 @@ def check_module(entry, exp, mk):
     if np.get("uses_c_api"):
         if np.get("headers") not in exp.headers:
             out.append(("numpy.headers", "|".join(sorted(exp.headers)), np.get("headers")))
-        # import_umath()-only code carries no version check, hence no constants (FACTS.md 3.1).
+        # import_umath()-only code carries no version check, hence no constants
+        # (docs/binary-evidence.md#numpy-c-api-strings).
         if not np.get("umath_only") or np.get("abi_version") is not None:
             if np.get("abi_version") not in exp.abi:
                 out.append(("numpy.abi_version", "|".join(sorted(exp.abi)), np.get("abi_version")))
@@ -422,7 +425,7 @@ def print_table(results, wheels):
     for row in rows:
         print(line(row))
     print()
-    print("counts (inspect | markers in bytes | research FACTS.md section 6):")
+    print("counts (inspect | markers in bytes | earlier study, docs/real-wheels.md#per-wheel):")
     for r, w in zip(results, wheels):
         rc = w.get("research_counts") or {}
         c, m = r.get("counts", {}), r.get("marker_counts", {})

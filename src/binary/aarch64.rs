@@ -1,4 +1,4 @@
-//! Step B of FACTS.md §7 for AArch64 (ELF, Mach-O arm64, PE arm64).
+//! Step B of docs/binary-evidence.md for AArch64 (ELF, Mach-O arm64, PE arm64).
 //!
 //! Why no disassembler crate: we need eight encodings (ADRP, ADR, ADD immediate, MOVZ/MOVN/MOVK,
 //! ORR-register alias of MOV, LDR literal, STR to `[sp]`, BL/BLR/B/RET), all fixed 32-bit words
@@ -7,11 +7,11 @@
 //! compare per word is simpler, allocation-free and fuzz-safe by construction.
 //!
 //! Unlike x86, AArch64 decodes linearly from any 4-byte boundary, so the whole code section is
-//! walked once while register contents are tracked (FACTS.md §3.2/§4.3, `cython_sizes_aarch64.py`):
+//! walked once while register contents are tracked (docs/binary-evidence.md#aarch64-immediates):
 //! `adrp x2,PAGE; add x2,x2,#off` → class name, `mov x3,#imm` → size, `mov w4,#2` → check_size,
 //! `adrp x1; add x1; mov w2,#0x10; bl PyErr_Format` → feature version. Constants that need two
 //! instructions (0x01000009) are reassembled from MOVZ+MOVK. At a call, caller-saved x0–x18 die;
-//! callee-saved x19–x28 keep page bases across calls (FACTS.md §4.3).
+//! callee-saved x19–x28 keep page bases across calls (docs/binary-evidence.md#cython-sizes).
 //!
 //! Apple arm64 passes variadic arguments on the stack, so on Mach-O the PyErr_Format value is the
 //! word stored at `[sp]`, not `w2`.
@@ -560,7 +560,8 @@ mod tests {
 
     #[test]
     fn pyerr_format_with_movz_movk() {
-        // ABI 0x01000009 needs movz+movk (FACTS.md §3.2), kept in callee-saved w25 across a call.
+        // ABI 0x01000009 needs movz+movk (docs/binary-evidence.md#aarch64-immediates), kept in
+        // callee-saved w25 across a call.
         let code = words(&[
             MOV_W25_9,
             MOVK_W25_0X100_LSL16,

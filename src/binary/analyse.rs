@@ -1,4 +1,4 @@
-//! Putting Steps A and B together (FACTS.md §7) into [`BinaryFacts`].
+//! Putting Steps A and B together (docs/binary-evidence.md#method) into [`BinaryFacts`].
 
 use std::collections::HashMap;
 
@@ -91,7 +91,7 @@ fn disassemble(c: &Container<'_>, s: &StringFacts) -> CodeFacts {
     }
 }
 
-/// Header generation from the strings table (FACTS.md §3.1, §7 A.2).
+/// Header generation from the strings table (docs/binary-evidence.md#numpy-c-api-strings).
 fn header_generation(s: &StringFacts, problems: &mut Vec<String>) -> Option<HeaderGeneration> {
     if !s.uses_c_api() {
         return None;
@@ -160,9 +160,9 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         ..NumpyFacts::default()
     };
 
-    // Register tracking can in principle carry a stale value into a call; values that cannot be
-    // a NumPy ABI (0x0M0000NN, FACTS.md §1.1) or feature version (0x7..0x15 so far) are reported
-    // as problems instead of being used.
+    // Register tracking can in principle carry a stale value into a call; values that cannot be a
+    // NumPy ABI (0x0M0000NN, docs/numpy-abi.md#abi-version) or feature version (0x7..0x15 so far)
+    // are reported as problems instead of being used.
     let plausible_abi = |v: u64| (1..=15).contains(&(v >> 24)) && v & 0x00ff_ff00 == 0;
     let plausible_feature = |v: u64| (1..=0xff).contains(&v);
     for (call, v) in &code.abi {
@@ -205,7 +205,8 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         )),
     }
     // NPY_FEATURE_VERSION: the max over the module (several translation units may differ,
-    // FACTS.md §7 B.1) — the highest one is what the runtime must satisfy.
+    // docs/binary-evidence.md#x86-64-immediates) — the highest one is what the runtime must
+    // satisfy.
     if let Some(max) = code
         .feature
         .iter()
@@ -243,7 +244,8 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         );
     }
 
-    // Cython size checks, in pxd order (FACTS.md §4.1); one entry per (type, size).
+    // Cython size checks, in pxd order (docs/import-behaviour.md#cython-type-order); one entry per
+    // (type, size).
     // Every extension type struct starts with PyObject_HEAD (16 bytes on 64-bit targets); a
     // smaller "size" is some other call taking a type-name string (seen: "dtype" with 0 in one
     // pandas module per wheel).
@@ -294,8 +296,8 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         }),
         pybind11: s.pybind11_internals.clone().map(|internals| Pybind11Info {
             internals: Some(internals),
-            // FACTS.md §5.1: >= 2.12 has "numpy._core" and "NumpyVersion"; <= 2.11 names
-            // "numpy.core.multiarray" + "_ARRAY_API" without "numpy._core".
+            // docs/binary-evidence.md#pybind11: >= 2.12 has "numpy._core" and "NumpyVersion";
+            // <= 2.11 names "numpy.core.multiarray" + "_ARRAY_API" without "numpy._core".
             numpy: if s.numpy_underscore_core && s.numpy_version_name {
                 Pybind11Numpy::Numpy2Aware
             } else if s.core_old && s.array_api_name && !s.numpy_underscore_core {

@@ -25,8 +25,8 @@ pub(crate) struct CallArgs {
 }
 
 /// Record what the call at `call` shows: a NumPy ABI/feature constant next to its format string
-/// (FACTS.md §3.2), or a Cython type-size check (§4.3: module, class name, size, then alignment
-/// and/or check_size).
+/// (docs/binary-evidence.md#x86-64-immediates), or a Cython type-size check (module, class name,
+/// size, then alignment and/or check_size: docs/binary-evidence.md#cython-sizes).
 pub(crate) fn record(
     c: &Container<'_>,
     anchors: &HashMap<u64, Anchor>,

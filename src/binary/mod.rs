@@ -47,7 +47,7 @@ impl Arch {
 }
 
 /// The generation of NumPy headers that produced a module's `import_array()` code, told apart by
-/// the strings the headers leave in the binary (FACTS.md §3.1).
+/// the strings the headers leave in the binary (docs/binary-evidence.md#numpy-c-api-strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum HeaderGeneration {
     #[serde(rename = "<=1.10")]

@@ -4,7 +4,7 @@
 //! the code and read-only data ranges with their virtual addresses and file bytes, the exported
 //! `PyInit_*` symbol and the libraries the file needs. Everything downstream (string scan,
 //! disassembly windows) works on these ranges only, so the three formats share one analysis
-//! (FACTS.md §7 Step A/B: "same ideas for Mach-O/PE").
+//! (docs/binary-evidence.md#method; tests/fixtures/ has PE and Mach-O builds of the same sources).
 //!
 //! Robustness: `object` validates every offset it reads and returns errors instead of panicking;
 //! section data slices it hands out always lie inside the input. We cap the number of ranges and

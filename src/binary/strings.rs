@@ -1,12 +1,12 @@
-//! Step A of FACTS.md §7: one scan of the read-only data for the marker strings.
+//! Step A of docs/binary-evidence.md#method: one scan of the read-only data for the marker strings.
 //!
 //! A single `regex::bytes` alternation of literal anchors (the regex crate turns it into a SIMD
 //! multi-literal search) finds candidate positions; each hit is widened to its enclosing
 //! NUL-terminated string, which is classified once, and the scan resumes after that string. The
 //! scan also records the *addresses* the disassembly steps react to: the "module compiled
 //! against ..." format strings and every place a NUL-terminated NumPy type name or `"numpy"`
-//! starts — including inside longer strings, because linkers tail-merge strings (FACTS.md §4.3
-//! pitfall (a): `"type"` pointed one byte into `"dtype"`).
+//! starts — including inside longer strings, because linkers tail-merge strings (see
+//! docs/binary-evidence.md#cython-sizes: `"type"` pointed one byte into `"dtype"`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
@@ -47,7 +47,7 @@ pub(crate) struct StringFacts {
     pub ufunc_null: bool,
     /// Any of the `module (was) compiled against` format strings.
     pub compiled_against: bool,
-    /// `_ARRAY_API not found`: absent from 1.26 headers (FACTS.md §3.1).
+    /// `_ARRAY_API not found`: not in 1.26 headers (docs/binary-evidence.md#numpy-c-api-strings).
     pub array_not_found: bool,
     /// `ABI version %x but` without `0x`: <= 1.10 headers.
     pub abi_without_0x: bool,
@@ -83,8 +83,8 @@ pub(crate) struct StringFacts {
 }
 
 impl StringFacts {
-    /// NumPy's own `import_array()`/`import_umath()` code is in the binary (FACTS.md §7 A.1; not
-    /// keyed on `_ARRAY_API` alone, which pybind11 also contains).
+    /// NumPy's own `import_array()`/`import_umath()` code is in the binary (not keyed on
+    /// `_ARRAY_API` alone, which pybind11 also contains: docs/binary-evidence.md#numpy-c-api-strings).
     pub fn uses_c_api(&self) -> bool {
         self.array_null || self.ufunc_null || self.compiled_against
     }
@@ -198,7 +198,7 @@ fn classify(
         }
     };
 
-    // numpy/__multiarray_api.h, __ufunc_api.h (FACTS.md §3.1).
+    // numpy/__multiarray_api.h, __ufunc_api.h (docs/binary-evidence.md#numpy-c-api-strings).
     if contains(s, b"_ARRAY_API is NULL pointer") {
         f.array_null = true;
     }
@@ -268,7 +268,7 @@ fn classify(
         f.numpy_version_name = true;
     }
 
-    // Cython (FACTS.md §4.5).
+    // Cython (docs/binary-evidence.md#cython-version).
     if contains(s, b"size changed, may indicate binary incompatibility") {
         f.cython_size_message = true;
     }
@@ -284,7 +284,7 @@ fn classify(
         }
     }
 
-    // pybind11 / nanobind (FACTS.md §5).
+    // pybind11 / nanobind (docs/binary-evidence.md#pybind11, #nanobind).
     if f.pybind11_internals.is_none() {
         if let Some(i) = memchr::memmem::find(s, b"__pybind11_internals_v") {
             let id: Vec<u8> = s[i..]
@@ -300,7 +300,8 @@ fn classify(
         f.nanobind = true;
     }
     // nanobind's key is a separate string: "v15_gcc_libstdcpp_cxxabi1017" (2.x) or
-    // "nanobind_system_libstdcpp_gxx_abi_1xxx_use_cxx11_abi_1_a1_v22" (3.x), FACTS.md §5.2.
+    // "nanobind_system_libstdcpp_gxx_abi_1xxx_use_cxx11_abi_1_a1_v22" (3.x); see
+    // docs/binary-evidence.md#nanobind.
     if f.nanobind_key.is_none() && start_known && end_known && is_nanobind_key(s) {
         f.nanobind_key = Some(String::from_utf8_lossy(s).into_owned());
     }
@@ -393,7 +394,8 @@ fn is_nanobind_key(s: &[u8]) -> bool {
     v_prefix || nb_prefix
 }
 
-/// Dotted `pkg.sub.mod` strings (Cython cimports of sibling modules; FACTS.md §6 cascades).
+/// Dotted `pkg.sub.mod` strings (Cython cimports of sibling modules;
+/// docs/binary-evidence.md#dotted-module-names).
 fn scan_modules(hay: &[u8], f: &mut StringFacts) {
     const NOT_MODULE_SUFFIX: [&str; 14] = [
         "pyx", "pxd", "pxi", "py", "c", "h", "cpp", "hpp", "cc", "so", "pyd", "dll", "txt", "json",
@@ -494,7 +496,7 @@ module was compiled against NumPy C-API version 0x%x (NumPy 1.20) but the runnin
     #[test]
     fn tail_merged_type_names_resolve_by_address() {
         // "unsignedinteger" also provides "signedinteger" and "integer"; "dtype" provides
-        // "type" which is no numpy type (FACTS.md §4.3 pitfall a).
+        // "type" which is no numpy type (docs/binary-evidence.md#cython-sizes).
         let data = b"\0unsignedinteger\0dtype\0numpy\0";
         let f = scan_bytes(data);
         let at = |off: u64| f.anchors.get(&(0x1000 + off)).copied();

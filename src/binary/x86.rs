@@ -1,4 +1,4 @@
-//! Step B of FACTS.md §7 for x86_64 (ELF and Mach-O: System V ABI; PE: Windows x64 ABI).
+//! Step B (docs/binary-evidence.md) for x86_64 (ELF and Mach-O: System V ABI; PE: Windows x64 ABI).
 //!
 //! We never disassemble a whole `.text`. One byte scan finds every RIP-relative `lea r64,
 //! [rip+disp32]` (REX.W + `8D` + ModRM with mod=00 rm=101) whose target is an address Step A
@@ -10,11 +10,11 @@
 //! give the values:
 //!
 //! * `PyErr_Format(exc, fmt, value)`: SysV fmt in `rsi`, value in `edx`; Win64 fmt in `rdx`, value
-//!   in `r8d` (FACTS.md §3.2).
+//!   in `r8d` (docs/binary-evidence.md#x86-64-immediates).
 //! * `__Pyx_ImportType(module, module_name, class_name, size, [alignment,] check_size)`: SysV
 //!   module name `rsi`, class `rdx`, size `rcx`, check_size `r8d` (gcc constprop clone without the
 //!   alignment) or `r9d`; Win64 module name `rdx`, class `r8`, size `r9`, check_size on the stack
-//!   at `[rsp+0x20]` (5th argument) or `[rsp+0x28]` (6th) (FACTS.md §4.3).
+//!   at `[rsp+0x20]` (5th argument) or `[rsp+0x28]` (6th) (docs/binary-evidence.md#cython-sizes).
 
 use std::collections::HashMap;
 
@@ -54,8 +54,8 @@ impl State {
     }
     fn clobber_call(&mut self, abi: Abi) {
         // Caller-saved registers die at a call; callee-saved ones (rbx, rbp, r12-r15, and on
-        // Win64 rsi/rdi) survive, which matters because "numpy" is often kept in one (FACTS.md
-        // §4.3 pitfall b).
+        // Win64 rsi/rdi) survive, which matters because "numpy" is often kept in one (see
+        // docs/binary-evidence.md#cython-sizes).
         let volatile: &[usize] = match abi {
             Abi::SysV => &[0, 1, 2, 6, 7, 8, 9, 10, 11],
             Abi::Win64 => &[0, 1, 2, 8, 9, 10, 11],
@@ -433,8 +433,8 @@ mod tests {
 
     #[test]
     fn sysv_cython_import_constprop() {
-        // FACTS.md §4.3 listing: mov $2,%r8d; mov $0x60,%ecx; mov %rbp,%rsi; mov %rbx,%rdi;
-        // lea "ndarray"(%rip),%rdx; call.
+        // docs/binary-evidence.md#cython-sizes: mov $2,%r8d; mov $0x60,%ecx; mov %rbp,%rsi;
+        // mov %rbx,%rdi; lea "ndarray"(%rip),%rdx; call.
         let mut code = vec![0x90];
         code.extend_from_slice(&[0x41, 0xb8, 2, 0, 0, 0]); // mov r8d, 2
         code.extend_from_slice(&[0xb9, 0x60, 0, 0, 0]); // mov ecx, 0x60

@@ -1,5 +1,5 @@
-//! Real messages: FACTS.md §3.3/§4.4 reproductions and the user reports in
-//! ANCHORS-AND-USER-REPORTS.md §3, wrapped the way users paste them.
+//! Real messages: the import matrices and Cython reproductions of docs/import-behaviour.md and
+//! public user reports (e.g. numpy/numpy#26710), wrapped the way users paste them.
 
 use super::*;
 

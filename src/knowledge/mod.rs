@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// The Cython-checked NumPy types, in the order `numpy/__init__.pxd` declares them, which is the
-/// order Cython imports (and size-checks) them at module init (FACTS.md §4.1).
+/// order Cython imports (and size-checks) them at module init (see
+/// docs/import-behaviour.md#cython-type-order).
 pub const CYTHON_TYPE_ORDER: [&str; 15] = [
     "dtype",
     "flatiter",

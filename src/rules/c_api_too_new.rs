@@ -23,7 +23,7 @@
 //!
 //! ## References
 //! `numpy/_core/include/numpy/numpyconfig.h` (NPY_TARGET_VERSION); NumPy C-API docs "Depending on
-//! NumPy"; FACTS.md §1.2, §3.3.
+//! NumPy"; abi-doctor docs/numpy-abi.md#target-version, docs/import-behaviour.md#import-matrices.
 
 use super::{failure_findings, Finding, Rule, Scan};
 use crate::rules::predict::{Failure, FailureKind};

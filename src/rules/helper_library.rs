@@ -21,7 +21,7 @@
 //! Install a NumPy in the library's window, or a release of the package built for your NumPy.
 //!
 //! ## References
-//! FACTS.md §7 "Non-ELF wrapping" (vendored libraries); scripts/realworld scenario 06.
+//! abi-doctor docs/binary-evidence.md#helper-libraries; scripts/realworld scenario 06.
 
 use super::{Finding, Rule, Scan, Severity};
 use std::collections::BTreeMap;

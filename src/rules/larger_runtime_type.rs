@@ -19,7 +19,8 @@
 //! Nothing to fix. To silence the warning, rebuild the package against the installed NumPy.
 //!
 //! ## References
-//! Cython `Utility/ImportExport.c`; FACTS.md §4.1.
+//! Cython `Utility/ImportExport.c` (`__Pyx_ImportType`, `check_size`); abi-doctor
+//! docs/import-behaviour.md#cython-size-check, docs/struct-sizes.md#runtime-sizes.
 
 use super::{module_finding, Finding, Rule, Scan, Severity};
 use crate::rules::predict::larger_runtime_types;

@@ -20,7 +20,8 @@
 //! packages released since mid-2024), or rebuild it from source against NumPy 2.
 //!
 //! ## References
-//! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); FACTS.md §3.3.
+//! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); abi-doctor
+//! docs/numpy-abi.md#numpy-2-shim, docs/import-behaviour.md#import-matrices.
 
 use super::{failure_findings, Finding, Rule, Scan};
 use crate::rules::predict::{Failure, FailureKind};

@@ -18,7 +18,7 @@
 //! installer's copy first).
 //!
 //! ## References
-//! PEP 376 (installed distributions); FACTS.md §7 (reading the runtime version statically).
+//! PEP 376 (installed distributions); abi-doctor docs/numpy-abi.md#reading-the-runtime-version.
 
 use super::{Finding, Rule, Scan, Severity};
 

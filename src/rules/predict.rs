@@ -1,9 +1,10 @@
 //! Which NumPy runtimes a module imports under, and what Python prints when it does not.
 //!
-//! These are the prediction rules of FACTS.md §7 Step D, each validated there by real imports
-//! (import matrices §3.3, Cython reproductions §4.4, real wheels §6). They run in the order the
+//! These are the prediction rules of docs/import-behaviour.md#prediction-rules, validated by real
+//! imports (import matrices, Cython reproductions, docs/real-wheels.md). They run in the order the
 //! failures happen at import time: Cython's type-size checks run in the module's type-import code,
-//! before the module body calls `import_array()` (§4.1), so a size failure hides the C-API one.
+//! before the module body calls `import_array()` (docs/import-behaviour.md#order-at-import), so a
+//! size failure hides the C-API one.
 
 use crate::binary::{HeaderGeneration, NumpyFacts};
 use crate::knowledge::{knowledge, Release, ABI_1, ABI_2, CYTHON_TYPE_ORDER};
@@ -411,7 +412,7 @@ mod tests {
 
     #[test]
     fn classic_88_80() {
-        // Cython + NumPy 1.20 headers on NumPy 1.19 (FACTS.md §4.4).
+        // Cython + NumPy 1.20 headers on 1.19 (docs/import-behaviour.md#cython-reproductions).
         let np = cy(&[
             ("dtype", 96),
             ("flatiter", 2632),

@@ -13,13 +13,15 @@
 //!
 //! ## Example
 //! No message: `import mod` succeeds; `py::array_t<double>(3)` filled with 0, 1, 2 reads back
-//! `[2.0, 2.0, 2.0]` under NumPy 2.0.2 (measured, FACTS.md §5.1).
+//! `[2.0, 2.0, 2.0]` under NumPy 2.0.2 (see docs/import-behaviour.md#old-pybind11-on-numpy-2).
 //!
 //! ## Fix
 //! `pip install "numpy<2"`, or upgrade the package to a release built with pybind11 >= 2.12.
 //!
 //! ## References
-//! pybind11 2.12.0 changelog ("make numpy.h compatible with both NumPy 1.x and 2.x"); FACTS.md §5.1.
+//! pybind11 2.12.0 changelog ("make numpy.h compatible with both NumPy 1.x and 2.x");
+//! NumPy 2's `numpy/core/multiarray.py` (keeps `_ARRAY_API` for it); abi-doctor
+//! docs/binary-evidence.md#pybind11.
 
 use super::{module_finding, Finding, Rule, Scan, Severity};
 use crate::binary::Pybind11Numpy;

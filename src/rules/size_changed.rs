@@ -24,7 +24,7 @@
 //!
 //! ## References
 //! Cython `Utility/ImportExport.c` (`__Pyx_ImportType`); NumPy 1.20 release notes (ndarray gained
-//! `_buffer_info`); FACTS.md §4.
+//! `_buffer_info`); abi-doctor docs/import-behaviour.md#cython-size-check, docs/struct-sizes.md.
 
 use super::{failure_findings, Finding, Rule, Scan};
 use crate::rules::predict::{Failure, FailureKind};

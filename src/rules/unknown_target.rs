@@ -15,7 +15,7 @@
 //! Run `abi-doctor verify` to import it for real.
 //!
 //! ## References
-//! FACTS.md §7 "Failure modes / limits".
+//! abi-doctor docs/binary-evidence.md#limits (which compilers and formats were verified).
 
 use super::{module_finding, Finding, Rule, Scan, Severity};
 use crate::rules::predict::{window, Window};

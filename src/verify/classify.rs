@@ -43,7 +43,7 @@ impl PredictionClass {
     }
 }
 
-/// The NumPy binary-interface message families (FACTS.md §3.3, §4, §6).
+/// The NumPy binary-interface message families (docs/import-behaviour.md#failure-messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {

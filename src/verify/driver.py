@@ -2,7 +2,8 @@
 # marked with MARK on the original stdout, where the import got to and how it ended.
 # argv: MODE NAME [PATH]. MODE "plain" imports NAME the way a user does (parents first);
 # "stub" replaces the parent packages by empty modules whose __path__ points at the directories
-# above PATH, so that only NAME's own initialisation runs (FACTS.md section 6, validate_real.py).
+# above PATH, so that only NAME's own initialisation runs (see
+# docs/import-behaviour.md#measuring-imports).
 # Written for Python >= 3.6; standard library only.
 import os
 import sys

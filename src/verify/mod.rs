@@ -5,7 +5,7 @@
 //!
 //! Unlike everything else in abi-doctor, this **runs code from the scanned environment**.
 //!
-//! The method is the research's (FACTS.md §6, `scripts/validate_real.py`): a module whose import
+//! The method is that of docs/import-behaviour.md#measuring-imports: a module whose import
 //! fails in a parent package's `__init__` is imported again with its parents replaced by empty
 //! stubs, so that its own initialisation runs and is what gets compared; every top-level package
 //! is also imported once the way a user does (`import h5py`), because a package may guard a

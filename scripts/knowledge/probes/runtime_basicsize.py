@@ -1,5 +1,5 @@
 # Print runtime tp_basicsize of numpy types (py2.7 and py3 compatible).
-# Copied from shared/research/numpy-abi/probes/runtime_basicsize.py; run by scripts/knowledge/generate.py.
+# Measures docs/struct-sizes.md#runtime-sizes; run by scripts/knowledge/generate.py.
 from __future__ import print_function
 import sys, numpy as np
 names = ['ndarray', 'dtype', 'ufunc', 'flatiter', 'broadcast', 'generic', 'number',

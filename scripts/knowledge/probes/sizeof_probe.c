@@ -1,5 +1,5 @@
 /* sizeof probe: compile against one numpy header tree + this machine's Python.h.
- * Copied from the team's research (shared/research/numpy-abi/probes/sizeof_probe.c);
+ * Measures docs/struct-sizes.md#header-sizes and docs/numpy-abi.md#constants-per-release;
  * compiled as C (gcc) and as C++ (g++ -x c++) by scripts/knowledge/generate.py.
  * Prints name=value lines. No linking against numpy is needed (sizeof only). */
 #define PY_SSIZE_T_CLEAN
