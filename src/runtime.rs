@@ -3,7 +3,8 @@
 //! release line whose facts predictions are made with. `check`, `explain` and `verify` all resolve
 //! the runtime here, so they agree on it.
 
-use crate::inventory::{has_init, Inventory};
+use crate::imports::names::has_init;
+use crate::inventory::Inventory;
 use crate::knowledge::{knowledge, parse_line, Release};
 use crate::paths::normalize;
 use serde::Serialize;

@@ -3,7 +3,7 @@
 use super::{CheckArgs, ColorChoice, EnvArgs, OutputFormat};
 use abi_doctor::binary::{self, BinaryFacts};
 use abi_doctor::discover::{self, DiscoverOptions};
-use abi_doctor::inventory::{self, Inventory};
+use abi_doctor::inventory::{self, DiagnosticSeverity, Inventory};
 use abi_doctor::knowledge::{knowledge, parse_line};
 use abi_doctor::report::check::{
     render_github, render_json, render_sarif, render_text, Cascade, CheckReport, EnvironmentInfo,
@@ -202,13 +202,16 @@ fn build_scan(
             .map(|m| m.trim_start_matches(':').trim().to_string())
             .unwrap_or_else(|| msg.to_string())
     };
+    // Only what could not be read is NPY009; notes such as a shadowed module or a missing RECORD
+    // are not.
     let mut unreadable: Vec<Unreadable> = inv
-        .problems
+        .diagnostics
         .iter()
-        .map(|p| {
-            let path = p.path.display().to_string();
+        .filter(|d| d.severity() >= DiagnosticSeverity::Warning && d.is_unreadable())
+        .map(|d| {
+            let path = d.path().display().to_string();
             Unreadable {
-                problem: strip(&path, &p.message),
+                problem: strip(&path, &d.to_string()),
                 path,
                 dist: None,
             }

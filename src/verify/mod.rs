@@ -284,8 +284,8 @@ pub fn verify(env: &Environment, opts: &VerifyOptions) -> Result<Report, VerifyE
 
     // 1. What is installed, which NumPy runs, what the binaries predict.
     let inv = crate::inventory::inventory(&env.site_packages);
-    for p in &inv.problems {
-        notes.push(p.message.clone());
+    for d in &inv.diagnostics {
+        notes.push(d.to_string());
     }
     let np = crate::runtime::find_numpy(&inv, &env.site_packages);
     let release = np
