@@ -34,8 +34,8 @@ pub enum Diagnostic {
     /// was still read, with undecodable bytes replaced, which only matters if they sit in a name
     /// or version.
     NotUtf8 { path: PathBuf },
-    /// Warning: a `*.dist-info`/`*.egg-info` without its METADATA/PKG-INFO (PEP 376 requires
-    /// one); name and version are guessed from the directory name.
+    /// Warning: a `*.dist-info`/`*.egg-info` without its METADATA/PKG-INFO, the one file PEP 376
+    /// and PEP 627 keep mandatory; name and version are guessed from the directory name.
     MissingMetadata { path: PathBuf },
     /// Warning: METADATA without `Name` or `Version` (both required by PEP 566); the value is
     /// guessed from the directory name.
@@ -63,9 +63,9 @@ pub enum Diagnostic {
         requirement: String,
         reason: String,
     },
-    /// Info: a dist-info without RECORD (PEP 376 makes it optional for tools other than
-    /// installers; distro packagers often drop it); its compiled files are still found by the
-    /// directory walk, just not attributed to it.
+    /// Info: a dist-info without RECORD, which PEP 627 made optional (so that tools outside the
+    /// Python ecosystem, such as Linux package managers, can omit it); its compiled files are
+    /// still found by the directory walk, just not attributed to it.
     MissingRecord { dist_info: PathBuf },
     /// Warning: a RECORD line that is not the three CSV fields `path,hash,size` (PEP 376); the
     /// entry is ignored, so a file may go unattributed.
@@ -228,14 +228,16 @@ impl fmt::Display for Diagnostic {
                 "no RECORD, so which files this distribution installed is unknown; its compiled \
                  modules are still scanned, without an owner"
             ),
-            Diagnostic::CorruptRecord { line, reason, .. } => {
-                write!(f, "line {line}: {reason}; entry ignored")
-            }
+            Diagnostic::CorruptRecord { line, reason, .. } => write!(
+                f,
+                "line {line}: not a `path,hash,size` CSV row ({reason}); entry ignored"
+            ),
             Diagnostic::RecordEscapes {
                 line, entry, root, ..
             } => write!(
                 f,
-                "line {line}: {entry:?} points outside {}, ignored",
+                "line {line}: {entry:?} points outside the environment {}; ignored, as a RECORD \
+                 may only list files of its own environment",
                 root.display()
             ),
             Diagnostic::RecordedFileMissing { distribution, .. } => write!(
@@ -454,14 +456,14 @@ mod tests {
             Info,
             false,
         );
-        assert!(matches!(odd, Diagnostic::OddRequirement { line: 2, .. }));
+        assert!(matches!(odd, Diagnostic::OddRequirement { line: 4, .. }));
         let bad = the(
             &inv,
             |d| matches!(d, Diagnostic::BadRequirement { .. }),
             Warning,
             true,
         );
-        assert!(matches!(bad, Diagnostic::BadRequirement { line: 3, .. }));
+        assert!(matches!(bad, Diagnostic::BadRequirement { line: 5, .. }));
         assert_eq!(inv.distributions[0].requires.len(), 2);
     }
 

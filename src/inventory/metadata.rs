@@ -34,12 +34,7 @@ pub(super) fn read_metadata(
         });
     }
     let (headers, bad) = parse_headers(text.as_deref().unwrap_or(""));
-    let get = |k: &str| {
-        headers
-            .iter()
-            .find(|(hk, _)| hk == k)
-            .map(|(_, v)| v.clone())
-    };
+    let get = |k: &str| headers.iter().find(|h| h.key == k).map(|h| h.value.clone());
     let (dir_name, dir_version) = name_version_from_dir(dir);
     let mut field = |key: &str, field: &'static str, fallback: String| {
         get(key).filter(|v| !v.is_empty()).unwrap_or_else(|| {
@@ -62,11 +57,8 @@ pub(super) fn read_metadata(
         });
     }
     let mut requires = Vec::new();
-    let reqs = headers.iter().filter(|(k, _)| k == "requires-dist");
-    for (i, (_, line)) in reqs.enumerate() {
-        // Numbered among the Requires-Dist headers: the header block has no stable line numbers
-        // once continuation lines are joined.
-        if let Some(r) = requirement(line, meta_file, i + 1, diagnostics) {
+    for h in headers.iter().filter(|h| h.key == "requires-dist") {
+        if let Some(r) = requirement(&h.value, meta_file, h.line, diagnostics) {
             requires.push(r);
         }
     }
@@ -110,20 +102,30 @@ pub(super) fn requirement(
     }
 }
 
-/// Email-style headers (METADATA, PKG-INFO, and WHEEL, which PEP 427 writes the same way):
-/// (lowercased key, value) pairs until the first empty line; continuation lines are joined.
-/// Lines that are not headers are counted.
-pub(super) fn parse_headers(text: &str) -> (Vec<(String, String)>, usize) {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// One header of an email-style block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Header {
+    /// Lowercased (header names are case-insensitive).
+    pub key: String,
+    /// Trimmed; continuation lines joined with `\n`.
+    pub value: String,
+    /// 1-based line of the file where it starts.
+    pub line: usize,
+}
+
+/// Email-style headers (METADATA, PKG-INFO, and WHEEL, which PEP 427 writes the same way) until
+/// the first empty line; continuation lines are joined. Lines that are not headers are counted.
+pub(super) fn parse_headers(text: &str) -> (Vec<Header>, usize) {
+    let mut out: Vec<Header> = Vec::new();
     let mut bad = 0;
-    for line in text.lines() {
+    for (i, line) in text.lines().enumerate() {
         if line.is_empty() {
             break;
         }
         if line.starts_with([' ', '\t']) {
             if let Some(last) = out.last_mut() {
-                last.1.push('\n');
-                last.1.push_str(line.trim());
+                last.value.push('\n');
+                last.value.push_str(line.trim());
             }
             continue;
         }
@@ -131,7 +133,11 @@ pub(super) fn parse_headers(text: &str) -> (Vec<(String, String)>, usize) {
             Some((k, v))
                 if !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
             {
-                out.push((k.to_ascii_lowercase(), v.trim().to_string()))
+                out.push(Header {
+                    key: k.to_ascii_lowercase(),
+                    value: v.trim().to_string(),
+                    line: i + 1,
+                })
             }
             _ => bad += 1,
         }
@@ -140,8 +146,8 @@ pub(super) fn parse_headers(text: &str) -> (Vec<(String, String)>, usize) {
 }
 
 /// `scipy-1.11.4.dist-info` → ("scipy", "1.11.4"); `numpy-1.26.4-py3.11.egg-info` → ("numpy",
-/// "1.26.4"). PEP 427 escapes `-` in both parts, so the first two dash-separated parts are
-/// name and version.
+/// "1.26.4"). Installers replace `-` by `_` in both parts (PEP 376 as amended by PEP 627; PEP
+/// 427 for wheels), so the first two dash-separated parts are name and version.
 pub(super) fn name_version_from_dir(path: &Path) -> (String, String) {
     let name = path
         .file_name()
@@ -166,12 +172,16 @@ mod tests {
         let (h, bad) = parse_headers(
             "Metadata-Version: 2.1\nName: numpy\nLicense: BSD\n  and more\nnot a header\n\nName: body\n",
         );
+        let h: Vec<(&str, &str, usize)> = h
+            .iter()
+            .map(|h| (h.key.as_str(), h.value.as_str(), h.line))
+            .collect();
         assert_eq!(
             h,
             [
-                ("metadata-version".to_string(), "2.1".to_string()),
-                ("name".into(), "numpy".into()),
-                ("license".into(), "BSD\nand more".into()),
+                ("metadata-version", "2.1", 1),
+                ("name", "numpy", 2),
+                ("license", "BSD\nand more", 3),
             ]
         );
         assert_eq!(bad, 1);
@@ -216,7 +226,7 @@ mod tests {
                     field: "Version",
                     ..
                 },
-                Diagnostic::BadRequirement { line: 2, .. }
+                Diagnostic::BadRequirement { line: 3, .. }
             ]
         ));
     }

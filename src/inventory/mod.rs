@@ -556,7 +556,7 @@ mod tests {
             Diagnostic::RecordEscapes { record, entry, .. } if *record == scipy_record && entry == "/etc/shadow")));
         assert!(
             inv.diagnostics.iter().any(|d| matches!(d,
-            Diagnostic::OddRequirement { requirement, line: 3, .. } if requirement == "foo_ >= 1"))
+            Diagnostic::OddRequirement { requirement, line: 7, .. } if requirement == "foo_ >= 1"))
         );
 
         let pandas = by("pandas");

@@ -8,15 +8,15 @@ pub(super) fn wheel_tags(text: &str) -> Vec<String> {
     let (headers, _) = parse_headers(text);
     headers
         .into_iter()
-        .filter(|(k, _)| k == "tag")
-        .map(|(_, v)| v)
+        .filter(|h| h.key == "tag")
+        .map(|h| h.value)
         .collect()
 }
 
 /// Built from source on this machine rather than downloaded as a binary wheel.
 ///
-/// A bare `linux_*` platform tag is what a local `pip install` build produces: PyPI refuses such
-/// wheels (PEP 513/600 require `manylinux`/`musllinux` tags for uploads). A PEP 610 source origin
+/// A bare `linux_*` platform tag is what a local `pip install` build produces: PyPI rejects such
+/// uploads, accepting the portable `manylinux`/`musllinux` tags of PEP 513/600/656 instead. A PEP 610 source origin
 /// (`source_build`: VCS, local directory, sdist archive) says the same, unless the wheel is pure
 /// Python (`-any`), where building locally changes nothing binary.
 pub(super) fn built_locally(tags: &[String], source_build: bool) -> bool {
