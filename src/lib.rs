@@ -1,9 +1,11 @@
 //! abi-doctor: find, explain and fix NumPy binary incompatibility in Python environments, by
 //! reading the compiled extension modules instead of importing them.
 //!
-//! The pipeline (`README.md`, Layout): [`discover`] finds the environment, [`dist`] reads the
-//! installed distributions, [`binary`] inspects each compiled file, [`knowledge`] holds the NumPy
-//! facts per release, [`rules`] turns all of that into findings, [`report`] renders them.
+//! The pipeline (`README.md`, Layout): [`discover`] finds the environment, [`inventory`] reads
+//! the installed distributions, [`imports`] names their modules as Python imports them, [`binary`]
+//! inspects each compiled file, [`runtime`] resolves the NumPy Python will import, [`knowledge`]
+//! holds the NumPy facts per release, [`rules`] turns all of that into findings, [`scan`] runs the
+//! whole pipeline as one call, [`report`] renders the results.
 //!
 //! ```no_run
 //! let facts = abi_doctor::binary::inspect_path(std::path::Path::new("interval.cpython-311-x86_64-linux-gnu.so")).unwrap();

@@ -4,7 +4,8 @@
 //! the runtime here, so they agree on it.
 
 use crate::fsread::{read_text, Limit};
-use crate::inventory::{has_init, Inventory};
+use crate::imports::names::has_init;
+use crate::inventory::Inventory;
 use crate::knowledge::{knowledge, parse_line, Release};
 use crate::paths::normalize;
 use serde::Serialize;

@@ -642,6 +642,27 @@ fn check_two_numpys_unreadable_binary_and_verbose_info() {
 }
 
 #[test]
+fn check_notes_about_the_environment_are_not_unreadable() {
+    // A module shadowed by another copy on the path, a dist-info without RECORD and a METADATA
+    // with a latin-1 author are facts about the environment, not files that cannot be read.
+    let fx = pick(|e| e["uses_c_api"] == true && e["abi_version"] == "0x1000009");
+    let user = Site::new("1.26.4");
+    let site = Site::new("1.26.4");
+    site.package("dup", "1.0", &[], &fx);
+    user.package("dup", "1.0", &[], &fx);
+    let norecord = site.path().join("norecord-1.0.dist-info");
+    std::fs::create_dir_all(&norecord).unwrap();
+    std::fs::write(
+        norecord.join("METADATA"),
+        b"Metadata-Version: 2.1\nName: norecord\nVersion: 1.0\nAuthor: Jos\xe9\n",
+    )
+    .unwrap();
+    let (code, r) = site.check(&["--site-packages", user.path().to_str().unwrap()]);
+    assert_ne!(code, 2, "{r:#}");
+    assert!(findings(&r, "NPY009").is_empty(), "{r:#}");
+}
+
+#[test]
 fn check_cannot_scan_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = abi_doctor()

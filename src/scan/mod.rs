@@ -10,7 +10,7 @@ use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
 use crate::fix::{self, Hint};
 use crate::imports::graph::EnvGraph;
-use crate::inventory::{self, Distribution, Inventory};
+use crate::inventory::{self, DiagnosticSeverity, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
 use crate::rules::predict;
 use crate::rules::{self, Dist, Finding, Module, Predicted, Scan, Severity, Unreadable};
@@ -220,13 +220,16 @@ fn assemble(
             .map(|m| m.trim_start_matches(':').trim().to_string())
             .unwrap_or_else(|| msg.to_string())
     };
+    // Only what could not be read is NPY009; notes such as a shadowed module or a missing RECORD
+    // are not.
     let mut unreadable: Vec<Unreadable> = inv
-        .problems
+        .diagnostics
         .iter()
-        .map(|p| {
-            let path = p.path.display().to_string();
+        .filter(|d| d.severity() >= DiagnosticSeverity::Warning && d.is_unreadable())
+        .map(|d| {
+            let path = d.path().display().to_string();
             Unreadable {
-                problem: strip(&path, &p.message),
+                problem: strip(&path, &d.to_string()),
                 path,
                 module: None,
                 dist: None,

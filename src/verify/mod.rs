@@ -283,8 +283,8 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
 
     // 1. What is installed, which NumPy runs, what the binaries predict: `check`'s own scan.
     let inv = &scanned.inventory;
-    for p in &inv.problems {
-        notes.push(p.message.clone());
+    for d in &inv.diagnostics {
+        notes.push(d.to_string());
     }
     let rt = scanned.scan.numpy.as_ref();
     let numpy = scanned.numpy_install.as_ref().map(|n| RuntimeNumpy {
