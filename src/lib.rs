@@ -24,3 +24,9 @@ pub mod rules;
 pub mod runtime;
 pub mod verify;
 pub mod wheel;
+
+/// The integration tests' support module (interpreters, gcc, network; the strict policy), shared
+/// with the unit tests.
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+pub(crate) mod test_support;

@@ -909,18 +909,10 @@ mod tests {
     use super::*;
     use std::fs;
 
-    const PY311: &str = "/root/.pyenv/versions/3.11.7/bin/python";
-
+    /// CPython 3.11.7, or `None` (not run) / a failure under CI (`crate::test_support`).
     fn py311() -> Option<PathBuf> {
-        let home = std::env::var_os("HOME").map(PathBuf::from)?;
-        let p = home.join(".pyenv/versions/3.11.7/bin/python");
-        if p.is_file() {
-            Some(p)
-        } else if Path::new(PY311).is_file() {
-            Some(PathBuf::from(PY311))
-        } else {
-            None
-        }
+        use crate::test_support::{find_python, require};
+        require(find_python("3.11.7"), "CPython 3.11.7")
     }
 
     fn opts(cwd: &Path, vars: &[(&str, &Path)]) -> DiscoverOptions {
@@ -1197,7 +1189,6 @@ mod tests {
     #[test]
     fn real_venv_via_env_virtual_env_and_python() {
         let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
             return;
         };
         let t = tempfile::tempdir().unwrap();
@@ -1240,7 +1231,6 @@ mod tests {
     #[test]
     fn real_venv_with_system_site_packages() {
         let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
             return;
         };
         let t = tempfile::tempdir().unwrap();
@@ -1305,7 +1295,6 @@ mod tests {
     #[test]
     fn real_base_interpreter_via_python() {
         let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
             return;
         };
         let t = tempfile::tempdir().unwrap();
@@ -1336,7 +1325,6 @@ mod tests {
     #[test]
     fn real_venv_then_inventory_and_numpy() {
         let Some(py) = py311() else {
-            eprintln!("skipped: no pyenv 3.11.7");
             return;
         };
         let t = tempfile::tempdir().unwrap();
