@@ -253,11 +253,11 @@ fn build_scan(
         let (release, beyond) = match k.release(&version) {
             Some(r) => (r, false),
             None => {
-                let newer = parse_line(&version)? > k.newest().key();
+                let newer = parse_line(&version)? > k.newest()?.key();
                 if !newer {
                     return None;
                 }
-                (k.newest(), true)
+                (k.newest()?, true)
             }
         };
         Some(RuntimeNumpy {
