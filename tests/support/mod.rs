@@ -32,6 +32,7 @@ pub fn strict() -> bool {
 /// The prerequisite `what` (e.g. "CPython 3.11.7"), or, when it is missing (`found` is `Err` with
 /// the reason and how to get it): a panic in strict mode ([`strict`]), else a `note: not run`
 /// line on stderr and `None`, on which the test returns.
+#[track_caller]
 pub fn require<T>(found: Result<T, String>, what: &str) -> Option<T> {
     match found {
         Ok(v) => Some(v),
