@@ -27,7 +27,11 @@ pub mod report;
 pub mod rules;
 pub mod runtime;
 pub mod scan;
-#[cfg(test)]
-pub(crate) mod test_support;
 pub mod verify;
 pub mod wheel;
+
+/// The integration tests' support module (interpreters, gcc, network; the strict policy), shared
+/// with the unit tests.
+#[cfg(test)]
+#[path = "../tests/support/mod.rs"]
+pub(crate) mod test_support;

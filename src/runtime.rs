@@ -142,8 +142,7 @@ pub fn release_for(version: &str) -> Option<(&'static Release, bool)> {
     if let Some(r) = k.release(version) {
         return Some((r, false));
     }
-    // Not `newest()`: it panics on an empty knowledge base.
-    let newest = k.releases.last()?;
+    let newest = k.newest()?;
     (parse_line(version)? > newest.key()).then_some((newest, true))
 }
 

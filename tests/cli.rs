@@ -2,6 +2,14 @@
 //! (compiled by scripts/fixtures/build.sh from tests/fixtures/src) and on site-packages trees
 //! built here with real-shaped dist-info.
 
+// Test helpers outside `#[test]` functions unwrap and print too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,19 @@
 //! each test), the committed fixture modules of tests/fixtures/bin, and small C extensions
 //! compiled here with gcc (one aborts in its init, one hangs).
 //!
-//! Without the interpreter, gcc, or (on the first run) the network, the tests print why and
-//! return early.
+//! The interpreters, gcc and (on the first run) the network are found by `support`: when one is
+//! missing, a test fails under CI / `ABI_DOCTOR_STRICT=1` and otherwise prints `note: not run`
+//! and returns.
+
+// Test helpers outside `#[test]` functions unwrap and print too.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,24 +30,10 @@ const PY311: &str = "3.11.7";
 const PY39: &str = "3.9.18";
 const NUMPY: &str = "2.0.2";
 
-/// Say why a test (or part of it) did not run, past the test harness's output capture.
-fn skip(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
-}
-
 fn home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/tmp"))
-}
-
-fn base_python(version: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home().join(".pyenv"));
-    let p = root.join(format!("versions/{version}/bin/python"));
-    p.exists().then_some(p)
 }
 
 fn cache_dir() -> PathBuf {
@@ -63,18 +60,30 @@ fn run(cmd: &mut Command) -> Result<String, String> {
 static BUILD: Mutex<()> = Mutex::new(());
 
 /// The cached venv of CPython `py` with NumPy `numpy` from PyPI; built once (atomically renamed
-/// into place).
-fn base_venv(py: &str, numpy: &str) -> Result<PathBuf, String> {
+/// into place). `None` when the interpreter, or the network for a first build, is missing (see
+/// `support::require`); a build that fails with both at hand fails the test.
+fn base_venv(py: &str, numpy: &str) -> Option<PathBuf> {
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    let python = base_python(py).ok_or(format!("no ~/.pyenv/versions/{py}"))?;
+    let python = support::require(support::find_python(py), &format!("CPython {py}"))?;
     let dir = cache_dir().join(format!("py{py}-numpy{numpy}"));
     if dir.join("ready").exists() {
-        return Ok(dir);
+        return Some(dir);
     }
+    support::require(
+        support::pypi_reachable(),
+        &format!(
+            "network access to PyPI (to build {} once: pip install numpy=={numpy})",
+            dir.display()
+        ),
+    )?;
+    Some(build_venv(&python, py, numpy, &dir).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn build_venv(python: &Path, py: &str, numpy: &str, dir: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(cache_dir()).map_err(|e| e.to_string())?;
     let tmp = cache_dir().join(format!(".py{py}-numpy{numpy}.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    run(Command::new(&python).arg("-m").arg("venv").arg(&tmp))?;
+    run(Command::new(python).arg("-m").arg("venv").arg(&tmp))?;
     let installed = run(Command::new(tmp.join("bin/python"))
         .args([
             "-m",
@@ -86,34 +95,26 @@ fn base_venv(py: &str, numpy: &str) -> Result<PathBuf, String> {
         .arg(format!("numpy=={numpy}")));
     if let Err(e) = installed {
         let _ = std::fs::remove_dir_all(&tmp);
-        return Err(format!("pip install numpy=={numpy} failed (offline?): {e}"));
+        return Err(format!("pip install numpy=={numpy} failed: {e}"));
     }
     std::fs::write(tmp.join("ready"), b"").map_err(|e| e.to_string())?;
-    if std::fs::rename(&tmp, &dir).is_err() {
+    if std::fs::rename(&tmp, dir).is_err() {
         // Another process finished first.
         let _ = std::fs::remove_dir_all(&tmp);
     }
     dir.join("ready")
         .exists()
-        .then_some(dir)
+        .then(|| dir.to_path_buf())
         .ok_or("cache venv vanished".into())
 }
 
-/// A private copy of the cached venv: (temp dir guard, venv, site-packages).
+/// A private copy of the cached venv: (temp dir guard, venv, site-packages); `None` when a
+/// prerequisite is missing (the test returns).
 fn test_venv(py: &str, numpy: &str) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
-    let base = match base_venv(py, numpy) {
-        Ok(b) => b,
-        Err(e) => {
-            skip(&e);
-            return None;
-        }
-    };
-    let tmp = tempfile::tempdir().ok()?;
+    let base = base_venv(py, numpy)?;
+    let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("venv");
-    if let Err(e) = run(Command::new("cp").arg("-a").arg(&base).arg(&venv)) {
-        skip(&e);
-        return None;
-    }
+    run(Command::new("cp").arg("-a").arg(&base).arg(&venv)).unwrap();
     let minor = py.rsplit_once('.').map_or(py, |(mm, _)| mm);
     let site = venv.join(format!("lib/python{minor}/site-packages"));
     assert!(
@@ -135,8 +136,9 @@ fn copy_fixture(name: &str, dir: &Path) {
     std::fs::copy(fixture(name), dir.join(name)).unwrap();
 }
 
-/// Compile a C extension `module` (file name `module.cpython-311-x86_64-linux-gnu.so`) into `dir`.
-fn compile(module: &str, body: &str, venv: &Path, dir: &Path) -> Result<(), String> {
+/// Compile a C extension `module` (file name `module.cpython-311-x86_64-linux-gnu.so`) into `dir`
+/// with `gcc` (from `support::find_gcc`).
+fn compile(gcc: &Path, module: &str, body: &str, venv: &Path, dir: &Path) -> Result<(), String> {
     let include = run(Command::new(venv.join("bin/python")).args([
         "-c",
         "import sysconfig; print(sysconfig.get_paths()['include'])",
@@ -147,7 +149,7 @@ fn compile(module: &str, body: &str, venv: &Path, dir: &Path) -> Result<(), Stri
     ]))?;
     let src = dir.join(format!("{module}.c"));
     std::fs::write(&src, body).map_err(|e| e.to_string())?;
-    run(Command::new("gcc")
+    run(Command::new(gcc)
         .args(["-shared", "-fPIC", "-O0", "-o"])
         .arg(dir.join(format!("{module}{}", suffix.trim())))
         .arg(format!("-I{}", include.trim()))
@@ -191,16 +193,16 @@ fn package<'a>(report: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("package {name} not in report: {report:#}"))
 }
 
-/// Why the static side cannot predict yet (binary inspection or the knowledge base not in this
-/// checkout), if it cannot.
-fn predictions_unavailable() -> Option<String> {
+/// Whether the static side can predict (binary inspection and the knowledge base are in this
+/// checkout); the reason when it cannot.
+fn predictions_available() -> Result<(), String> {
     if abi_doctor::knowledge::knowledge().releases.is_empty() {
-        return Some("the knowledge base has no releases".into());
+        return Err("the knowledge base (src/knowledge/numpy.json) has no releases; regenerate it with scripts/knowledge/generate.py".into());
     }
     match abi_doctor::binary::inspect_path(&fixture("capi_np1_26_4_x86_64.so")) {
-        Ok(f) if f.numpy.uses_c_api => None,
-        Ok(_) => Some("inspection does not see the NumPy C API in capi_np1_26_4".into()),
-        Err(e) => Some(format!("binary inspection fails: {e}")),
+        Ok(f) if f.numpy.uses_c_api => Ok(()),
+        Ok(_) => Err("inspection does not see the NumPy C API in capi_np1_26_4".into()),
+        Err(e) => Err(format!("binary inspection fails: {e}")),
     }
 }
 
@@ -229,7 +231,7 @@ fn fixtures_under_numpy_2_agree_with_the_predictions() {
     assert!(stderr.contains("RUNS CODE"), "{stderr}");
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["numpy"]["version"], NUMPY);
-    let unavailable = predictions_unavailable();
+    let predictions = predictions_available();
 
     // NumPy 1.26 headers: the NumPy 2 shim refuses, import_array() prints that and raises.
     let m = module(&report, "capi_np1_26_4_x86_64");
@@ -266,8 +268,12 @@ fn fixtures_under_numpy_2_agree_with_the_predictions() {
     assert_eq!(package(&report, "numpy")["outcome"], "ok");
     assert_eq!(report["summary"]["outcomes"]["error"], 2, "{report:#}");
 
-    if let Some(why) = unavailable {
-        skip(&format!("prediction checks: {why}"));
+    if support::require(
+        predictions,
+        "static predictions (for the prediction checks)",
+    )
+    .is_none()
+    {
         return;
     }
     assert_agreeing_failure(m, "ImportError");
@@ -296,8 +302,12 @@ fn cython_size_check_under_numpy_2_agrees() {
         "numpy.dtype size changed, may indicate binary incompatibility. Expected 96 from C header, got 88 from PyObject"
     );
     assert_eq!(m["numpy_family"], "size_changed");
-    if let Some(why) = predictions_unavailable() {
-        skip(&format!("prediction checks: {why}"));
+    if support::require(
+        predictions_available(),
+        "static predictions (for the prediction checks)",
+    )
+    .is_none()
+    {
         return;
     }
     assert_agreeing_failure(m, "ValueError");
@@ -330,12 +340,11 @@ fn crash_hang_and_failing_parents_are_reported_and_the_run_finishes() {
     let Some((_tmp, venv, site)) = test_venv(PY311, NUMPY) else {
         return;
     };
-    if Command::new("gcc").arg("--version").output().is_err() {
-        skip("no gcc");
+    let Some(gcc) = support::require(support::find_gcc(), "gcc") else {
         return;
-    }
-    compile("crashmod", CRASH, &venv, &site).unwrap();
-    compile("hangmod", HANG, &venv, &site).unwrap();
+    };
+    compile(&gcc, "crashmod", CRASH, &venv, &site).unwrap();
+    compile(&gcc, "hangmod", HANG, &venv, &site).unwrap();
     // A package whose __init__ hangs, and one whose __init__ fails for a non-NumPy reason; each
     // holds a module that imports fine on its own.
     let hangpkg = site.join("hangpkg");
@@ -393,11 +402,10 @@ fn an_unpredicted_numpy_failure_is_missed_and_exits_1() {
     let Some((_tmp, venv, site)) = test_venv(PY311, NUMPY) else {
         return;
     };
-    if Command::new("gcc").arg("--version").output().is_err() {
-        skip("no gcc");
+    let Some(gcc) = support::require(support::find_gcc(), "gcc") else {
         return;
-    }
-    compile("sizemod", FAKE_SIZE_ERROR, &venv, &site).unwrap();
+    };
+    compile(&gcc, "sizemod", FAKE_SIZE_ERROR, &venv, &site).unwrap();
     let (code, report, _stderr, _took) = verify(&venv, &[]);
     let m = module(&report, "sizemod");
     assert_eq!(m["outcome"], "error", "{m:#}");
@@ -451,16 +459,15 @@ fn check_and_verify_agree_across_two_site_directories() {
     let Some((tmp, venv, site)) = test_venv(PY311, NUMPY) else {
         return;
     };
-    if Command::new("gcc").arg("--version").output().is_err() {
-        skip("no gcc");
+    let Some(gcc) = support::require(support::find_gcc(), "gcc") else {
         return;
-    }
+    };
     let extra = tmp.path().join("extra");
     std::fs::create_dir_all(&extra).unwrap();
     std::fs::write(site.join("zz-extra.pth"), format!("{}\n", extra.display())).unwrap();
     // Python finds site-packages/shadowmod first; the NumPy-1.x-built file of the same name in
     // the extra directory never loads.
-    compile("shadowmod", PLAIN_MODULE, &venv, &site).unwrap();
+    compile(&gcc, "shadowmod", PLAIN_MODULE, &venv, &site).unwrap();
     let suffix = "cpython-311-x86_64-linux-gnu.so";
     std::fs::copy(
         fixture("capi_np1_26_4_x86_64.so"),

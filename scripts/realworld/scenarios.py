@@ -32,6 +32,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import interpreters  # noqa: E402
 import pep440  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,7 +41,6 @@ SCEN_DIR = os.path.join(HERE, "scenarios")
 SRC_DIR = os.path.join(SCEN_DIR, "src")
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 CACHE = os.environ.get("ABI_DOCTOR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "abi-doctor")
-PYENV = os.path.join(os.path.expanduser("~"), ".pyenv", "versions")
 
 # NumPy binary-interface message families (what makes a failure NumPy-caused).
 NUMPY_FAMILIES = [
@@ -98,7 +99,8 @@ def recipe_hash(rec):
 
 
 def interpreter(rec):
-    return os.path.join(PYENV, rec["python"], "bin", "python")
+    """The scenario's base interpreter (scripts/lib/interpreters.py); raises interpreters.Missing."""
+    return interpreters.find_python(rec["python"])
 
 
 # ---------------------------------------------------------------- building
@@ -355,7 +357,7 @@ def main():
     ap.add_argument("--rebuild", action="store_true", help="rebuild venvs even when cached")
     ap.add_argument("--build-only", action="store_true")
     ap.add_argument("--binary", "--bin", default=os.path.join(REPO, "target", "release", "abi-doctor"))
-    ap.add_argument("--offline", action="store_true", help="build nothing: scenarios whose venv is not cached are skipped (visibly)")
+    ap.add_argument("--offline", action="store_true", help="build nothing: scenarios whose venv is not cached are skipped (visibly; they fail under CI or ABI_DOCTOR_STRICT=1)")
     ap.add_argument("--json", dest="json_out", help="write results JSON here (default: CACHE/scenarios/results.json)")
     ap.add_argument("--verify-timeout", type=int, default=120, help="per-import timeout given to verify")
     args, unknown = ap.parse_known_args()  # run.sh passes every suite the same arguments
@@ -376,13 +378,24 @@ def main():
 
     runnable = []
     for s in scen:
-        if not os.path.exists(interpreter(s)):
-            log("!!! SKIP %s: INTERPRETER MISSING: %s (Python %s is not installed under %s)" % (s["name"], interpreter(s), s["python"], PYENV))
+        try:
+            interpreter(s)
+            missing = None
+        except interpreters.Missing as e:
+            missing = str(e)
+        if missing and interpreters.strict():
+            # CI / ABI_DOCTOR_STRICT=1: a scenario that cannot run fails.
+            log("!!! FAIL %s: INTERPRETER MISSING: %s" % (s["name"], missing))
+            results[s["name"]]["status"] = "FAIL"
+            results[s["name"]]["problems"].append("interpreter missing: %s" % missing)
+        elif missing:
+            log("!!! SKIP %s: INTERPRETER MISSING: %s" % (s["name"], missing))
             results[s["name"]]["status"] = "SKIP"
-            results[s["name"]]["problems"].append("interpreter %s missing" % interpreter(s))
+            results[s["name"]]["problems"].append("interpreter missing: %s" % missing)
         elif args.offline and not os.path.exists(os.path.join(s["dir"], "built.json")):
-            log("!!! SKIP %s: --offline and its environment is not cached at %s" % (s["name"], s["dir"]))
-            results[s["name"]]["status"] = "SKIP"
+            strict = interpreters.strict()
+            log("!!! %s %s: --offline and its environment is not cached at %s" % ("FAIL" if strict else "SKIP", s["name"], s["dir"]))
+            results[s["name"]]["status"] = "FAIL" if strict else "SKIP"
             results[s["name"]]["problems"].append("offline, not cached")
         else:
             runnable.append(s)
@@ -402,7 +415,7 @@ def main():
                 results[name]["status"] = "FAIL"
                 results[name]["problems"].append("BUILD: " + note)
     if args.build_only:
-        return 0
+        return 1 if any(r["status"] == "FAIL" for r in results.values()) else 0
 
     have = os.path.exists(args.binary)
     if not have:

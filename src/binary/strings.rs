@@ -132,6 +132,10 @@ fn anchor_regex() -> &'static Regex {
             parts.push(format!("{}\\x00", regex::escape(name)));
         }
         debug_assert_eq!(parts.len(), 16 + TYPE_SUFFIX_ANCHORS);
+        #[allow(
+            clippy::expect_used,
+            reason = "regex::escape()d literals always compile; unit-tested"
+        )]
         Regex::new(&format!("(?-u){}", parts.join("|"))).expect("literal alternation is valid")
     })
 }

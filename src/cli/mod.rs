@@ -1,5 +1,9 @@
 //! The command line: argument parsing, printing, exit codes. The only module that prints.
 
+// The crate denies print_stdout/print_stderr (Cargo.toml [lints.clippy]) so that library code
+// reports through return values; this module is the one place whose job is to print.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 pub(crate) mod check;
 mod explain;
 mod inspect;

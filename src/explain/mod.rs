@@ -74,6 +74,10 @@ pub struct Explanation {
 }
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    #[allow(
+        clippy::expect_used,
+        reason = "literal patterns (regex! below); unit-tested"
+    )]
     cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
 }
 

@@ -705,8 +705,12 @@ mod tests {
         let site = std::env::var_os("ABI_DOCTOR_SITE")
             .map(PathBuf::from)
             .unwrap_or_else(|| {
-                PathBuf::from(std::env::var_os("HOME").unwrap())
-                    .join(".pyenv/versions/3.11.7/lib/python3.11/site-packages")
+                let py = crate::test_support::find_python("3.11.7").unwrap();
+                py.parent()
+                    .unwrap()
+                    .parent()
+                    .unwrap()
+                    .join("lib/python3.11/site-packages")
             });
         for _ in 0..3 {
             let start = std::time::Instant::now();

@@ -113,6 +113,10 @@ static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
 
 /// The built-in knowledge base.
 pub fn knowledge() -> &'static Knowledge {
+    #[allow(
+        clippy::expect_used,
+        reason = "numpy.json is compiled in and unit-tested"
+    )]
     KNOWLEDGE.get_or_init(|| {
         serde_json::from_str(include_str!("numpy.json"))
             .expect("src/knowledge/numpy.json is generated and tested; it must parse")
@@ -147,8 +151,9 @@ impl Knowledge {
         self.releases.iter().find(|r| r.api_version >= api)
     }
 
-    pub fn newest(&self) -> &Release {
-        self.releases.last().expect("knowledge base has releases")
+    /// The newest release line; `None` for an empty knowledge base.
+    pub fn newest(&self) -> Option<&Release> {
+        self.releases.last()
     }
 }
 
