@@ -18,6 +18,7 @@ pub mod explain;
 pub mod fix;
 pub mod inventory;
 pub mod knowledge;
+pub mod messages;
 pub mod paths;
 pub mod report;
 pub mod rules;
