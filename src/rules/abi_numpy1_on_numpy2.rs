@@ -23,7 +23,8 @@
 //! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); FACTS.md §3.3.
 
 use super::{failure_findings, Finding, RuleInfo, Scan};
-use crate::rules::predict::{Failure, FailureKind};
+use crate::messages::Family;
+use crate::rules::predict::Failure;
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY002",
@@ -38,14 +39,14 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         .map(|n| n.version.as_str())
         .unwrap_or("2.x");
     let title = |f: &Failure| {
-        match f.kind {
-        FailureKind::CompiledWithNumpy1 => format!(
+        match f.kind() {
+        Family::CompiledWithNumpy1 => format!(
             "ImportError: A module that was compiled using NumPy 1.x cannot be run in NumPy {running}"
         ),
         _ => f.line(),
     }
     };
-    let kinds = [FailureKind::CompiledWithNumpy1, FailureKind::AbiMismatch];
+    let kinds = [Family::CompiledWithNumpy1, Family::AbiVersion];
     failure_findings(scan, &INFO, &kinds, title, out);
 }
 

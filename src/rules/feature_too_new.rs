@@ -26,7 +26,8 @@
 //! NumPy"; FACTS.md §1.2, §3.3.
 
 use super::{failure_findings, Finding, RuleInfo, Scan};
-use crate::rules::predict::{Failure, FailureKind};
+use crate::messages::Family;
+use crate::rules::predict::Failure;
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY003",
@@ -46,7 +47,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             None => line,
         }
     };
-    failure_findings(scan, &INFO, &[FailureKind::FeatureTooNew], title, out);
+    failure_findings(scan, &INFO, &[Family::ApiVersion], title, out);
 }
 
 #[cfg(test)]

@@ -27,7 +27,8 @@
 //! `_buffer_info`); FACTS.md §4.
 
 use super::{failure_findings, Finding, RuleInfo, Scan};
-use crate::rules::predict::{Failure, FailureKind};
+use crate::messages::Family;
+use crate::rules::predict::Failure;
 
 pub const INFO: RuleInfo = RuleInfo {
     code: "NPY001",
@@ -36,7 +37,7 @@ pub const INFO: RuleInfo = RuleInfo {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    failure_findings(scan, &INFO, &[FailureKind::SizeChanged], Failure::line, out);
+    failure_findings(scan, &INFO, &[Family::SizeChanged], Failure::line, out);
 }
 
 #[cfg(test)]
