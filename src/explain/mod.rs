@@ -75,7 +75,14 @@ pub fn explain(text: &str) -> Vec<Explanation> {
     let (package, module) = culprit(text);
     let found = messages::find_all(text);
     let mut out = Vec::new();
+    // A traceback printed twice, or NumPy's shim text on stderr and again in the ImportError:
+    // the same message is explained once.
+    let mut seen: Vec<&Message> = Vec::new();
     for (span, m) in &found {
+        if seen.contains(&m) {
+            continue;
+        }
+        seen.push(m);
         let matched = text[span.clone()].trim_end().to_string();
         match m {
             Message::SizeChanged(s) => out.push(size_changed(matched, s)),
@@ -112,11 +119,9 @@ pub fn explain(text: &str) -> Vec<Explanation> {
         }
         e.remedies = remedies(e);
     }
-    // By family, errors before warnings; keep text order otherwise; drop exact duplicates (a
-    // traceback printed twice).
+    // By family, errors before warnings; keep text order otherwise.
     out.sort_by_key(|e| e.kind);
     out.sort_by_key(|e| e.severity != Severity::Error);
-    out.dedup_by(|a, b| a.kind == b.kind && a.matched == b.matched);
     out
 }
 

@@ -176,3 +176,19 @@ fn from_import_names_the_package() {
     assert_eq!(e.package.as_deref(), Some("pyxdameraulevenshtein"));
     assert_eq!(e.running, ["<1.20"]);
 }
+
+#[test]
+fn shim_text_on_stderr_and_in_the_import_error_is_one_explanation() {
+    // NumPy's shim writes its text to stderr, then raises ImportError with the same text.
+    let banner = crate::messages::CompiledWithNumpy1 {
+        running: "2.2.6".into(),
+    }
+    .render();
+    let t = format!(
+        "{banner}Traceback (most recent call last):  File \"<string>\", line 1, in <module>\nTraceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nImportError: {banner}\nThe above exception was the direct cause of the following exception:\n\nImportError: numpy.core.multiarray failed to import\n"
+    );
+    let all = explain(&t);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].kind, Family::CompiledWithNumpy1);
+    assert_eq!(all[0].running, ["==2.2.6"]);
+}
