@@ -4,6 +4,8 @@
 //! The pipeline (see `ARCHITECTURE.md`): [`discover`] finds the environment, [`dist`] reads the
 //! installed distributions, [`binary`] inspects each compiled file, [`knowledge`] holds the NumPy
 //! facts per release, [`rules`] turns all of that into findings, [`report`] renders them.
+//! [`messages`] is the one place that knows the texts of NumPy's import failures: predictions
+//! render them, [`explain`] and [`verify`] read them.
 //!
 //! ```no_run
 //! let facts = abi_doctor::binary::inspect_path(std::path::Path::new("interval.cpython-311-x86_64-linux-gnu.so")).unwrap();
