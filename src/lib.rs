@@ -6,6 +6,8 @@
 //! inspects each compiled file, [`runtime`] resolves the NumPy Python will import, [`knowledge`]
 //! holds the NumPy facts per release, [`rules`] turns all of that into findings, [`scan`] runs the
 //! whole pipeline as one call, [`report`] renders the results.
+//! [`messages`] is the one place that knows the texts of NumPy's import failures: predictions
+//! render them, [`explain`] and [`verify`] read them.
 //!
 //! ```no_run
 //! let facts = abi_doctor::binary::inspect_path(std::path::Path::new("interval.cpython-311-x86_64-linux-gnu.so")).unwrap();
@@ -22,6 +24,7 @@ pub mod fsread;
 pub mod imports;
 pub mod inventory;
 pub mod knowledge;
+pub mod messages;
 pub mod paths;
 pub mod report;
 pub mod rules;

@@ -202,11 +202,11 @@ fn predictions_match_recorded_real_imports() {
                     imp["exception"].as_str().unwrap_or(""),
                     norm(imp["message"].as_str().unwrap_or("")),
                 );
-                let first_ok = real == (pred.exception, norm(&pred.message));
+                let first_ok = real == (pred.exception(), norm(&pred.message()));
                 let then_ok = pred
                     .then
                     .as_ref()
-                    .is_some_and(|(e, m)| real == (*e, norm(m)))
+                    .is_some_and(|m| real == (m.exception(), norm(&m.render())))
                     && imp["stderr_first_line"].as_str().is_none_or(|l| {
                         let l = norm(l);
                         let l = l
@@ -214,15 +214,15 @@ fn predictions_match_recorded_real_imports() {
                             .filter(|(e, _)| !e.contains(' '))
                             .map(|(_, m)| m.to_string())
                             .unwrap_or(l);
-                        norm(&pred.message).starts_with(&l)
+                        norm(&pred.message()).starts_with(&l)
                     });
                 if !ok && !first_ok && !then_ok {
                     failures.push(format!(
                         "{}: NumPy {numpy}: predicted {}: {} (then {:?}); real {}: {} (stderr {})",
                         path.display(),
-                        pred.exception,
-                        pred.message,
-                        pred.then,
+                        pred.exception(),
+                        pred.message(),
+                        pred.then.as_ref().map(|m| m.line()),
                         real.0,
                         real.1,
                         imp["stderr_first_line"]

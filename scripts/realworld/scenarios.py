@@ -42,15 +42,6 @@ SRC_DIR = os.path.join(SCEN_DIR, "src")
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 CACHE = os.environ.get("ABI_DOCTOR_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "abi-doctor")
 
-# NumPy binary-interface message families (what makes a failure NumPy-caused).
-NUMPY_FAMILIES = [
-    ("size_changed", re.compile(r"numpy\.\w+ size changed")),
-    ("compiled_with_numpy1", re.compile(r"compiled using NumPy 1\.x cannot be run in")),
-    ("abi_version", re.compile(r"compiled against ABI version")),
-    ("api_version", re.compile(r"compiled against (?:NumPy C-API|API) version")),
-    ("array_api_not_found", re.compile(r"_(?:ARRAY|UFUNC)_API not found")),
-    ("failed_to_import", re.compile(r"numpy\._?core\.(?:multiarray|umath|_multiarray_umath) failed to import")),
-]
 FAILED = ("error", "crash", "timeout")
 
 
@@ -62,11 +53,23 @@ def norm(s):
     return " ".join((s or "").split())
 
 
-def family(*texts):
-    t = "\n".join(x for x in texts if x)
-    for name, rx in NUMPY_FAMILIES:
-        if rx.search(t):
-            return name
+def family(report):
+    """The NumPy binary-interface message family verify read in a module's or package's failed
+    import (its `numpy_family`: size_changed, compiled_with_numpy1, ...), or None. abi-doctor's
+    `messages` module is the one place that knows the message texts; verify sets the field only
+    for imports that raised (outcome "error"), not for crashes or timeouts."""
+    return (report or {}).get("numpy_family")
+
+
+def import_family(verify, name):
+    """verify's family for `import NAME`: its top-level package's, else that of a module under it."""
+    top = name.split(".")[0]
+    for p in verify.get("packages", []):
+        if p.get("package") == top and family(p):
+            return family(p)
+    for m in verify.get("modules", []):
+        if (m.get("module") or "").split(".")[0] == top and family(m):
+            return family(m)
     return None
 
 
@@ -195,8 +198,7 @@ def compare(rec, check, verify):
     for m in verify.get("modules", []):
         imp = m.get("import") or m
         outcome = imp.get("outcome")
-        cause = imp.get("cause") or {}
-        fam = family(imp.get("message"), cause.get("message"), imp.get("stderr"))
+        fam = family(m)
         name = m.get("module")
         imported[name] = (outcome, m)
         if outcome in FAILED and fam:
@@ -256,8 +258,7 @@ def compare(rec, check, verify):
     pkg_fail = []
     for p in verify.get("packages", []):
         imp = p.get("import") or p
-        cause = imp.get("cause") or {}
-        if imp.get("outcome") in FAILED and family(imp.get("message"), cause.get("message"), imp.get("stderr")):
+        if imp.get("outcome") in FAILED and family(p):
             pkg_fail.append(p.get("package"))
             if p.get("package") not in cascades:
                 problems.append("CASCADE-MISSED %s: `import %s` dies of NumPy (%s: %s) but check lists no cascade"
@@ -462,13 +463,13 @@ def main():
         if text:
             with open(os.path.join(s["dir"], "real_error.txt"), "w") as f:
                 f.write(text)
-            if family(text) and have_explain:
+            if import_family(verify, imp_name) and have_explain:
                 # The packages `explain` may rightly name: the top-level import, the distribution
                 # of every module that failed of NumPy.
                 dists = {imp_name.split(".")[0]}
                 for m in verify.get("modules", []):
                     imp = m.get("import") or m
-                    if imp.get("outcome") in FAILED and family(imp.get("message"), (imp.get("cause") or {}).get("message"), imp.get("stderr")):
+                    if imp.get("outcome") in FAILED and family(m):
                         dists.add(m.get("distribution"))
                         dists.add((m.get("module") or "").split(".")[0])
                 eprobs, edata = explain_checks(args.binary, s, text, res["numpy"], dists)

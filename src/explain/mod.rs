@@ -6,30 +6,13 @@
 //! headers, or a default 2.1-2.2 build, give).
 
 use crate::knowledge::{knowledge, parse_line, Release, ABI_1, ABI_2};
+use crate::messages::{
+    self, AbiVersion, ApiTable, ApiVersion, ApiWording, CorePackage, FailedToImport, Family,
+    Message, RequiresNewerNumpy, SizeChanged, SizeForm,
+};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::OnceLock;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// `numpy.<type> size changed, may indicate binary incompatibility. Expected E ..., got S ...`
-    SizeChanged,
-    /// `A module that was compiled using NumPy 1.x cannot be run in NumPy X.Y.Z`
-    CompiledWithNumpy1,
-    /// `module compiled against ABI version 0x.. but this version of numpy is 0x..`
-    AbiVersion,
-    /// `module compiled against API version 0x.. but this version of numpy is 0x..` (1.x headers)
-    /// or `module was compiled against NumPy C-API version 0x.. (NumPy X.Y) but the running NumPy
-    /// has C-API version 0x..` (2.x headers)
-    ApiVersion,
-    /// `_ARRAY_API not found` (also torch's `Failed to initialize NumPy: _ARRAY_API not found`)
-    ArrayApiNotFound,
-    /// `numpy.core.multiarray failed to import` and relatives, alone (the cause was not pasted).
-    FailedToImport,
-    /// pyarrow's `pyarrow requires NumPy 2.0 or newer, found 1.26.4`
-    RequiresNewerNumpy,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,7 +31,9 @@ pub struct Remedy {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
-    pub kind: Kind,
+    /// The message family (pybind11's `initialization failed` only wraps the real cause and gets
+    /// no explanation of its own).
+    pub kind: Family,
     /// The exception type as printed (`ValueError`, `RuntimeWarning`, `ImportError`, ...).
     #[serde(rename = "type")]
     pub exception: Option<String>,
@@ -92,92 +77,41 @@ macro_rules! regex {
 /// Empty when the text holds none.
 pub fn explain(text: &str) -> Vec<Explanation> {
     let (package, module) = culprit(text);
+    let found = messages::find_all(text);
     let mut out = Vec::new();
-    let size = regex!(
-        r"(?:(?P<exc>[A-Za-z]+(?:Error|Warning)):\s*)?(?P<mod>[A-Za-z_][\w.]*)\.(?P<ty>\w+) size changed, may indicate binary incompatibility\.?\s*Expected (?P<e>\d+) from C header, got (?P<s>\d+)(?:-\d+)? from PyObject"
-    );
-    for c in size.captures_iter(text) {
-        let e: u64 = c["e"].parse().unwrap_or(0);
-        let s: u64 = c["s"].parse().unwrap_or(0);
-        out.push(size_changed(
-            c.name("exc").map(|m| m.as_str().to_string()),
-            c[0].to_string(),
-            &c["mod"],
-            &c["ty"],
-            e,
-            s,
-        ));
-    }
-    let np1 = regex!(
-        r"A module that was compiled using NumPy 1\.x cannot be run in\s+NumPy (?P<v>\d+\.\d+(?:\.\d+)?\w*) as it may crash"
-    );
-    for c in np1.captures_iter(text) {
-        out.push(compiled_with_numpy1(c[0].to_string(), &c["v"]));
-    }
-    let abi = regex!(
-        r"(?:(?P<exc>\w+Error):\s*)?module compiled against ABI version (?:0x)?(?P<b>[0-9a-fA-F]+) but this version of numpy is (?:0x)?(?P<r>[0-9a-fA-F]+)"
-    );
-    for c in abi.captures_iter(text) {
-        let b = u32::from_str_radix(&c["b"], 16).unwrap_or(0);
-        let r = u32::from_str_radix(&c["r"], 16).unwrap_or(0);
-        out.push(abi_version(
-            c.name("exc").map(|m| m.as_str().to_string()),
-            c[0].to_string(),
-            b,
-            r,
-        ));
-    }
-    let api1 = regex!(
-        r"(?:(?P<exc>\w+Error):\s*)?module compiled against API version (?:0x)?(?P<b>[0-9a-fA-F]+) but this version of numpy is (?:0x)?(?P<r>[0-9a-fA-F]+)"
-    );
-    for c in api1.captures_iter(text) {
-        let b = u32::from_str_radix(&c["b"], 16).unwrap_or(0);
-        let r = u32::from_str_radix(&c["r"], 16).unwrap_or(0);
-        out.push(api_version(
-            c.name("exc").map(|m| m.as_str().to_string()),
-            c[0].to_string(),
-            b,
-            r,
-            None,
-        ));
-    }
-    let api2 = regex!(
-        r"(?:(?P<exc>\w+Error):\s*)?module was compiled against NumPy C-API version 0x(?P<b>[0-9a-fA-F]+) \(NumPy (?P<s>[\d.]+)\) but the running NumPy has C-API version 0x(?P<r>[0-9a-fA-F]+)"
-    );
-    for c in api2.captures_iter(text) {
-        let b = u32::from_str_radix(&c["b"], 16).unwrap_or(0);
-        let r = u32::from_str_radix(&c["r"], 16).unwrap_or(0);
-        out.push(api_version(
-            c.name("exc").map(|m| m.as_str().to_string()),
-            c[0].to_string(),
-            b,
-            r,
-            Some(c["s"].to_string()),
-        ));
-    }
-    let pyarrow = regex!(
-        r"(?P<pkg>[\w-]+) requires NumPy (?P<need>[\d.]+) or newer, found (?P<found>[\d.]+\w*)"
-    );
-    for c in pyarrow.captures_iter(text) {
-        out.push(requires_newer(
-            c[0].to_string(),
-            &c["pkg"],
-            &c["need"],
-            &c["found"],
-        ));
-    }
-    if out.is_empty() {
-        let nf = regex!(r"(?:Failed to initialize NumPy: )?_ARRAY_API not found");
-        if let Some(m) = nf.find(text) {
-            out.push(array_api_not_found(m.as_str().to_string()));
+    // A traceback printed twice, or NumPy's shim text on stderr and again in the ImportError:
+    // the same message is explained once.
+    let mut seen: Vec<&Message> = Vec::new();
+    for (span, m) in &found {
+        if seen.contains(&m) {
+            continue;
+        }
+        seen.push(m);
+        let matched = text[span.clone()].trim_end().to_string();
+        match m {
+            Message::SizeChanged(s) => out.push(size_changed(matched, s)),
+            Message::CompiledWithNumpy1(c) => out.push(compiled_with_numpy1(matched, &c.running)),
+            Message::AbiVersion(a) => out.push(abi_version(matched, a)),
+            Message::ApiVersion(a) => out.push(api_version(matched, a)),
+            Message::RequiresNewerNumpy(r) => out.push(requires_newer(matched, r)),
+            _ => {}
         }
     }
-    if out.is_empty() {
-        let failed = regex!(
-            r"numpy\.(?P<core>_?core)\.(?P<what>multiarray|umath|_multiarray_umath) failed to import"
-        );
-        if let Some(c) = failed.captures(text) {
-            out.push(failed_to_import(c[0].to_string(), &c["core"], &c["what"]));
+    // `_ARRAY_API not found` and the final `failed to import` follow the messages above in the
+    // same failure: they explain only when nothing more specific was pasted.
+    for fallback in [Family::ArrayApiNotFound, Family::FailedToImport] {
+        if !out.is_empty() {
+            break;
+        }
+        let first = found.iter().find(|(_, m)| m.family() == fallback);
+        match first {
+            Some((span, Message::ArrayApiNotFound(a))) => {
+                out.push(array_api_not_found(text[span.clone()].to_string(), a))
+            }
+            Some((span, Message::FailedToImport(f))) => {
+                out.push(failed_to_import(text[span.clone()].to_string(), f))
+            }
+            _ => {}
         }
     }
     for e in &mut out {
@@ -189,10 +123,9 @@ pub fn explain(text: &str) -> Vec<Explanation> {
         }
         e.remedies = remedies(e);
     }
-    // Errors before warnings; keep text order otherwise; drop exact duplicates (a traceback
-    // printed twice).
+    // By family, errors before warnings; keep text order otherwise.
+    out.sort_by_key(|e| e.kind);
     out.sort_by_key(|e| e.severity != Severity::Error);
-    out.dedup_by(|a, b| a.kind == b.kind && a.matched == b.matched);
     out
 }
 
@@ -231,14 +164,8 @@ fn idx(r: &Release) -> usize {
         .unwrap_or(0)
 }
 
-fn size_changed(
-    exc: Option<String>,
-    matched: String,
-    module: &str,
-    ty: &str,
-    e: u64,
-    s: u64,
-) -> Explanation {
+fn size_changed(matched: String, m: &SizeChanged) -> Explanation {
+    let (module, ty, e, s) = (m.module.as_str(), m.type_name.as_str(), m.expected, m.got);
     let k = knowledge();
     // Header configurations that give E, by release line.
     let mut built = Vec::new();
@@ -257,7 +184,7 @@ fn size_changed(
         .filter(|(_, r)| r.runtime_size(ty) == Some(s))
         .map(|(i, _)| i)
         .collect();
-    let error = e > s && !exc.as_deref().is_some_and(|x| x.ends_with("Warning"));
+    let error = m.form == SizeForm::ValueError;
     // Which side is newer follows from the release ranges, not from the sizes: NumPy 2.0 shrank
     // dtype (96 -> 88), so a bigger header can come from an older NumPy.
     let newer = match (
@@ -282,7 +209,7 @@ fn size_changed(
     };
     let summary = if module != "numpy" {
         format!("{module}.{ty} is not a NumPy type; this is another C extension's size check ({e} vs {s})")
-    } else if e > s && ty == "dtype" && e == 96 {
+    } else if e > s && ty == "dtype" && e == 96 && error {
         format!(
             "The extension was compiled against NumPy 1.x headers (numpy.dtype is {e} bytes there: {}), and the NumPy \
              running now has an {s}-byte dtype ({}): NumPy 2.0 shrank dtype, so this is a module built for NumPy 1.x \
@@ -297,6 +224,12 @@ fn size_changed(
             describe(&built_ranges),
             describe(&running_ranges),
         )
+    } else if error {
+        format!(
+            "The extension's type import of numpy.{ty} demands exactly {e} bytes (check_size error), \
+             and the NumPy running now ({}) has a {s}-byte {ty}. Cython refuses any size difference there.",
+            describe(&running_ranges),
+        )
     } else {
         format!(
             "Harmless: the running NumPy ({}) has a larger numpy.{ty} ({s} bytes) than the headers the extension was built with ({e} bytes, {}). \
@@ -306,12 +239,8 @@ fn size_changed(
         )
     };
     Explanation {
-        kind: Kind::SizeChanged,
-        exception: exc.or(Some(if error {
-            "ValueError".into()
-        } else {
-            "RuntimeWarning".into()
-        })),
+        kind: Family::SizeChanged,
+        exception: Some(m.exception().into()),
         matched,
         numpy_type: Some(ty.to_string()),
         expected_size: Some(e),
@@ -333,7 +262,7 @@ fn size_changed(
 
 fn compiled_with_numpy1(matched: String, running: &str) -> Explanation {
     Explanation {
-        kind: Kind::CompiledWithNumpy1,
+        kind: Family::CompiledWithNumpy1,
         exception: Some("ImportError".into()),
         matched,
         numpy_type: None,
@@ -354,7 +283,8 @@ fn compiled_with_numpy1(matched: String, running: &str) -> Explanation {
     }
 }
 
-fn abi_version(exc: Option<String>, matched: String, built: u32, running: u32) -> Explanation {
+fn abi_version(matched: String, m: &AbiVersion) -> Explanation {
+    let (built, running) = (m.built, m.running);
     let name = |v: u32| match v {
         ABI_1 => "<2".to_string(),
         ABI_2 => ">=2,<3".to_string(),
@@ -366,8 +296,8 @@ fn abi_version(exc: Option<String>, matched: String, built: u32, running: u32) -
         format!("An extension built for NumPy ABI {built:#x} is being loaded by a NumPy with ABI {running:#x}.")
     };
     Explanation {
-        kind: Kind::AbiVersion,
-        exception: exc.or(Some("RuntimeError".into())),
+        kind: Family::AbiVersion,
+        exception: Some(m.exception().into()),
         matched,
         numpy_type: None,
         expected_size: None,
@@ -387,13 +317,12 @@ fn abi_version(exc: Option<String>, matched: String, built: u32, running: u32) -
     }
 }
 
-fn api_version(
-    exc: Option<String>,
-    matched: String,
-    built: u32,
-    running: u32,
-    string: Option<String>,
-) -> Explanation {
+fn api_version(matched: String, m: &ApiVersion) -> Explanation {
+    let (built, running) = (m.built, m.running);
+    let string = match &m.wording {
+        ApiWording::V2 { built_string } => Some(built_string.clone()),
+        ApiWording::V1 { .. } | ApiWording::V1WithTroubleshooting => None,
+    };
     let k = knowledge();
     let first_with = k.first_line_with_api(built);
     let runtime_lines: Vec<usize> = k
@@ -434,8 +363,8 @@ fn api_version(
         if running_desc.is_empty() { "unknown release".into() } else { format!("NumPy {}", running_desc.join(" or ")) }
     );
     Explanation {
-        kind: Kind::ApiVersion,
-        exception: exc.or(Some("RuntimeError".into())),
+        kind: Family::ApiVersion,
+        exception: Some(m.exception().into()),
         matched,
         numpy_type: None,
         expected_size: None,
@@ -455,11 +384,15 @@ fn api_version(
     }
 }
 
-fn array_api_not_found(matched: String) -> Explanation {
-    let warning = matched.starts_with("Failed to initialize NumPy");
+fn array_api_not_found(matched: String, m: &messages::ArrayApiNotFound) -> Explanation {
+    let warning = m.torch;
+    let table = match m.which {
+        ApiTable::Array => "_ARRAY_API",
+        ApiTable::Ufunc => "_UFUNC_API",
+    };
     Explanation {
-        kind: Kind::ArrayApiNotFound,
-        exception: Some(if warning { "UserWarning".into() } else { "ImportError".into() }),
+        kind: Family::ArrayApiNotFound,
+        exception: Some(m.exception().into()),
         matched,
         numpy_type: None,
         expected_size: None,
@@ -470,18 +403,20 @@ fn array_api_not_found(matched: String) -> Explanation {
         severity: if warning { Severity::Warning } else { Severity::Error },
         package: None,
         module: None,
-        summary: "An extension built against NumPy 1.x asked NumPy 2.x for its C-API table and was refused \
-                  (`_ARRAY_API not found`). torch prints it as a warning and imports anyway; NumPy interop \
-                  (`tensor.numpy()`, `torch.from_numpy`) then fails."
-            .into(),
+        summary: format!(
+            "An extension built against NumPy 1.x asked NumPy 2.x for its C-API table and was refused \
+             (`{table} not found`). torch prints it as a warning and imports anyway; NumPy interop \
+             (`tensor.numpy()`, `torch.from_numpy`) then fails."
+        ),
         remedies: vec![],
     }
 }
 
-fn failed_to_import(matched: String, core: &str, what: &str) -> Explanation {
-    let v2 = core == "_core";
+fn failed_to_import(matched: String, m: &FailedToImport) -> Explanation {
+    let v2 = m.core == CorePackage::UnderscoreCore;
+    let what = m.what.as_str();
     Explanation {
-        kind: Kind::FailedToImport,
+        kind: Family::FailedToImport,
         exception: Some("ImportError".into()),
         matched,
         numpy_type: None,
@@ -508,10 +443,11 @@ fn failed_to_import(matched: String, core: &str, what: &str) -> Explanation {
     }
 }
 
-fn requires_newer(matched: String, pkg: &str, need: &str, found: &str) -> Explanation {
+fn requires_newer(matched: String, m: &RequiresNewerNumpy) -> Explanation {
+    let (pkg, need, found) = (m.package.as_str(), m.need.as_str(), m.found.as_str());
     Explanation {
-        kind: Kind::RequiresNewerNumpy,
-        exception: Some("ImportError".into()),
+        kind: Family::RequiresNewerNumpy,
+        exception: Some(m.exception().into()),
         matched,
         numpy_type: None,
         expected_size: None,
@@ -630,7 +566,7 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
         None,
     );
     match e.kind {
-        Kind::SizeChanged if e.severity == Severity::Warning => {
+        Family::SizeChanged if e.severity == Severity::Warning => {
             out.push(remedy(
                 "Nothing is broken. To silence the warning, rebuild the package against the installed NumPy".into(),
                 None,
@@ -638,7 +574,7 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
                 None,
             ));
         }
-        Kind::SizeChanged => {
+        Family::SizeChanged => {
             let ty = e.numpy_type.as_deref().unwrap_or("ndarray");
             let expected = e.expected_size.unwrap_or(0);
             let k = knowledge();
@@ -665,17 +601,17 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
             out.push(rebuild);
             out.push(order);
         }
-        Kind::CompiledWithNumpy1 | Kind::ArrayApiNotFound => {
+        Family::CompiledWithNumpy1 | Family::ArrayApiNotFound => {
             out.push(move_numpy("<2"));
             out.push(upgrade("for NumPy 2 (most releases since mid-2024)"));
             out.push(rebuild);
         }
-        Kind::AbiVersion => {
+        Family::AbiVersion => {
             out.push(move_numpy("<2"));
             out.push(upgrade("for NumPy 2"));
             out.push(rebuild);
         }
-        Kind::ApiVersion => {
+        Family::ApiVersion => {
             if let Some(spec) = e.built_against.first() {
                 let floor = spec.split(',').next().unwrap_or(spec);
                 if floor.starts_with(">=") {
@@ -688,7 +624,7 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
             out.push(rebuild);
             out.push(order);
         }
-        Kind::RequiresNewerNumpy => {
+        Family::RequiresNewerNumpy => {
             if let Some(spec) = e.built_against.first() {
                 out.push(move_numpy(spec));
             }
@@ -701,7 +637,7 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
                 None,
             ));
         }
-        Kind::FailedToImport => {
+        Family::FailedToImport | Family::InitializationFailed => {
             out.push(remedy(
                 "Find the real cause: run the import again and paste the whole output, or run abi-doctor check".into(),
                 Some("abi-doctor check".into()),

@@ -7,7 +7,7 @@ use super::*;
 fn classic_88_80_is_1_20_or_default_2_1_headers_on_1_19() {
     let t = "ValueError: numpy.ndarray size changed, may indicate binary incompatibility. Expected 88 from C header, got 80 from PyObject";
     let e = &explain(t)[0];
-    assert_eq!(e.kind, Kind::SizeChanged);
+    assert_eq!(e.kind, Family::SizeChanged);
     assert_eq!(e.numpy_type.as_deref(), Some("ndarray"));
     assert_eq!((e.expected_size, e.runtime_size), (Some(88), Some(80)));
     assert_eq!(e.built_against, [">=1.20,<1.22", ">=2.1,<2.3"]);
@@ -90,7 +90,7 @@ AttributeError: _ARRAY_API not found
 ImportError: numpy.core.multiarray failed to import
 "#;
     let all = explain(t);
-    assert_eq!(all[0].kind, Kind::CompiledWithNumpy1);
+    assert_eq!(all[0].kind, Family::CompiledWithNumpy1);
     assert_eq!(all[0].running, ["==2.3.4"]);
     assert_eq!(all[0].package.as_deref(), Some("tensorflow"));
     assert_eq!(
@@ -103,7 +103,7 @@ ImportError: numpy.core.multiarray failed to import
 fn abi_version_message() {
     let t = "RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000";
     let e = &explain(t)[0];
-    assert_eq!(e.kind, Kind::AbiVersion);
+    assert_eq!(e.kind, Family::AbiVersion);
     assert_eq!(e.built_against, ["<2"]);
     assert_eq!(e.running, [">=2,<3"]);
 }
@@ -112,7 +112,7 @@ fn abi_version_message() {
 fn api_version_1x_names_releases() {
     let t = "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf . Check the section C-API incompatibility at the Troubleshooting ImportError section at https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility for indications on how to solve this problem .\nImportError: numpy.core.multiarray failed to import";
     let e = &explain(t)[0];
-    assert_eq!(e.kind, Kind::ApiVersion);
+    assert_eq!(e.kind, Family::ApiVersion);
     assert_eq!(e.built_against, [">=1.23,<1.25"]);
     assert_eq!(e.running, [">=1.22,<1.23"]);
     assert_eq!(
@@ -136,12 +136,12 @@ fn api_version_2x_uses_the_named_floor() {
 fn torch_warning_and_pyarrow() {
     let t = "/usr/lib/python3/site-packages/torch/_tensor.py:14: UserWarning: Failed to initialize NumPy: _ARRAY_API not found (Triggered internally at ../torch/csrc/utils/tensor_numpy.cpp:84.)";
     let e = &explain(t)[0];
-    assert_eq!(e.kind, Kind::ArrayApiNotFound);
+    assert_eq!(e.kind, Family::ArrayApiNotFound);
     assert_eq!(e.severity, Severity::Warning);
     assert_eq!(e.package.as_deref(), Some("torch"));
     let t = "ImportError: pyarrow requires NumPy 2.0 or newer, found 1.26.4";
     let e = &explain(t)[0];
-    assert_eq!(e.kind, Kind::RequiresNewerNumpy);
+    assert_eq!(e.kind, Family::RequiresNewerNumpy);
     assert_eq!(e.package.as_deref(), Some("pyarrow"));
     assert_eq!(e.built_against, [">=2.0"]);
 }
@@ -158,7 +158,7 @@ fn failed_to_import_alone_asks_for_the_cause() {
         ("ImportError: numpy.core.umath failed to import", false),
     ] {
         let e = &explain(t)[0];
-        assert_eq!(e.kind, Kind::FailedToImport, "{t}");
+        assert_eq!(e.kind, Family::FailedToImport, "{t}");
         assert_eq!(e.built_against, [if v2 { ">=2" } else { "<2" }]);
     }
 }
@@ -175,4 +175,20 @@ fn from_import_names_the_package() {
     let e = &explain(t)[0];
     assert_eq!(e.package.as_deref(), Some("pyxdameraulevenshtein"));
     assert_eq!(e.running, ["<1.20"]);
+}
+
+#[test]
+fn shim_text_on_stderr_and_in_the_import_error_is_one_explanation() {
+    // NumPy's shim writes its text to stderr, then raises ImportError with the same text.
+    let banner = crate::messages::CompiledWithNumpy1 {
+        running: "2.2.6".into(),
+    }
+    .render();
+    let t = format!(
+        "{banner}Traceback (most recent call last):  File \"<string>\", line 1, in <module>\nTraceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nImportError: {banner}\nThe above exception was the direct cause of the following exception:\n\nImportError: numpy.core.multiarray failed to import\n"
+    );
+    let all = explain(&t);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert_eq!(all[0].kind, Family::CompiledWithNumpy1);
+    assert_eq!(all[0].running, ["==2.2.6"]);
 }

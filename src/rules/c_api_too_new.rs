@@ -26,7 +26,8 @@
 //! NumPy"; abi-doctor docs/numpy-abi.md#target-version, docs/import-behaviour.md#import-matrices.
 
 use super::{failure_findings, Finding, Rule, Scan};
-use crate::rules::predict::{Failure, FailureKind};
+use crate::messages::Family;
+use crate::rules::predict::Failure;
 
 pub const RULE: Rule = Rule {
     code: "NPY003",
@@ -47,7 +48,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             None => line,
         }
     };
-    failure_findings(scan, &RULE, &[FailureKind::FeatureTooNew], title, out);
+    failure_findings(scan, &RULE, &[Family::ApiVersion], title, out);
 }
 
 #[cfg(test)]

@@ -60,11 +60,11 @@ pub struct PredictedThen {
 impl From<&Failure> for Predicted {
     fn from(f: &Failure) -> Self {
         Predicted {
-            exception: f.exception.to_string(),
-            message: f.message.clone(),
-            then: f.then.as_ref().map(|(e, m)| PredictedThen {
-                exception: e.to_string(),
-                message: m.clone(),
+            exception: f.exception().to_string(),
+            message: f.message(),
+            then: f.then.as_ref().map(|m| PredictedThen {
+                exception: m.exception().to_string(),
+                message: crate::messages::normalize(&m.render()),
             }),
         }
     }
@@ -261,7 +261,7 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
 pub(crate) fn failure_findings(
     scan: &Scan,
     info: &Rule,
-    kinds: &[crate::rules::predict::FailureKind],
+    kinds: &[crate::messages::Family],
     title: impl Fn(&Failure) -> String,
     out: &mut Vec<Finding>,
 ) {
@@ -270,7 +270,7 @@ pub(crate) fn failure_findings(
         let Some(f) = predicted_failure(scan, m) else {
             continue;
         };
-        if !kinds.contains(&f.kind) {
+        if !kinds.contains(&f.kind()) {
             continue;
         }
         let mut finding = module_finding(scan, m, info, Severity::Error, title(&f));

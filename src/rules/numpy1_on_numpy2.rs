@@ -24,7 +24,8 @@
 //! docs/numpy-abi.md#numpy-2-shim, docs/import-behaviour.md#import-matrices.
 
 use super::{failure_findings, Finding, Rule, Scan};
-use crate::rules::predict::{Failure, FailureKind};
+use crate::messages::Family;
+use crate::rules::predict::Failure;
 
 pub const RULE: Rule = Rule {
     code: "NPY002",
@@ -40,14 +41,14 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         .map(|n| n.version.as_str())
         .unwrap_or("2.x");
     let title = |f: &Failure| {
-        match f.kind {
-        FailureKind::CompiledWithNumpy1 => format!(
+        match f.kind() {
+        Family::CompiledWithNumpy1 => format!(
             "ImportError: A module that was compiled using NumPy 1.x cannot be run in NumPy {running}"
         ),
         _ => f.line(),
     }
     };
-    let kinds = [FailureKind::CompiledWithNumpy1, FailureKind::AbiMismatch];
+    let kinds = [Family::CompiledWithNumpy1, Family::AbiVersion];
     failure_findings(scan, &RULE, &kinds, title, out);
 }
 

@@ -8,38 +8,40 @@
 
 use crate::binary::{HeaderGeneration, NumpyFacts};
 use crate::knowledge::{knowledge, Release, ABI_1, ABI_2, CYTHON_TYPE_ORDER};
+use crate::messages::{
+    normalize, AbiVersion, ApiVersion, ApiWording, CompiledWithNumpy1, CoreModule, CorePackage,
+    FailedToImport, Family, HexStyle, InitializationFailed, Message, SizeChanged, SizeForm,
+};
 
-/// What goes wrong at import.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// Cython: `numpy.<type> size changed` (runtime type smaller than the header's struct).
-    SizeChanged,
-    /// NumPy 1.16–1.26 headers on NumPy 2: the `numpy.core._multiarray_umath` shim refuses.
-    CompiledWithNumpy1,
-    /// NumPy <=1.15 headers on NumPy 2: the C ABI check in `_import_array()` refuses.
-    AbiMismatch,
-    /// NPY_FEATURE_VERSION newer than the running NumPy's C-API version.
-    FeatureTooNew,
-}
-
-/// A predicted import failure: the exception Python raises first, its message, and the exception
-/// the import finally ends with when NumPy's `import_array()` wraps the first one.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A predicted import failure: the message Python raises first, and the one the import finally
+/// ends with when NumPy's `import_array()` (or pybind11's module init) wraps the first one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    pub kind: FailureKind,
-    pub exception: &'static str,
-    pub message: String,
+    pub first: Message,
     /// `ImportError: numpy.core.multiarray failed to import`, printed after the first error.
-    pub then: Option<(&'static str, String)>,
+    pub then: Option<Message>,
     /// The facts the prediction was derived from.
     pub evidence: Vec<String>,
 }
 
 impl Failure {
+    /// What goes wrong at import: the family of the first message.
+    pub fn kind(&self) -> Family {
+        self.first.family()
+    }
+
+    pub fn exception(&self) -> &'static str {
+        self.first.exception()
+    }
+
+    /// The first message, whitespace normalized (NumPy's shim message spans lines).
+    pub fn message(&self) -> String {
+        normalize(&self.first.render())
+    }
+
     /// `ValueError: numpy.dtype size changed, ...`
     pub fn line(&self) -> String {
-        format!("{}: {}", self.exception, self.message)
+        format!("{}: {}", self.exception(), self.message())
     }
 }
 
@@ -92,16 +94,31 @@ pub fn built_major(np: &NumpyFacts) -> Option<u32> {
     }
 }
 
-fn final_import_error(np: &NumpyFacts) -> (&'static str, String) {
+fn final_import_error(np: &NumpyFacts) -> Message {
     // The `import_array()` macro of the module's own headers prints the first error and raises
     // this ImportError (numpy/__multiarray_api.h; Cython's numpy pxd raises the same text).
-    let pkg = if np.headers == Some(HeaderGeneration::V2) {
-        "numpy._core"
+    Message::FailedToImport(FailedToImport {
+        core: if np.headers == Some(HeaderGeneration::V2) {
+            CorePackage::UnderscoreCore
+        } else {
+            CorePackage::Core
+        },
+        what: if np.umath_only {
+            CoreModule::Umath
+        } else {
+            CoreModule::Multiarray
+        },
+        cython3_suffix: false,
+    })
+}
+
+/// NumPy <= 1.10 headers print the versions with `%x`, later ones with `0x%x`.
+fn hex_style(np: &NumpyFacts) -> HexStyle {
+    if np.headers == Some(HeaderGeneration::UpTo1_10) {
+        HexStyle::Bare
     } else {
-        "numpy.core"
-    };
-    let what = if np.umath_only { "umath" } else { "multiarray" };
-    ("ImportError", format!("{pkg}.{what} failed to import"))
+        HexStyle::Prefixed
+    }
 }
 
 /// Predict the first failure this module meets when imported under NumPy `rt_version` (whose
@@ -115,13 +132,14 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
             };
             if check.expected_size > runtime {
                 return Some(Failure {
-                    kind: FailureKind::SizeChanged,
-                    exception: "ValueError",
-                    message: format!(
-                        "numpy.{name} size changed, may indicate binary incompatibility. \
-                         Expected {} from C header, got {runtime} from PyObject",
-                        check.expected_size
-                    ),
+                    first: Message::SizeChanged(SizeChanged {
+                        module: "numpy".into(),
+                        type_name: name.to_string(),
+                        expected: check.expected_size,
+                        got: runtime,
+                        got_upper: None,
+                        form: SizeForm::ValueError,
+                    }),
                     then: None,
                     evidence: vec![format!(
                         "Cython checks sizeof({name}) = {} from the NumPy headers it was built with; \
@@ -146,16 +164,9 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
         let then = Some(final_import_error(np));
         if np.headers.is_some_and(|h| h.imports_multiarray_umath()) {
             return Some(Failure {
-                kind: FailureKind::CompiledWithNumpy1,
-                exception: "ImportError",
-                message: format!(
-                    "A module that was compiled using NumPy 1.x cannot be run in NumPy {rt_version} \
-                     as it may crash. To support both 1.x and 2.x versions of NumPy, modules must be \
-                     compiled with NumPy 2.0. Some module may need to rebuild instead e.g. with \
-                     'pybind11>=2.12'. If you are a user of the module, the easiest solution will be \
-                     to downgrade to 'numpy<2' or try to upgrade the affected module. We expect that \
-                     some modules will need time to support NumPy 2."
-                ),
+                first: Message::CompiledWithNumpy1(CompiledWithNumpy1 {
+                    running: rt_version.to_string(),
+                }),
                 then,
                 evidence: vec![format!(
                     "built with {headers_desc} (ABI {abi:#x}), whose import_array() loads \
@@ -163,21 +174,12 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
                 )],
             });
         }
-        let hex = |v: u32| {
-            if np.headers == Some(HeaderGeneration::UpTo1_10) {
-                format!("{v:x}")
-            } else {
-                format!("{v:#x}")
-            }
-        };
         return Some(Failure {
-            kind: FailureKind::AbiMismatch,
-            exception: "RuntimeError",
-            message: format!(
-                "module compiled against ABI version {} but this version of numpy is {}",
-                hex(abi),
-                hex(rt.abi_version)
-            ),
+            first: Message::AbiVersion(AbiVersion {
+                built: abi,
+                running: rt.abi_version,
+                hex: hex_style(np),
+            }),
             then,
             evidence: vec![format!(
                 "built with {headers_desc}: NPY_ABI_VERSION {abi:#x}; NumPy {rt_version} has ABI {:#x}",
@@ -188,50 +190,32 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
     // 3. C-API feature level: `NPY_FEATURE_VERSION > runtime C-API version` fails.
     let feature = feature_version(np)?;
     if feature > rt.api_version {
-        let message = if np.headers == Some(HeaderGeneration::V2) || built == Some(2) {
-            let s = np
-                .feature_version_string
-                .clone()
-                .or_else(|| knowledge().feature_string(feature).map(str::to_string))
-                .unwrap_or_else(|| "?".into());
-            format!(
-                "module was compiled against NumPy C-API version {feature:#x} (NumPy {s}) but the \
-                 running NumPy has C-API version {:#x}. Check the section C-API incompatibility at \
-                 the Troubleshooting ImportError section at \
-                 https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility \
-                 for indications on how to solve this problem.",
-                rt.api_version
-            )
+        let wording = if np.headers == Some(HeaderGeneration::V2) || built == Some(2) {
+            ApiWording::V2 {
+                built_string: np
+                    .feature_version_string
+                    .clone()
+                    .or_else(|| knowledge().feature_string(feature).map(str::to_string))
+                    .unwrap_or_else(|| "?".into()),
+            }
+        } else if matches!(
+            np.headers,
+            Some(HeaderGeneration::V1_24To1_25 | HeaderGeneration::V1_26)
+        ) {
+            ApiWording::V1WithTroubleshooting
         } else {
-            let suffix = if matches!(
-                np.headers,
-                Some(HeaderGeneration::V1_24To1_25 | HeaderGeneration::V1_26)
-            ) {
-                " . Check the section C-API incompatibility at the Troubleshooting ImportError section at https://numpy.org/devdocs/user/troubleshooting-importerror.html#c-api-incompatibility for indications on how to solve this problem ."
-            } else {
-                ""
-            };
-            let hex = |v: u32| {
-                if np.headers == Some(HeaderGeneration::UpTo1_10) {
-                    format!("{v:x}")
-                } else {
-                    format!("{v:#x}")
-                }
-            };
-            format!(
-                "module compiled against API version {} but this version of numpy is {}{suffix}",
-                hex(feature),
-                hex(rt.api_version)
-            )
+            ApiWording::V1 { hex: hex_style(np) }
         };
         let first = knowledge()
             .first_line_with_api(feature)
             .map(|r| format!(" (NumPy >= {})", r.line))
             .unwrap_or_default();
         return Some(Failure {
-            kind: FailureKind::FeatureTooNew,
-            exception: "RuntimeError",
-            message,
+            first: Message::ApiVersion(ApiVersion {
+                built: feature,
+                running: rt.api_version,
+                wording,
+            }),
             then: Some(final_import_error(np)),
             evidence: vec![format!(
                 "built with {headers_desc} targeting C-API {feature:#x}{first}; NumPy {rt_version} \
@@ -254,8 +238,8 @@ pub fn predict_module(
     rt_version: &str,
 ) -> Option<Failure> {
     let mut f = predict(&facts.numpy, rt, rt_version)?;
-    if facts.toolchain.pybind11.is_some() && f.kind != FailureKind::SizeChanged {
-        f.then = Some(("ImportError", "initialization failed".to_string()));
+    if facts.toolchain.pybind11.is_some() && f.kind() != Family::SizeChanged {
+        f.then = Some(Message::InitializationFailed(InitializationFailed));
         f.evidence.push(
             "pybind11 module: its init wraps the NumPy error in ImportError: initialization failed"
                 .into(),
@@ -428,9 +412,9 @@ mod tests {
         assert!(predict(&np, rel("1.20"), "1.20.3").is_none());
         let f = predict(&np, rel("2.0"), "2.0.2").unwrap();
         assert!(
-            f.message.starts_with("numpy.dtype size changed"),
+            f.message().starts_with("numpy.dtype size changed"),
             "{}",
-            f.message
+            f.message()
         );
         assert_eq!(compatible_specifier(&np).as_deref(), Some(">=1.20,<2"));
     }
@@ -445,10 +429,10 @@ mod tests {
             ..Default::default()
         };
         let f = predict(&np, rel("2.4"), "2.4.6").unwrap();
-        assert_eq!(f.kind, FailureKind::CompiledWithNumpy1);
-        assert!(f.message.starts_with("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.4.6 as it may crash"));
+        assert_eq!(f.kind(), Family::CompiledWithNumpy1);
+        assert!(f.message().starts_with("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.4.6 as it may crash"));
         assert_eq!(
-            f.then.as_ref().unwrap().1,
+            f.then.as_ref().unwrap().render(),
             "numpy.core.multiarray failed to import"
         );
         let f = predict(&np, rel("1.22"), "1.22.4").unwrap();
@@ -480,9 +464,12 @@ mod tests {
             ..Default::default()
         };
         let f = predict(&np, rel("1.22"), "1.22.4").unwrap();
-        assert_eq!(f.exception, "RuntimeError");
-        assert!(f.message.starts_with("module was compiled against NumPy C-API version 0x10 (NumPy 1.23) but the running NumPy has C-API version 0xf."));
-        assert_eq!(f.then.unwrap().1, "numpy._core.multiarray failed to import");
+        assert_eq!(f.exception(), "RuntimeError");
+        assert!(f.message().starts_with("module was compiled against NumPy C-API version 0x10 (NumPy 1.23) but the running NumPy has C-API version 0xf."));
+        assert_eq!(
+            f.then.unwrap().render(),
+            "numpy._core.multiarray failed to import"
+        );
         assert_eq!(compatible_specifier(&np).as_deref(), Some(">=1.23,<3"));
     }
 

@@ -27,7 +27,8 @@
 //! `_buffer_info`); abi-doctor docs/import-behaviour.md#cython-size-check, docs/struct-sizes.md.
 
 use super::{failure_findings, Finding, Rule, Scan};
-use crate::rules::predict::{Failure, FailureKind};
+use crate::messages::Family;
+use crate::rules::predict::Failure;
 
 pub const RULE: Rule = Rule {
     code: "NPY001",
@@ -37,7 +38,7 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    failure_findings(scan, &RULE, &[FailureKind::SizeChanged], Failure::line, out);
+    failure_findings(scan, &RULE, &[Family::SizeChanged], Failure::line, out);
 }
 
 #[cfg(test)]

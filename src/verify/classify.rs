@@ -1,11 +1,9 @@
 //! Putting a real import outcome beside the static prediction.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
 use serde::Serialize;
 
 use super::Outcome;
+use crate::messages;
 use crate::rules::Predicted;
 
 /// How reality compares with the prediction.
@@ -43,55 +41,18 @@ impl PredictionClass {
     }
 }
 
-/// The NumPy binary-interface message families (docs/import-behaviour.md#failure-messages).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    SizeChanged,
-    CompiledWithNumpy1,
-    AbiVersion,
-    ApiVersion,
-    ArrayApiNotFound,
-    FailedToImport,
-}
+/// The family verify reports (`numpy_family`); the vocabulary is [`crate::messages`].
+pub use crate::messages::{normalize, Family};
 
-fn families() -> &'static [(Family, Regex)] {
-    static CELL: OnceLock<Vec<(Family, Regex)>> = OnceLock::new();
-    CELL.get_or_init(|| {
-        [
-            (Family::SizeChanged, r"numpy\.\w+ size changed"),
-            (
-                Family::CompiledWithNumpy1,
-                r"compiled using NumPy 1\.x cannot be run in",
-            ),
-            (Family::AbiVersion, r"compiled against ABI version"),
-            (
-                Family::ApiVersion,
-                r"compiled against (?:NumPy C-API|API) version",
-            ),
-            (Family::ArrayApiNotFound, r"_(?:ARRAY|UFUNC)_API not found"),
-            (
-                Family::FailedToImport,
-                r"numpy\._?core\.(?:multiarray|umath|_multiarray_umath) failed to import",
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(f, p)| Regex::new(p).ok().map(|r| (f, r)))
-        .collect()
-    })
-}
-
-/// The first NumPy ABI family that `text` shows (most specific first).
+/// The most specific NumPy ABI family a message in `text` shows. pybind11's `initialization
+/// failed` and pyarrow's `requires NumPy 2.0` are recognized by [`crate::messages`] but are not
+/// NumPy ABI failures ([`Family::is_numpy_abi`]), nor is another extension's size check.
 pub fn family(text: &str) -> Option<Family> {
-    families()
-        .iter()
-        .find(|(_, re)| re.is_match(text))
-        .map(|(f, _)| *f)
-}
-
-/// Collapse every whitespace run to one space, trim.
-pub fn normalize(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    messages::find_all(text)
+        .into_iter()
+        .filter(|(_, m)| m.is_numpy_abi())
+        .map(|(_, m)| m.family())
+        .min()
 }
 
 /// The texts a failure is made of: final message, chained cause, stderr.
@@ -117,10 +78,7 @@ impl Failure<'_> {
         }
         // The most specific family any of the texts shows: the final ImportError only says
         // "failed to import", the printed first error says why.
-        families()
-            .iter()
-            .find(|(_, re)| texts.iter().flatten().any(|t| re.is_match(t)))
-            .map(|(f, _)| *f)
+        texts.iter().flatten().filter_map(|t| family(t)).min()
     }
 }
 
@@ -222,6 +180,42 @@ mod tests {
             family("`np.Inf` was removed in the NumPy 2.0 release. Use `np.inf` instead."),
             None
         );
+    }
+
+    #[test]
+    fn recognized_but_not_numpy_abi() {
+        assert_eq!(
+            family("AttributeError: _UFUNC_API not found"),
+            Some(Family::ArrayApiNotFound)
+        );
+        // pyarrow's own guard: explain reads it, verify does not count it as NumPy's failure.
+        let pyarrow = "ImportError: pyarrow requires NumPy 2.0 or newer, found 1.26.4";
+        assert!(messages::Message::parse(pyarrow).is_some());
+        assert_eq!(family(pyarrow), None);
+        let f = Failure {
+            exception: Some("ImportError"),
+            message: Some("pyarrow requires NumPy 2.0 or newer, found 1.26.4"),
+            cause: None,
+            stderr: "",
+        };
+        assert_eq!(
+            classify(None, Outcome::Error, &f).0,
+            PredictionClass::Unrelated
+        );
+        // pybind11's wrapper alone, another extension's size check: not NumPy's.
+        assert_eq!(family("ImportError: initialization failed"), None);
+        assert_eq!(
+            family("ValueError: pandas._libs.tslibs.base.ABCTimestamp size changed, may indicate binary incompatibility. Expected 40 from C header, got 32 from PyObject"),
+            None
+        );
+        // The wrapper with its chained NumPy cause is the cause's family.
+        let f = Failure {
+            exception: Some("ImportError"),
+            message: Some("initialization failed"),
+            cause: Some("numpy._core.multiarray failed to import"),
+            stderr: "RuntimeError: module was compiled against NumPy C-API version 0x13 (NumPy 2.1) but the running NumPy has C-API version 0x12.",
+        };
+        assert_eq!(f.numpy_family(), Some(Family::ApiVersion));
     }
 
     #[test]
