@@ -17,6 +17,7 @@ pub mod discover;
 pub mod explain;
 pub mod fix;
 pub mod imports;
+pub mod inspect;
 pub mod inventory;
 pub mod knowledge;
 pub mod paths;

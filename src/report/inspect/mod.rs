@@ -1,4 +1,7 @@
 //! The `inspect` report: one entry per compiled file (or wheel member), JSON schema version 1.
+//! Its renderers: [`text`], and [`crate::report::json::write`] for JSON.
+
+pub mod text;
 
 use crate::binary::{BinaryFacts, CheckSize, Toolchain};
 use crate::knowledge::knowledge;
@@ -25,6 +28,10 @@ pub struct BinaryEntry {
     pub toolchain: Option<Toolchain>,
     pub needed: Vec<String>,
     pub problems: Vec<String>,
+    /// What the text report says of the binary ([`describe`]): made here, where the facts are,
+    /// so that rendering needs only the report. Not part of the JSON schema.
+    #[serde(skip)]
+    pub description: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -87,6 +94,7 @@ impl BinaryEntry {
             toolchain: Some(f.toolchain.clone()),
             needed: f.needed.clone(),
             problems: f.problems.clone(),
+            description: describe(f),
         }
     }
 
@@ -100,7 +108,28 @@ impl BinaryEntry {
             toolchain: None,
             needed: vec![],
             problems: vec![problem],
+            description: vec![],
         }
+    }
+
+    /// The file could be read as a binary (its facts are in the entry).
+    pub fn readable(&self) -> bool {
+        self.format.is_some()
+    }
+}
+
+impl InspectReport {
+    pub fn new(binaries: Vec<BinaryEntry>, problems: Vec<String>) -> Self {
+        InspectReport {
+            schema_version: SCHEMA_VERSION,
+            binaries,
+            problems,
+        }
+    }
+
+    /// How many of the files could be read; none means `inspect` could not do its job.
+    pub fn readable(&self) -> usize {
+        self.binaries.iter().filter(|b| b.readable()).count()
     }
 }
 
