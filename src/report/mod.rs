@@ -6,6 +6,7 @@
 //! for every command: [`json::write`].
 
 pub mod check;
+pub mod explain;
 
 pub mod inspect;
 pub mod json;
