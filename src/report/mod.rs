@@ -10,3 +10,4 @@ pub mod explain;
 
 pub mod inspect;
 pub mod json;
+pub mod verify;
