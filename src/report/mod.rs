@@ -11,3 +11,13 @@ pub mod explain;
 pub mod inspect;
 pub mod json;
 pub mod verify;
+
+/// What a renderer writes, as text: the renderers' snapshot tests compare this.
+#[cfg(test)]
+pub(crate) fn rendered(
+    render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> String {
+    let mut out = Vec::new();
+    render(&mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("renderers write UTF-8")
+}

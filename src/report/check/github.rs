@@ -47,3 +47,22 @@ fn escape_data(s: &str) -> String {
 fn escape_prop(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::check::samples;
+    use crate::report::rendered;
+
+    #[test]
+    fn one_command_per_finding() {
+        let r = samples::failing();
+        insta::assert_snapshot!("check_github", rendered(|w| write(w, &r)));
+    }
+
+    #[test]
+    fn escapes_the_runner_syntax() {
+        assert_eq!(escape_data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(escape_prop("C:\\a,b"), "C%3A\\a%2Cb");
+    }
+}

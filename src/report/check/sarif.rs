@@ -173,3 +173,44 @@ impl SarifLog {
 pub fn write(w: &mut dyn Write, r: &CheckReport) -> io::Result<()> {
     crate::report::json::write(w, &SarifLog::from_report(r))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::check::samples;
+    use crate::report::{json, rendered};
+
+    #[test]
+    fn typed_log() {
+        let r = samples::failing();
+        let mut log = SarifLog::from_report(&r);
+        // The rules' documentation and the crate version have their own tests and would churn
+        // this snapshot; the rest is what it shows.
+        let driver = &mut log.runs[0].tool.driver;
+        assert_eq!(driver.version, env!("CARGO_PKG_VERSION"));
+        driver.version = "[version]";
+        for rule in &mut driver.rules {
+            let doc = RULES.iter().find(|ri| ri.code == rule.id).unwrap().doc();
+            assert_eq!(rule.full_description.text, doc);
+            rule.full_description.text = format!("[abi-doctor rule {}]", rule.id);
+        }
+        insta::assert_snapshot!("check_sarif", rendered(|w| json::write(w, &log)));
+    }
+
+    #[test]
+    fn write_renders_the_log() {
+        let r = samples::failing();
+        let out = rendered(|w| write(w, &r));
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["version"], "2.1.0");
+        assert_eq!(v["$schema"], SARIF_SCHEMA);
+        assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 5);
+        assert_eq!(
+            v["runs"][0]["tool"]["driver"]["rules"]
+                .as_array()
+                .unwrap()
+                .len(),
+            RULES.len()
+        );
+    }
+}

@@ -189,3 +189,51 @@ fn first_sentence(m: &str) -> &str {
         None => m,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::check::samples;
+    use crate::report::rendered;
+
+    #[test]
+    fn plain() {
+        let r = samples::failing();
+        insta::assert_snapshot!(
+            "check_text_plain",
+            rendered(|w| write(w, &r, Style::default()))
+        );
+    }
+
+    #[test]
+    fn verbose() {
+        let r = samples::failing();
+        let style = Style {
+            verbose: true,
+            ..Style::default()
+        };
+        insta::assert_snapshot!("check_text_verbose", rendered(|w| write(w, &r, style)));
+    }
+
+    #[test]
+    fn healthy_beyond_knowledge() {
+        let r = samples::healthy();
+        insta::assert_snapshot!(
+            "check_text_healthy",
+            rendered(|w| write(w, &r, Style::default()))
+        );
+    }
+
+    #[test]
+    fn color_wraps_severities_and_verdict_only() {
+        let r = samples::healthy();
+        let style = Style {
+            color: true,
+            verbose: true,
+        };
+        let out = rendered(|w| write(w, &r, style));
+        assert!(out.contains("\x1b[1;34minfo\x1b[0m NPY004"), "{out}");
+        assert!(out.contains("\x1b[1;32mno NumPy import failures predicted\x1b[0m"));
+        assert!(!rendered(|w| write(w, &r, Style::default())).contains('\x1b'));
+    }
+}
