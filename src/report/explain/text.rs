@@ -105,3 +105,53 @@ fn culprits(w: &mut dyn Write, env: &ExplainEnvironment, c: &Culprits) -> io::Re
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::check::samples as check;
+    use crate::report::explain::samples;
+    use crate::report::rendered;
+
+    #[test]
+    fn without_environment() {
+        let r = ExplainReport::new(samples::explanations(), None);
+        insta::assert_snapshot!("explain_text", rendered(|w| write(w, &r)));
+    }
+
+    #[test]
+    fn with_culprits() {
+        let env = check::failing();
+        let r = ExplainReport::new(samples::explanations(), Some(&env));
+        insta::assert_snapshot!("explain_text_culprits", rendered(|w| write(w, &r)));
+    }
+
+    #[test]
+    fn nothing_recognized() {
+        let r = ExplainReport::new(vec![], None);
+        insta::assert_snapshot!("explain_text_unrecognized", rendered(|w| write(w, &r)));
+    }
+
+    #[test]
+    fn at_most_ten_modules_per_package() {
+        let mut r = ExplainReport::new(vec![], Some(&check::failing()));
+        r.culprits = vec![Culprits {
+            package: "scipy".into(),
+            distribution: Some("scipy".into()),
+            distribution_version: Some("1.11.4".into()),
+            modules: (0..12)
+                .map(|i| (format!("scipy.m{i:02}"), "ImportError: ...".into()))
+                .collect(),
+            dies_in: None,
+        }];
+        let out = rendered(|w| write(w, &r));
+        assert!(
+            out.contains("scipy.m09: ") && !out.contains("scipy.m10"),
+            "{out}"
+        );
+        assert!(
+            out.contains("    ... and 2 more (abi-doctor check)\n"),
+            "{out}"
+        );
+    }
+}
