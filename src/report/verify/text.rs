@@ -196,3 +196,25 @@ fn real_line(m: &ModuleReport) -> String {
         Outcome::Crash | Outcome::Timeout => clip(i.message.as_deref().unwrap_or(""), 160),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::rendered;
+    use crate::report::verify::samples;
+
+    #[test]
+    fn table_details_packages_and_summary() {
+        let r = samples::report();
+        insta::assert_snapshot!(
+            "verify_text",
+            rendered(|w| write(w, &r, Duration::from_millis(8_400)))
+        );
+    }
+
+    #[test]
+    fn clip_cuts_on_characters_with_an_ellipsis() {
+        assert_eq!(clip("größer als", 5), "größe…");
+        assert_eq!(clip("short", 5), "short");
+    }
+}
