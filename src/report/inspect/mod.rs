@@ -227,3 +227,162 @@ fn is_abstract_scalar(name: &str) -> bool {
         "dtype" | "flatiter" | "broadcast" | "ndarray" | "ufunc"
     )
 }
+
+/// An inspect report built by hand, for the renderers' tests: a Cython member of a pandas wheel
+/// built with NumPy 1.26 headers, a pybind11 2.11 module, a macOS module built with NumPy 2
+/// headers (with a reading problem), a truncated file, and a wheel that is no zip archive.
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::*;
+    use crate::binary::{CythonInfo, Format, Pybind11Info, Pybind11Numpy};
+
+    fn numpy() -> NumpyEntry {
+        NumpyEntry {
+            uses_c_api: false,
+            umath_only: false,
+            headers: None,
+            abi_version: None,
+            feature_version: None,
+            feature_version_string: None,
+            headers_without_import: false,
+            type_checks: vec![],
+            compatible: None,
+            independent: true,
+            evidence: vec![],
+        }
+    }
+
+    fn check(type_name: &str, expected_size: u64, check_size: CheckSize) -> TypeCheckEntry {
+        TypeCheckEntry {
+            type_name: type_name.into(),
+            expected_size,
+            check_size: Some(check_size),
+        }
+    }
+
+    pub fn report() -> InspectReport {
+        let wheel = "/home/ana/wheels/pandas-2.1.4-cp311-cp311-manylinux_2_17_x86_64.whl";
+        InspectReport::new(
+            vec![
+                BinaryEntry {
+                    path: format!("{wheel}!pandas/_libs/interval.cpython-311-x86_64-linux-gnu.so"),
+                    format: Some(Format::Elf),
+                    arch: Some("x86_64".into()),
+                    module_init: Some("interval".into()),
+                    numpy: Some(NumpyEntry {
+                        uses_c_api: true,
+                        headers: Some("1.26"),
+                        abi_version: Some("0x1000009".into()),
+                        feature_version: Some("0xd".into()),
+                        type_checks: vec![
+                            check("dtype", 96, CheckSize::Ignore),
+                            check("ndarray", 80, CheckSize::Ignore),
+                            check("generic", 16, CheckSize::Warn),
+                            check("ufunc", 216, CheckSize::Ignore),
+                        ],
+                        compatible: Some(">=1.16,<2".into()),
+                        independent: false,
+                        evidence: vec![
+                            "abi_version 0x1000009: PyErr_Format argument next to the ABI \
+                             format string (x86_64)"
+                                .into(),
+                            "feature_version 0xd: PyErr_Format argument next to the API format \
+                             string (x86_64)"
+                                .into(),
+                        ],
+                        ..numpy()
+                    }),
+                    toolchain: Some(Toolchain {
+                        cython: Some(CythonInfo {
+                            version: Some("3.0.11".into()),
+                        }),
+                        ..Toolchain::default()
+                    }),
+                    needed: vec!["libc.so.6".into()],
+                    problems: vec![],
+                    description: vec![
+                        "built against NumPy 1.x headers (1.26); C-API target 0xd (NumPy 1.16); \
+                         Cython 3.0.11 checks dtype=96 ndarray=80 ufunc=216"
+                            .into(),
+                        "imports under NumPy >=1.16,<2".into(),
+                    ],
+                },
+                BinaryEntry {
+                    path: "/home/ana/src/fastgeo/build/_geo.cpython-311-x86_64-linux-gnu.so"
+                        .into(),
+                    format: Some(Format::Elf),
+                    arch: Some("x86_64".into()),
+                    module_init: Some("_geo".into()),
+                    numpy: Some(numpy()),
+                    toolchain: Some(Toolchain {
+                        pybind11: Some(Pybind11Info {
+                            internals: Some(
+                                "__pybind11_internals_v4_gcc_libstdcpp_cxxabi1017__".into(),
+                            ),
+                            numpy: Pybind11Numpy::Numpy1Only,
+                        }),
+                        ..Toolchain::default()
+                    }),
+                    needed: vec!["libstdc++.so.6".into(), "libc.so.6".into()],
+                    problems: vec![],
+                    description: vec![
+                        "pybind11, numpy.h of pybind11 <= 2.11 (NumPy 1.x layouts: imports on \
+                         NumPy 2 but returns wrong data)"
+                            .into(),
+                    ],
+                },
+                BinaryEntry {
+                    path: "/Users/ana/venv/lib/python3.12/site-packages/fastkde/_kde.cpython-312-darwin.so"
+                        .into(),
+                    format: Some(Format::MachO),
+                    arch: Some("aarch64".into()),
+                    module_init: Some("_kde".into()),
+                    numpy: Some(NumpyEntry {
+                        uses_c_api: true,
+                        headers: Some("2.x"),
+                        abi_version: Some("0x2000000".into()),
+                        feature_version: Some("0x10".into()),
+                        feature_version_string: Some("1.23".into()),
+                        compatible: Some(">=1.23,<3".into()),
+                        independent: false,
+                        evidence: vec!["feature_version confirmed by \"(NumPy 1.23)\" string".into()],
+                        ..numpy()
+                    }),
+                    toolchain: Some(Toolchain::default()),
+                    needed: vec![],
+                    problems: vec!["LC_CODE_SIGNATURE points past the end of the file".into()],
+                    description: vec![
+                        "built against NumPy 2.x headers; C-API target 0x10 (NumPy 1.23)".into(),
+                        "imports under NumPy >=1.23,<3".into(),
+                    ],
+                },
+                BinaryEntry::unreadable(
+                    "/home/ana/src/fastgeo/build/_old.so".into(),
+                    "/home/ana/src/fastgeo/build/_old.so: malformed ELF binary: Invalid ELF \
+                     section header offset/size/alignment"
+                        .into(),
+                ),
+            ],
+            vec![
+                "/home/ana/wheels/broken-1.0-py3-none-any.whl: not a wheel: invalid Zip \
+                 archive: Could not find EOCD"
+                    .into(),
+            ],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{json, rendered};
+
+    #[test]
+    fn json_is_the_model_without_the_description() {
+        let r = samples::report();
+        assert_eq!(r.readable(), 3);
+        let out = rendered(|w| json::write(w, &r));
+        assert!(!out.contains("\"description\""));
+        insta::assert_snapshot!("inspect_json", out);
+    }
+}

@@ -43,3 +43,16 @@ fn format_name(f: Format) -> &'static str {
         Format::Pe => "PE",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::inspect::samples;
+    use crate::report::rendered;
+
+    #[test]
+    fn files_members_and_problems() {
+        let r = samples::report();
+        insta::assert_snapshot!("inspect_text", rendered(|w| write(w, &r)));
+    }
+}
