@@ -22,6 +22,7 @@ pub mod explain;
 pub mod fix;
 pub mod fsread;
 pub mod imports;
+pub mod inspect;
 pub mod inventory;
 pub mod knowledge;
 pub mod messages;

@@ -1,9 +1,8 @@
 //! `abi-doctor check`: scan an environment and predict every NumPy import failure.
 
 use super::{CheckArgs, ColorChoice, OutputFormat};
-use abi_doctor::report::check::{
-    render_github, render_json, render_sarif, render_text, CheckReport, Style,
-};
+use abi_doctor::report::check::{github, sarif, text, CheckReport, Style};
+use abi_doctor::report::json;
 use abi_doctor::scan;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -22,20 +21,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    let text = match args.format {
-        OutputFormat::Text => render_text(
-            &report,
-            Style {
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        OutputFormat::Text => {
+            let style = Style {
                 color: color_enabled(args.color),
                 verbose: args.verbose,
-            },
-        ),
-        OutputFormat::Json => render_json(&report),
-        OutputFormat::Sarif => render_sarif(&report),
-        OutputFormat::Github => render_github(&report),
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+            };
+            text::write(&mut out, &report, style)?
+        }
+        OutputFormat::Json => json::write(&mut out, &report)?,
+        OutputFormat::Sarif => sarif::write(&mut out, &report)?,
+        OutputFormat::Github => github::write(&mut out, &report)?,
+    }
     out.flush()?;
     if args.verbose {
         eprintln!(

@@ -1,0 +1,411 @@
+//! The `check` report (JSON schema version 1). Its renderers: [`text`], [`sarif`], [`github`],
+//! and [`crate::report::json::write`] for JSON.
+
+pub mod github;
+pub mod sarif;
+pub mod text;
+
+pub use text::Style;
+
+use crate::discover::EnvKind;
+use crate::fix::Hint;
+use crate::rules::{Finding, Severity};
+use crate::scan::Scanned;
+use serde::Serialize;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub schema_version: u32,
+    pub environment: EnvironmentInfo,
+    pub numpy: Option<NumpyInfo>,
+    pub findings: Vec<Finding>,
+    /// For each top-level package whose import will die: the module it dies in.
+    pub cascades: Vec<Cascade>,
+    pub fix_hint: Option<Hint>,
+    pub binaries_scanned: usize,
+    pub numpy_binaries: usize,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EnvironmentInfo {
+    pub python: Option<String>,
+    pub python_version: Option<String>,
+    pub prefix: String,
+    pub kind: String,
+    /// Why this environment was scanned: `from --env`, `from $VIRTUAL_ENV`, `found .venv in DIR`,
+    /// `python3 on PATH`.
+    pub source: String,
+    pub site_packages: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NumpyInfo {
+    pub version: String,
+    pub path: String,
+    pub abi_version: String,
+    pub c_api_version: String,
+    pub beyond_knowledge: bool,
+}
+
+pub use crate::rules::cascade::Cascade;
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub distributions_failing: usize,
+}
+
+impl CheckReport {
+    /// The report of one scan.
+    pub fn from_scan(s: &Scanned) -> Self {
+        let env = &s.environment;
+        CheckReport {
+            schema_version: SCHEMA_VERSION,
+            environment: EnvironmentInfo {
+                python: env.python.as_ref().map(|p| p.display().to_string()),
+                python_version: env.python_version.clone(),
+                prefix: env.prefix.display().to_string(),
+                kind: match env.kind {
+                    EnvKind::Venv => "venv",
+                    EnvKind::Conda => "conda",
+                    EnvKind::System => "system",
+                    EnvKind::SitePackagesOnly => "site-packages",
+                }
+                .to_string(),
+                source: env.source.describe(),
+                site_packages: env
+                    .site_packages
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+            },
+            numpy: s.scan.numpy.as_ref().map(|n| NumpyInfo {
+                version: n.version.clone(),
+                path: n.path.clone(),
+                abi_version: format!("{:#x}", n.release.abi_version),
+                c_api_version: format!("{:#x}", n.release.api_version),
+                beyond_knowledge: n.beyond_knowledge,
+            }),
+            summary: CheckReport::summarize(&s.findings),
+            findings: s.findings.clone(),
+            cascades: s.cascades.clone(),
+            fix_hint: s.fix_hint.clone(),
+            binaries_scanned: s.inventory.binaries.len(),
+            numpy_binaries: s.numpy_binaries(),
+        }
+    }
+
+    pub fn summarize(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        let mut failing = std::collections::BTreeSet::new();
+        for f in findings {
+            match f.severity {
+                Severity::Error => {
+                    s.errors += 1;
+                    failing.insert(f.distribution.clone().unwrap_or_default());
+                }
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        s.distributions_failing = failing.len();
+        s
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.summary.errors > 0
+    }
+}
+
+/// Check reports built by hand, for the renderers' tests: a venv on NumPy 2.0.2 where pandas
+/// (Cython, NumPy 1.x headers) and scipy (C API, NumPy 1.x headers) fail, sklearn dies in scipy,
+/// and one file cannot be read; and a healthy system Python on a NumPy newer than the knowledge
+/// base.
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::*;
+    use crate::rules::Predicted;
+    use crate::rules::PredictedThen;
+
+    const SITE: &str = "/home/ana/.venvs/ml/lib/python3.11/site-packages";
+    pub const DTYPE_96_88: &str = "numpy.dtype size changed, may indicate binary incompatibility. \
+         Expected 96 from C header, got 88 from PyObject";
+    pub const NUMPY1_ON_2: &str = "A module that was compiled using NumPy 1.x cannot be run in \
+         NumPy 2.0.2 as it may crash. To support both 1.x and 2.x versions of NumPy, modules must \
+         be compiled with NumPy 2.0. Some module may need to rebuild instead e.g. with \
+         'pybind11>=2.12'. If you are a user of the module, the easiest solution will be to \
+         downgrade to 'numpy<2' or try to upgrade the affected module. We expect that some \
+         modules will need time to support NumPy 2.";
+
+    fn so(module_path: &str) -> String {
+        format!("{SITE}/{module_path}.cpython-311-x86_64-linux-gnu.so")
+    }
+
+    fn rebuild(dist: &str) -> String {
+        format!(
+            "install a NumPy it was built for: pip install \"numpy>=1.22.4,<2\"; or install a \
+             release of {dist} built for NumPy 2.0.2, or rebuild it: pip install \
+             --force-reinstall --no-deps --no-cache-dir --no-binary {dist} --no-build-isolation \
+             {dist}"
+        )
+    }
+
+    fn finding(code: &'static str, rule: &'static str, severity: Severity) -> Finding {
+        Finding {
+            code,
+            rule,
+            severity,
+            title: String::new(),
+            distribution: None,
+            distribution_version: None,
+            module: None,
+            path: None,
+            predicted: None,
+            evidence: vec![],
+            fix_hint: None,
+        }
+    }
+
+    fn of(f: Finding, dist: &str, version: &str) -> Finding {
+        Finding {
+            distribution: Some(dist.into()),
+            distribution_version: Some(version.into()),
+            ..f
+        }
+    }
+
+    pub fn failing() -> CheckReport {
+        // In the order rules::run_all sorts them: distribution, module, path, code.
+        let findings =
+            vec![
+            Finding {
+                title: "cannot be read: truncated ELF header (40 of 64 bytes)".into(),
+                path: Some(format!("{SITE}/_cffi_backend.cpython-311-x86_64-linux-gnu.so")),
+                evidence: vec![format!(
+                    "{SITE}/_cffi_backend.cpython-311-x86_64-linux-gnu.so: truncated ELF header \
+                     (40 of 64 bytes)"
+                )],
+                fix_hint: Some(
+                    "reinstall the package that owns it: pip install --force-reinstall \
+                     --no-deps PKG"
+                        .into(),
+                ),
+                ..finding("NPY009", "unreadable", Severity::Warning)
+            },
+            of(
+                Finding {
+                    title: "pandas 2.1.4: declared NumPy requirement contradicts its binaries \
+                            (they import only under numpy>=1.22.4,<2)"
+                        .into(),
+                    evidence: vec![
+                        "declares numpy>=1.22.4, which admits NumPy 2.0.2 where its modules \
+                         fail: no <2 cap on a build against NumPy 1.x"
+                            .into(),
+                    ],
+                    fix_hint: Some(
+                        "constrain NumPy yourself: pip install \"numpy>=1.22.4,<2\" (or add it \
+                         to a constraints file)"
+                            .into(),
+                    ),
+                    ..finding("NPY006", "declared-requirement", Severity::Warning)
+                },
+                "pandas",
+                "2.1.4",
+            ),
+            of(
+                Finding {
+                    title: format!("ValueError: {DTYPE_96_88}"),
+                    module: Some("pandas._libs.interval".into()),
+                    path: Some(so("pandas/_libs/interval")),
+                    predicted: Some(Predicted {
+                        exception: "ValueError".into(),
+                        message: DTYPE_96_88.into(),
+                        then: None,
+                    }),
+                    evidence: vec![
+                        "Cython checks sizeof(dtype) = 96 from the NumPy headers it was built \
+                         with; NumPy 2.0.2 has tp_basicsize 88"
+                            .into(),
+                    ],
+                    fix_hint: Some(rebuild("pandas")),
+                    ..finding("NPY001", "size-changed", Severity::Error)
+                },
+                "pandas",
+                "2.1.4",
+            ),
+            of(
+                Finding {
+                    title: "NumPy types larger at run time than in its headers (harmless): \
+                            ndarray 80 < 96, ufunc 216 < 232"
+                        .into(),
+                    module: Some("pandas._libs.interval".into()),
+                    path: Some(so("pandas/_libs/interval")),
+                    evidence: vec![
+                        "header sizeof(ndarray) = 80, NumPy 2.0.2 tp_basicsize = 96".into(),
+                        "header sizeof(ufunc) = 216, NumPy 2.0.2 tp_basicsize = 232".into(),
+                    ],
+                    ..finding("NPY004", "larger-runtime-type", Severity::Info)
+                },
+                "pandas",
+                "2.1.4",
+            ),
+            of(
+                Finding {
+                    title: "ImportError: A module that was compiled using NumPy 1.x cannot be \
+                            run in NumPy 2.0.2"
+                        .into(),
+                    module: Some("scipy.sparse._sparsetools".into()),
+                    path: Some(so("scipy/sparse/_sparsetools")),
+                    predicted: Some(Predicted {
+                        exception: "ImportError".into(),
+                        message: NUMPY1_ON_2.into(),
+                        then: Some(PredictedThen {
+                            exception: "ImportError".into(),
+                            message: "numpy.core.multiarray failed to import".into(),
+                        }),
+                    }),
+                    evidence: vec![
+                        "built with NumPy 1.25 headers (ABI 0x1000009), whose import_array() \
+                         loads numpy.core._multiarray_umath; NumPy 2.0.2 serves it as a shim \
+                         that refuses 1.x modules"
+                            .into(),
+                    ],
+                    fix_hint: Some(rebuild("scipy")),
+                    ..finding("NPY002", "numpy1-on-numpy2", Severity::Error)
+                },
+                "scipy",
+                "1.11.4",
+            ),
+        ];
+        CheckReport {
+            schema_version: SCHEMA_VERSION,
+            environment: EnvironmentInfo {
+                python: Some("/home/ana/.venvs/ml/bin/python".into()),
+                python_version: Some("3.11.7".into()),
+                prefix: "/home/ana/.venvs/ml".into(),
+                kind: "venv".into(),
+                source: "from $VIRTUAL_ENV".into(),
+                site_packages: vec![SITE.into()],
+            },
+            numpy: Some(NumpyInfo {
+                version: "2.0.2".into(),
+                path: format!("{SITE}/numpy"),
+                abi_version: "0x2000000".into(),
+                c_api_version: "0x12".into(),
+                beyond_knowledge: false,
+            }),
+            summary: CheckReport::summarize(&findings),
+            findings,
+            cascades: vec![
+                Cascade {
+                    package: "pandas".into(),
+                    distribution: Some("pandas".into()),
+                    dies_in: "pandas._libs.interval".into(),
+                    via: vec![
+                        "pandas".into(),
+                        "pandas._libs".into(),
+                        "pandas._libs.interval".into(),
+                    ],
+                    exception: "ValueError".into(),
+                    message: DTYPE_96_88.into(),
+                },
+                Cascade {
+                    package: "sklearn".into(),
+                    distribution: Some("scikit-learn".into()),
+                    dies_in: "scipy.sparse._sparsetools".into(),
+                    via: vec![
+                        "sklearn".into(),
+                        "sklearn.base".into(),
+                        "scipy.sparse".into(),
+                        "scipy.sparse._sparsetools".into(),
+                    ],
+                    exception: "ImportError".into(),
+                    message: NUMPY1_ON_2.into(),
+                },
+            ],
+            fix_hint: Some(Hint {
+                summary: "everything imports under NumPy >=1.22.4,<2 (NumPy 2.0.2 is \
+                          installed); move NumPy:"
+                    .into(),
+                numpy_specifier: Some(">=1.22.4,<2".into()),
+                commands: vec![
+                    "pip install \"numpy>=1.22.4,<2\"".into(),
+                    "uv pip install \"numpy>=1.22.4,<2\"".into(),
+                    "conda install \"numpy>=1.22.4,<2\"".into(),
+                ],
+                blockers: vec![],
+            }),
+            binaries_scanned: 214,
+            numpy_binaries: 61,
+        }
+    }
+
+    pub fn healthy() -> CheckReport {
+        let findings = vec![of(
+            Finding {
+                title: "NumPy types larger at run time than in its headers (harmless): ufunc \
+                        216 < 232"
+                    .into(),
+                module: Some("h5py._conv".into()),
+                path: Some(
+                    "/usr/lib/python3/dist-packages/h5py/_conv.cpython-312-x86_64-linux-gnu.so"
+                        .into(),
+                ),
+                evidence: vec!["header sizeof(ufunc) = 216, NumPy 2.5.0 tp_basicsize = 232".into()],
+                ..finding("NPY004", "larger-runtime-type", Severity::Info)
+            },
+            "h5py",
+            "3.12.1",
+        )];
+        CheckReport {
+            schema_version: SCHEMA_VERSION,
+            environment: EnvironmentInfo {
+                python: Some("/usr/bin/python3".into()),
+                python_version: Some("3.12.3".into()),
+                prefix: "/usr".into(),
+                kind: "system".into(),
+                source: "python3 on PATH".into(),
+                site_packages: vec!["/usr/lib/python3/dist-packages".into()],
+            },
+            numpy: Some(NumpyInfo {
+                version: "2.5.0".into(),
+                path: "/usr/lib/python3/dist-packages/numpy".into(),
+                abi_version: "0x2000000".into(),
+                c_api_version: "0x15".into(),
+                beyond_knowledge: true,
+            }),
+            summary: CheckReport::summarize(&findings),
+            findings,
+            cascades: vec![],
+            fix_hint: None,
+            binaries_scanned: 1,
+            numpy_binaries: 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::samples;
+    use crate::report::{json, rendered};
+
+    #[test]
+    fn json_is_the_model() {
+        let r = samples::failing();
+        insta::assert_snapshot!("check_json", rendered(|w| json::write(w, &r)));
+    }
+
+    #[test]
+    fn summary_counts_failing_distributions_once() {
+        let s = &samples::failing().summary;
+        assert_eq!(
+            (s.errors, s.warnings, s.infos, s.distributions_failing),
+            (2, 2, 1, 2)
+        );
+    }
+}

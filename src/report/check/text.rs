@@ -1,0 +1,244 @@
+//! `check --format text`: for people. Grouped by distribution, one line per finding, then the
+//! cascades, the fix and a summary line.
+
+use super::CheckReport;
+use crate::rules::{Finding, Severity};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Colors (ANSI) and detail for the text renderer; colors are off unless asked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Also show info findings, and each finding's evidence and file.
+    pub verbose: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn sev(&self, s: Severity) -> String {
+        match s {
+            Severity::Error => self.paint("1;31", "error"),
+            Severity::Warning => self.paint("1;33", "warning"),
+            Severity::Info => self.paint("1;34", "info"),
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+}
+
+pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()> {
+    let env = &r.environment;
+    match (&env.python_version, env.kind.as_str()) {
+        (_, "site-packages") => {
+            writeln!(
+                w,
+                "site-packages: {} ({})",
+                env.site_packages.join(", "),
+                env.source
+            )?;
+        }
+        (py, kind) => {
+            let py = py.as_deref().unwrap_or("(version unknown)");
+            writeln!(w, "Python {py} {kind} at {} ({})", env.prefix, env.source)?;
+        }
+    }
+    match &r.numpy {
+        Some(n) => {
+            writeln!(
+                w,
+                "NumPy {} at {} (ABI {}, C-API {})",
+                n.version, n.path, n.abi_version, n.c_api_version
+            )?;
+            if n.beyond_knowledge {
+                writeln!(
+                    w,
+                    "note: NumPy {} is newer than abi-doctor's knowledge base; its newest known release line's facts were used",
+                    n.version
+                )?;
+            }
+        }
+        None => writeln!(w, "NumPy: not installed in this environment")?,
+    }
+    let mut groups: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| style.verbose || f.severity != Severity::Info)
+    {
+        let key = (
+            f.distribution
+                .clone()
+                .unwrap_or_else(|| "(files no distribution owns)".into()),
+            f.distribution_version.clone().unwrap_or_default(),
+        );
+        groups.entry(key).or_default().push(f);
+    }
+    for fs in groups.values_mut() {
+        // Errors first; a stable order otherwise (the findings are already sorted).
+        fs.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+    for ((dist, version), fs) in &groups {
+        let errors = fs.iter().filter(|f| f.severity == Severity::Error).count();
+        let head = if errors > 0 {
+            format!(
+                "{dist} {version}: {errors} module{} will fail",
+                plural(errors)
+            )
+        } else {
+            format!("{dist} {version}")
+        };
+        writeln!(w, "\n{}", style.bold(head.trim_end()))?;
+        for f in fs {
+            let what = f.module.as_deref().or(f.path.as_deref()).unwrap_or("");
+            let sep = if what.is_empty() { "" } else { ": " };
+            writeln!(
+                w,
+                "  {} {} {what}{sep}{}",
+                style.sev(f.severity),
+                f.code,
+                f.title
+            )?;
+            if style.verbose {
+                for e in &f.evidence {
+                    writeln!(w, "      evidence: {e}")?;
+                }
+                if let Some(p) = &f.path {
+                    writeln!(w, "      file: {p}")?;
+                }
+            }
+        }
+        // One fix line per distribution: the first finding's hint (they agree within a package).
+        if let Some(h) = fs.iter().find_map(|f| f.fix_hint.as_deref()) {
+            writeln!(w, "  fix: {h}")?;
+        }
+    }
+    if !r.cascades.is_empty() {
+        writeln!(w, "\n{}", style.bold("What `import` will do"))?;
+        for c in &r.cascades {
+            let via = if c.via.len() > 2 {
+                format!(" (via {})", c.via[1..c.via.len() - 1].join(" -> "))
+            } else {
+                String::new()
+            };
+            writeln!(
+                w,
+                "  import {} dies in {}{via}: {}: {}",
+                c.package,
+                c.dies_in,
+                c.exception,
+                first_sentence(&c.message)
+            )?;
+        }
+    }
+    if let Some(h) = &r.fix_hint {
+        writeln!(w, "\n{} {}", style.bold("Fix:"), h.summary)?;
+        for c in &h.commands {
+            writeln!(w, "  {c}")?;
+        }
+        for b in &h.blockers {
+            writeln!(w, "  - {b}")?;
+        }
+    }
+    let s = &r.summary;
+    let verdict = if s.errors == 0 {
+        style.paint("1;32", "no NumPy import failures predicted")
+    } else {
+        style.paint(
+            "1;31",
+            &format!(
+                "{} module{} will fail to import in {} distribution{}",
+                s.errors,
+                plural(s.errors),
+                s.distributions_failing,
+                plural(s.distributions_failing)
+            ),
+        )
+    };
+    writeln!(
+        w,
+        "\n{verdict}; {} binar{} scanned, {} use NumPy; {} warning{}{}.",
+        r.binaries_scanned,
+        if r.binaries_scanned == 1 { "y" } else { "ies" },
+        r.numpy_binaries,
+        s.warnings,
+        plural(s.warnings),
+        if s.infos > 0 && !style.verbose {
+            format!(", {} info (--verbose)", s.infos)
+        } else {
+            String::new()
+        }
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// NumPy's "compiled using NumPy 1.x" message runs on for five sentences; a cascade line keeps
+/// the first.
+fn first_sentence(m: &str) -> &str {
+    match m.find(" as it may crash") {
+        Some(i) => &m[..i + " as it may crash".len()],
+        None => m,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::check::samples;
+    use crate::report::rendered;
+
+    #[test]
+    fn plain() {
+        let r = samples::failing();
+        insta::assert_snapshot!(
+            "check_text_plain",
+            rendered(|w| write(w, &r, Style::default()))
+        );
+    }
+
+    #[test]
+    fn verbose() {
+        let r = samples::failing();
+        let style = Style {
+            verbose: true,
+            ..Style::default()
+        };
+        insta::assert_snapshot!("check_text_verbose", rendered(|w| write(w, &r, style)));
+    }
+
+    #[test]
+    fn healthy_beyond_knowledge() {
+        let r = samples::healthy();
+        insta::assert_snapshot!(
+            "check_text_healthy",
+            rendered(|w| write(w, &r, Style::default()))
+        );
+    }
+
+    #[test]
+    fn color_wraps_severities_and_verdict_only() {
+        let r = samples::healthy();
+        let style = Style {
+            color: true,
+            verbose: true,
+        };
+        let out = rendered(|w| write(w, &r, style));
+        assert!(out.contains("\x1b[1;34minfo\x1b[0m NPY004"), "{out}");
+        assert!(out.contains("\x1b[1;32mno NumPy import failures predicted\x1b[0m"));
+        assert!(!rendered(|w| write(w, &r, Style::default())).contains('\x1b'));
+    }
+}
