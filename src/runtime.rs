@@ -4,7 +4,7 @@
 //! the runtime here, so they agree on it.
 
 use crate::fsread::{read_text, Limit};
-use crate::imports::names::has_init;
+use crate::inventory::names::has_init;
 use crate::inventory::Inventory;
 use crate::knowledge::{knowledge, parse_line, Release};
 use crate::paths::normalize;

@@ -7,7 +7,6 @@
 //! strings carry (Cython imports its cimported modules in the module's init, before the body runs).
 
 use crate::fsread::{read_text, Limit};
-use crate::rules::Module;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
@@ -204,24 +203,23 @@ impl ModuleGraph for MapGraph {
 /// from their inspected facts.
 pub struct EnvGraph<'a> {
     site_packages: &'a [PathBuf],
-    binaries: HashMap<&'a str, &'a Module>,
+    /// Extension module name -> the dotted module names its binary references.
+    binaries: HashMap<&'a str, &'a [String]>,
     failures: &'a BTreeMap<String, (String, String)>,
 }
 
 impl<'a> EnvGraph<'a> {
-    /// `modules`: the inspected extension modules; `failures`: module -> (exception, message) of
-    /// the modules predicted to fail.
+    /// `binaries`: each extension module's name and the dotted module names its binary
+    /// references (what its init imports); `failures`: module -> (exception, message) of the
+    /// modules predicted to fail.
     pub fn new(
         site_packages: &'a [PathBuf],
-        modules: &'a [Module],
+        binaries: impl IntoIterator<Item = (&'a str, &'a [String])>,
         failures: &'a BTreeMap<String, (String, String)>,
     ) -> Self {
         EnvGraph {
             site_packages,
-            binaries: modules
-                .iter()
-                .filter_map(|m| Some((m.module.as_deref()?, m)))
-                .collect(),
+            binaries: binaries.into_iter().collect(),
             failures,
         }
     }
@@ -247,8 +245,8 @@ impl ModuleGraph for EnvGraph<'_> {
         self.binaries.contains_key(module) || self.source_path(module).is_some()
     }
     fn imports(&self, module: &str) -> Vec<String> {
-        if let Some(m) = self.binaries.get(module) {
-            return m.facts.referenced_modules.clone();
+        if let Some(refs) = self.binaries.get(module) {
+            return refs.to_vec();
         }
         let Some((path, is_pkg)) = self.source_path(module) else {
             return vec![];

@@ -1,6 +1,6 @@
-//! How Python resolves and initialises modules, as far as abi-doctor needs it: which file a dotted
-//! module name maps to and which copy wins when several could ([`names`]), and the import graph
-//! ([`graph`]) that decides which failing module `import PKG` reaches.
+//! The import graph ([`graph`]): what each module imports when it is initialised, read from
+//! Python sources as text and from the extension modules' inspected facts; it decides which
+//! failing module `import PKG` reaches. Which file a module name maps to, and which copy wins,
+//! is the inventory's ([`crate::inventory::names`]).
 
 pub mod graph;
-pub mod names;

@@ -8,13 +8,14 @@
 //!
 //! One file per format: `metadata` (METADATA/PKG-INFO), `record` (RECORD), `wheel_file` (WHEEL),
 //! `direct_url` (direct_url.json), `egg_info`; `walk` finds compiled files, `diagnostics` says
-//! what was wrong. Module names and shadowing are [`crate::imports::names`].
+//! what was wrong. Module names and shadowing are [`names`].
 
 mod diagnostics;
 mod direct_url;
 mod egg_info;
 mod marker;
 mod metadata;
+pub mod names;
 mod record;
 mod requirement;
 #[cfg(test)]
@@ -22,10 +23,8 @@ pub(crate) mod test_support;
 mod walk;
 mod wheel_file;
 
-use crate::imports::names::{
-    mark_shadowed, module_name_from_relative, top_level_from_files, TopNames,
-};
 use crate::paths::normalize;
+use names::{mark_shadowed, module_name_from_relative, top_level_from_files, TopNames};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -311,7 +311,11 @@ fn cascades(
         return vec![];
     }
     // Python sources are looked up along the whole path, in sys.path order.
-    let graph = EnvGraph::new(&env.site_packages, &scan.modules, failures);
+    let binaries = scan
+        .modules
+        .iter()
+        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
+    let graph = EnvGraph::new(&env.site_packages, binaries, failures);
     let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
     for d in &inv.distributions {
         for t in &d.top_level {

@@ -2,7 +2,7 @@
 //! and `FileFinder`) resolves them: dotted names from file paths, the extension suffix order of
 //! `importlib.machinery.EXTENSION_SUFFIXES`, and which copy of a module wins across `sys.path`.
 
-use crate::inventory::{BinaryFile, Diagnostic};
+use super::{BinaryFile, Diagnostic};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
