@@ -45,8 +45,11 @@ pub enum Command {
 /// then ./.venv, then `python3` on PATH.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EnvArgs {
-    /// A Python interpreter; its environment is scanned (it is run isolated, with -I -S, to ask
-    /// for its paths; nothing from site-packages runs).
+    /// A Python interpreter; its environment is scanned. It is run once to ask for its paths, as
+    /// `-I -S -B` from an empty directory: no site-packages, .pth file or sitecustomize runs and
+    /// no bytecode is written. Without --python, an environment's own interpreter is run only when
+    /// it resolves to a compiled interpreter outside the environment, where pyvenv.cfg's `home`
+    /// says.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// A virtual environment or conda prefix.
