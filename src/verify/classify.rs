@@ -1,45 +1,8 @@
 //! Putting a real import outcome beside the static prediction.
 
-use serde::Serialize;
-
-use super::Outcome;
+use super::{Outcome, PredictionClass};
 use crate::messages;
 use crate::rules::Predicted;
-
-/// How reality compares with the prediction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PredictionClass {
-    /// Predicted to import and it did, or predicted to fail and it failed for a NumPy ABI reason.
-    Agree,
-    /// Failed for a NumPy ABI reason that was not predicted.
-    Missed,
-    /// Predicted to fail, imported.
-    FalseAlarm,
-    /// Failed (or crashed, or hung) for a reason that is not NumPy's binary interface, so the
-    /// outcome neither confirms nor refutes the prediction.
-    Unrelated,
-    /// Failed with a NumPy message raised in another module it imports (`origin`); that module's
-    /// failure is judged under its own name.
-    Cascade,
-}
-
-impl PredictionClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PredictionClass::Agree => "agree",
-            PredictionClass::Missed => "missed",
-            PredictionClass::FalseAlarm => "false_alarm",
-            PredictionClass::Unrelated => "unrelated",
-            PredictionClass::Cascade => "cascade",
-        }
-    }
-
-    /// Does this class make `verify` exit 1?
-    pub fn is_disagreement(self) -> bool {
-        matches!(self, PredictionClass::Missed | PredictionClass::FalseAlarm)
-    }
-}
 
 /// The family verify reports (`numpy_family`); the vocabulary is [`crate::messages`].
 pub use crate::messages::{normalize, Family};

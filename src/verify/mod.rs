@@ -20,78 +20,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+pub use classify::{classify, family, message_match, normalize, Failure, Family};
+pub use run::{signal_name, Runner, DRIVER};
 
-pub use classify::{classify, family, message_match, normalize, Failure, Family, PredictionClass};
-pub use run::{signal_name, ImportResult, Mode, Runner, DRIVER};
-
-// The report model lives with the other commands' models; verify builds it.
+// The report model, with the outcome types it is made of, lives with the other commands'
+// models; verify builds it.
 pub use crate::report::verify::{
-    ModuleReport, OptionsUsed, PackageReport, Report, RuntimeNumpy, Skipped, Summary,
-    SCHEMA_VERSION,
+    Cause, ImportResult, Mode, ModuleReport, OptionsUsed, Outcome, PackageReport, PredictionClass,
+    Report, RuntimeNumpy, Skipped, Summary, Warning, SCHEMA_VERSION,
 };
 
 use crate::rules::predict;
 use crate::rules::Predicted;
 use crate::scan::{NotJudgedWhy, Scanned};
-
-/// How an import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Imported, no warning.
-    Ok,
-    /// Imported, with warnings.
-    Warning,
-    /// Raised an exception (or the interpreter exited without reporting).
-    Error,
-    /// The interpreter was killed by a signal.
-    Crash,
-    /// No answer within the deadline; the process group was killed.
-    Timeout,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Ok,
-        Outcome::Warning,
-        Outcome::Error,
-        Outcome::Crash,
-        Outcome::Timeout,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Warning => "warning",
-            Outcome::Error => "error",
-            Outcome::Crash => "crash",
-            Outcome::Timeout => "timeout",
-        }
-    }
-
-    pub fn failed(self) -> bool {
-        matches!(self, Outcome::Error | Outcome::Crash | Outcome::Timeout)
-    }
-}
-
-/// An exception's chained cause (`__cause__`, else `__context__`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cause {
-    pub exception: String,
-    pub message: String,
-}
-
-/// A warning caught during the import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
-    pub category: String,
-    pub message: String,
-    #[serde(default)]
-    pub filename: Option<String>,
-    #[serde(default)]
-    pub lineno: Option<u64>,
-}
 
 /// Why `verify` could not run at all.
 #[derive(Debug, thiserror::Error)]

@@ -6,23 +6,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use super::{Cause, Outcome, VerifyError, Warning};
+use super::{Cause, ImportResult, Mode, Outcome, VerifyError, Warning};
 
 /// The driver script, passed with `-c`.
 pub const DRIVER: &str = include_str!("driver.py");
 const MARK: &str = "\u{1e}ABI_DOCTOR_VERIFY ";
 /// Bytes of each output stream kept (the rest is dropped, and says so).
 const STREAM_CAP: usize = 256 * 1024;
-
-/// How to import: the way a user does, or with the parent packages replaced by empty stubs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    Plain,
-    Stub,
-}
 
 /// Where and how to run the interpreter.
 #[derive(Debug, Clone)]
@@ -33,49 +25,6 @@ pub struct Runner {
     pub timeout: Duration,
     /// Working directory of the child (nothing importable should be in it).
     pub cwd: PathBuf,
-}
-
-/// What one import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImportResult {
-    pub mode: Mode,
-    pub outcome: Outcome,
-    pub exception: Option<String>,
-    /// `str(exc)` of the exception the import ended with.
-    pub message: Option<String>,
-    /// `__cause__`, else `__context__`.
-    pub cause: Option<Cause>,
-    /// The parent package whose import failed (plain imports only).
-    pub failed_in: Option<String>,
-    /// The module whose code raised (innermost traceback frame outside importlib), when known.
-    pub origin: Option<String>,
-    pub traceback: Vec<String>,
-    pub warnings: Vec<Warning>,
-    /// The signal that killed the interpreter (`SIGSEGV`), for crashes and timeouts.
-    pub signal: Option<String>,
-    /// Exit status when the interpreter ended without reporting (no signal).
-    pub exit_code: Option<i32>,
-    /// The last import the driver started before a crash or timeout: `parent` or `module`.
-    pub last_stage: Option<String>,
-    /// The module named by `last_stage`.
-    pub last_stage_module: Option<String>,
-    /// Everything the interpreter wrote to stderr (what the module printed, tracebacks that
-    /// NumPy's `import_array()` printed before raising, faulthandler output on crashes).
-    pub stderr: String,
-    pub duration_ms: u64,
-}
-
-impl ImportResult {
-    /// Did the import fail in (or hang or crash in) a parent package rather than in the target?
-    pub fn failed_in_parent(&self) -> Option<&str> {
-        match self.outcome {
-            Outcome::Ok | Outcome::Warning => None,
-            Outcome::Error => self.failed_in.as_deref(),
-            Outcome::Crash | Outcome::Timeout => (self.last_stage.as_deref() == Some("parent"))
-                .then_some(self.last_stage_module.as_deref())
-                .flatten(),
-        }
-    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,8 +1,10 @@
 //! The `verify` report (JSON schema version 1): each extension module's real import beside its
 //! prediction, each top-level package's import, what was skipped, and a summary.
-//! [`crate::verify::verify`] runs the imports and builds it. Its renderers: [`text`], and
+//! The verify command runs the imports and builds it; the outcome types it is made of are in
+//! [`outcome`]. Its renderers: [`text`], and
 //! [`crate::report::json::write`] for JSON.
 
+pub mod outcome;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -11,8 +13,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::discover::Environment;
+use crate::messages::Family;
 use crate::rules::Predicted;
-use crate::verify::{Family, ImportResult, Outcome, PredictionClass};
+
+pub use outcome::{Cause, ImportResult, Mode, Outcome, PredictionClass, Warning};
 
 /// Version of the JSON report.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -129,7 +133,6 @@ pub(crate) mod samples {
     use crate::discover::EnvKind;
     use crate::report::check::samples::{DTYPE_96_88, NUMPY1_ON_2};
     use crate::rules::PredictedThen;
-    use crate::verify::{Cause, Mode, Warning};
 
     const SITE: &str = "/home/ana/.venvs/ml/lib/python3.11/site-packages";
     const UFUNC_216_232: &str = "numpy.ufunc size changed, may indicate binary \

@@ -2,8 +2,8 @@
 //! happened) with detail lines under the ones that failed or disagree, the packages' own
 //! imports, what was skipped, and a summary line.
 
-use super::{ModuleReport, Report};
-use crate::verify::{normalize, Outcome, PredictionClass};
+use super::{ModuleReport, Outcome, PredictionClass, Report};
+use crate::messages::normalize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::time::Duration;
