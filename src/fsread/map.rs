@@ -58,13 +58,15 @@ impl Mapped {
             path: path.to_path_buf(),
             source,
         };
-        let bytes = if len < MAP_MIN || !can_map() {
+        let read = |file: &mut File| -> Result<Bytes, ReadError> {
             let mut buf = Vec::with_capacity(len as usize);
-            (&mut file)
-                .take(limit.bytes() + 1)
+            file.take(limit.bytes() + 1)
                 .read_to_end(&mut buf)
                 .map_err(io)?;
-            Bytes::Memory(buf)
+            Ok(Bytes::Memory(buf))
+        };
+        let bytes = if len < MAP_MIN || !can_map() {
+            read(&mut file)?
         } else {
             // SAFETY: read-only private map of a regular file. The one hazard, the file being
             // truncated under the map, is handled by the SIGBUS guard (module docs): the pages
@@ -74,12 +76,7 @@ impl Mapped {
             if slot.is_none() && cfg!(target_os = "linux") {
                 // More maps open at once than the guard table holds: read instead.
                 drop(map);
-                let mut buf = Vec::with_capacity(len as usize);
-                (&mut file)
-                    .take(limit.bytes() + 1)
-                    .read_to_end(&mut buf)
-                    .map_err(io)?;
-                Bytes::Memory(buf)
+                read(&mut file)?
             } else {
                 Bytes::Map { map, slot }
             }

@@ -135,24 +135,8 @@ impl Diagnostic {
     /// incomplete. This is about meaning, not gravity: a shadowed file or a missing RECORD is
     /// not "unreadable" however it is ranked.
     pub fn is_unreadable(&self) -> bool {
-        match self {
-            Diagnostic::Unreadable { .. }
-            | Diagnostic::MissingMetadata { .. }
-            | Diagnostic::MissingField { .. }
-            | Diagnostic::CorruptMetadata { .. }
-            | Diagnostic::BadRequirement { .. }
-            | Diagnostic::CorruptRecord { .. }
-            | Diagnostic::RecordEscapes { .. }
-            | Diagnostic::RecordedFileMissing { .. }
-            | Diagnostic::CorruptDirectUrl { .. }
-            | Diagnostic::SymlinkLoop { .. }
-            | Diagnostic::DanglingSymlink { .. }
-            | Diagnostic::TooDeep { .. } => true,
-            Diagnostic::NotUtf8 { .. }
-            | Diagnostic::OddRequirement { .. }
-            | Diagnostic::MissingRecord { .. }
-            | Diagnostic::Shadowed { .. } => false,
-        }
+        // Every warning and error is, today, part of the input that could not be used.
+        self.severity() >= DiagnosticSeverity::Warning
     }
 
     /// The file or directory it is about.

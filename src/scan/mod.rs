@@ -10,7 +10,7 @@ use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
 use crate::fix::{self, Hint};
 use crate::imports::graph::EnvGraph;
-use crate::inventory::{self, DiagnosticSeverity, Distribution, Inventory};
+use crate::inventory::{self, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
 use crate::rules::predict;
 use crate::rules::{self, Dist, Finding, Module, Predicted, Scan, Severity, Unreadable};
@@ -225,7 +225,7 @@ fn assemble(
     let mut unreadable: Vec<Unreadable> = inv
         .diagnostics
         .iter()
-        .filter(|d| d.severity() >= DiagnosticSeverity::Warning && d.is_unreadable())
+        .filter(|d| d.is_unreadable())
         .map(|d| {
             let path = d.path().display().to_string();
             Unreadable {
