@@ -96,8 +96,10 @@ fn is_wheel(p: &Path) -> bool {
 fn looks_binary(p: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 4];
-    std::fs::File::open(p)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
+    // Through the bounded reader: a FIFO or device in the directory is not waited on.
+    crate::fsread::open_regular(p)
+        .ok()
+        .and_then(|(mut f, _)| f.read_exact(&mut head).ok())
+        .is_some()
         && binary::sniff(&head).is_some()
 }

@@ -225,8 +225,8 @@ pub(super) fn from_interpreter(
     let prefix = info.prefix.clone();
     let is_venv = normalize(&info.prefix) != normalize(&info.base_prefix);
     let cfg = if is_venv {
-        std::fs::read(prefix.join("pyvenv.cfg"))
-            .map(|b| parse_pyvenv_cfg(&String::from_utf8_lossy(&b)))
+        crate::fsread::read_text(&prefix.join("pyvenv.cfg"), crate::fsread::Limit::Small)
+            .map(|t| parse_pyvenv_cfg(&t))
             .unwrap_or_default()
     } else {
         PyvenvCfg::default()

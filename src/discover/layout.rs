@@ -7,6 +7,7 @@ use super::interpreter::{ask_interpreter, trusted_env_interpreter, InterpreterIn
 use super::pth::{canonical, expand_pth};
 use super::pyvenv_cfg::{parse_pyvenv_cfg, PyvenvCfg};
 use super::{DiscoverError, DiscoverOptions, EnvKind, Environment, Source};
+use crate::fsread::{read_bounded, read_text, Limit};
 use crate::paths::{prefix_from_site_dir, version_from_lib_name};
 use std::collections::HashSet;
 use std::ffi::OsStr;
@@ -65,9 +66,8 @@ pub(super) fn python_lib_dirs(prefix: &Path) -> Vec<(String, PathBuf)> {
 /// `PY_VERSION "3.11.7"` from `<prefix>/include/pythonX.Y/patchlevel.h`.
 fn patchlevel_version(prefix: &Path, xy: &str) -> Option<String> {
     for inc in [format!("python{xy}"), format!("python{xy}t")] {
-        let Ok(text) =
-            std::fs::read_to_string(prefix.join("include").join(inc).join("patchlevel.h"))
-        else {
+        let header = prefix.join("include").join(inc).join("patchlevel.h");
+        let Ok(text) = read_text(&header, Limit::Metadata) else {
             continue;
         };
         for line in text.lines() {
@@ -130,7 +130,7 @@ pub(super) fn from_dir(
     let mut notes = Vec::new();
     let cfg_path = dir.join("pyvenv.cfg");
     let cfg = if cfg_path.is_file() {
-        match std::fs::read(&cfg_path) {
+        match read_bounded(&cfg_path, Limit::Small) {
             Ok(bytes) => {
                 if std::str::from_utf8(&bytes).is_err() {
                     notes.push(format!("{}: not UTF-8, read lossily", cfg_path.display()));
@@ -138,7 +138,7 @@ pub(super) fn from_dir(
                 Some(parse_pyvenv_cfg(&String::from_utf8_lossy(&bytes)))
             }
             Err(e) => {
-                notes.push(format!("{}: cannot read: {e}", cfg_path.display()));
+                notes.push(e.to_string());
                 Some(PyvenvCfg::default())
             }
         }

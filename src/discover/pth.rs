@@ -36,10 +36,10 @@ pub fn expand_pth(site_dirs: &[PathBuf], notes: &mut Vec<String>) -> Vec<PathBuf
         };
         pths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
         for pth in pths {
-            let bytes = match std::fs::read(&pth) {
+            let bytes = match crate::fsread::read_bounded(&pth, crate::fsread::Limit::Small) {
                 Ok(b) => b,
                 Err(e) => {
-                    notes.push(format!("{}: cannot read: {e}", pth.display()));
+                    notes.push(e.to_string());
                     continue;
                 }
             };

@@ -64,7 +64,7 @@ pub enum NotRegular {
 }
 
 impl NotRegular {
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             NotRegular::Directory => "a directory",
             NotRegular::Fifo => "a FIFO (named pipe)",
@@ -107,6 +107,18 @@ impl ReadError {
         }
     }
 
+    /// The message without the leading path, for diagnostics that print the path themselves.
+    pub fn reason(&self) -> String {
+        let full = self.to_string();
+        let prefix = format!("{}: ", self.path().display());
+        full.strip_prefix(&prefix).unwrap_or(&full).to_string()
+    }
+
+    /// The file does not exist (or a path component is missing).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+
     fn io(path: &Path, source: std::io::Error) -> Self {
         ReadError::Io {
             path: path.to_path_buf(),
@@ -139,7 +151,8 @@ pub fn open_regular(path: &Path) -> Result<(File, std::fs::Metadata), ReadError>
     Ok((file, meta))
 }
 
-fn classify(ft: &std::fs::FileType) -> NotRegular {
+/// What a non-regular file type is.
+pub fn classify(ft: &std::fs::FileType) -> NotRegular {
     if ft.is_dir() {
         return NotRegular::Directory;
     }

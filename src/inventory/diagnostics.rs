@@ -6,9 +6,9 @@
 //! whether it means part of the input could not be read ([`Diagnostic::is_unreadable`]), so
 //! consumers decide per meaning instead of by parsing messages.
 
+use crate::fsread::{read_bounded, Limit};
 use serde::Serialize;
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 /// How much a [`Diagnostic`] matters to the scan's conclusions.
@@ -251,10 +251,16 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Read a file as text: lossy for non-UTF-8 (with [`Diagnostic::NotUtf8`]), None when missing,
-/// None with [`Diagnostic::Unreadable`] when it cannot be read.
+/// Read a metadata file as text, through the bounded reader (regular files only, capped: RECORD
+/// and installed-files.txt at [`Limit::Record`], the others at [`Limit::Metadata`]): lossy for
+/// non-UTF-8 (with [`Diagnostic::NotUtf8`]), None when missing, None with
+/// [`Diagnostic::Unreadable`] when it cannot be read (a FIFO, a device, too large, an I/O error).
 pub(super) fn read_text(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
-    match fs::read(path) {
+    let limit = match path.file_name().and_then(|n| n.to_str()) {
+        Some("RECORD" | "installed-files.txt" | "SOURCES.txt") => Limit::Record,
+        _ => Limit::Metadata,
+    };
+    match read_bounded(path, limit) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(s) => Some(s),
             Err(e) => {
@@ -264,11 +270,11 @@ pub(super) fn read_text(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Optio
                 Some(String::from_utf8_lossy(e.as_bytes()).into_owned())
             }
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) if e.is_not_found() => None,
         Err(e) => {
             diagnostics.push(Diagnostic::Unreadable {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
+                reason: e.reason(),
             });
             None
         }
@@ -281,6 +287,7 @@ mod tests {
     use super::*;
     use crate::inventory::test_support::{dist_info, write, ELF};
     use crate::inventory::{inventory, Inventory};
+    use std::fs;
     use std::os::unix::fs::symlink;
 
     /// A site directory in the standard layout (so the prefix is known) inside a temp dir.

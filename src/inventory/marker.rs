@@ -66,6 +66,7 @@ pub fn marker_applies(marker: &str, python_version: &str, platform: &Platform) -
     let mut p = Parser {
         tokens: &tokens,
         pos: 0,
+        depth: 0,
         ctx: Ctx {
             python_version,
             platform,
@@ -138,6 +139,8 @@ struct Ctx<'a> {
 }
 
 struct Parser<'a> {
+    /// Parentheses open around the current position.
+    depth: usize,
     tokens: &'a [Tok],
     pos: usize,
     ctx: Ctx<'a>,
@@ -159,6 +162,9 @@ fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Deepest parenthesis nesting a marker may have.
+const MAX_NESTING: usize = 64;
 
 enum Value {
     Var(String),
@@ -201,8 +207,16 @@ impl Parser<'_> {
 
     fn atom(&mut self) -> Option<Option<bool>> {
         if self.peek() == Some(&Tok::LParen) {
+            // Input-driven recursion: refuse absurd nesting instead of overflowing the stack
+            // (real markers nest two or three levels).
+            if self.depth >= MAX_NESTING {
+                return None;
+            }
             self.pos += 1;
-            let v = self.or_expr()?;
+            self.depth += 1;
+            let v = self.or_expr();
+            self.depth -= 1;
+            let v = v?;
             if self.next() != Some(&Tok::RParen) {
                 return None;
             }
@@ -413,5 +427,22 @@ mod tests {
         assert_eq!(on("python_version ==", "3.11"), None);
         assert_eq!(on("((python_version == '3.11')", "3.11"), None);
         assert_eq!(on("python_version === '3.11'", "3.11.7"), Some(true));
+    }
+
+    /// 50,000 nested parentheses used to overflow the stack and abort the whole scan.
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let deep = format!(
+            "{}python_version >= \"3\"{}",
+            "(".repeat(50_000),
+            ")".repeat(50_000)
+        );
+        assert_eq!(on(&deep, "3.11"), None);
+        let ok = format!(
+            "{}python_version >= \"3\"{}",
+            "(".repeat(10),
+            ")".repeat(10)
+        );
+        assert_eq!(on(&ok, "3.11"), Some(true));
     }
 }

@@ -27,12 +27,14 @@ pub(super) fn is_binary_name(name: &str) -> bool {
 }
 
 /// The file is a binary (ELF/Mach-O/PE magic): its size. Not one (or not a regular file): None.
+/// Opened without blocking (a FIFO with a binary's name must not stall the walk).
 pub(super) fn sniff_file(path: &Path) -> std::io::Result<Option<u64>> {
-    let f = fs::File::open(path)?;
-    let meta = f.metadata()?;
-    if !meta.is_file() {
-        return Ok(None);
-    }
+    let (f, meta) = match crate::fsread::open_regular(path) {
+        Ok(x) => x,
+        Err(crate::fsread::ReadError::NotRegular { .. }) => return Ok(None),
+        Err(crate::fsread::ReadError::Io { source, .. }) => return Err(source),
+        Err(e) => return Err(std::io::Error::other(e.reason())),
+    };
     let mut head = Vec::with_capacity(4);
     f.take(4).read_to_end(&mut head)?;
     Ok(crate::binary::sniff(&head).map(|_| meta.len()))
@@ -100,21 +102,32 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
             }
             let sub = entry.path();
             scope.spawn(move |s| walk_dir(s, sub, depth + 1, found));
-        } else if (ft.is_file() || ft.is_symlink()) && is_binary_name(&name) {
+        } else if is_binary_name(&name) {
             let path = entry.path();
-            if ft.is_symlink() {
-                match fs::metadata(&path) {
-                    Ok(m) if m.is_file() => {}
-                    // A symlink to a directory with a binary's name: the walk follows no
-                    // directory links, and there is no file to read.
-                    Ok(_) => continue,
-                    Err(e) => {
-                        diags.push(broken_symlink(path, e));
-                        continue;
-                    }
-                }
+            if ft.is_file() {
+                files.push(path);
+                continue;
             }
-            files.push(path);
+            // A symlink (followed with stat, never opened) or a special file with a binary's
+            // name: a FIFO, a device or a socket is named, not read.
+            match fs::metadata(&path) {
+                Ok(m) if m.is_file() => files.push(path),
+                // A symlink to a directory with a binary's name: the walk follows no
+                // directory links, and there is no file to read.
+                Ok(m) if m.is_dir() => {}
+                Ok(m) => diags.push(Diagnostic::Unreadable {
+                    path,
+                    reason: format!(
+                        "is {}, not a regular file; not read",
+                        crate::fsread::classify(&m.file_type()).describe()
+                    ),
+                }),
+                Err(e) if ft.is_symlink() => diags.push(broken_symlink(path, e)),
+                Err(e) => diags.push(Diagnostic::Unreadable {
+                    path,
+                    reason: e.to_string(),
+                }),
+            }
         }
     }
     if !files.is_empty() || !diags.is_empty() {
