@@ -232,7 +232,6 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
     let w = window(&m.facts.numpy);
     let spec = w.specifier(&m.facts.numpy);
     let d = scan.dist_of(m);
-    let name = d.map(|d| d.name.as_str()).unwrap_or("the package");
     let rt = scan.numpy.as_ref()?;
     let mut parts = Vec::new();
     if let (Window::Range { .. }, Some(spec)) = (&w, spec) {
@@ -242,7 +241,17 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
             ));
         }
     }
-    if d.is_some_and(|d| d.built_locally) {
+    let Some(dist) = d else {
+        // No RECORD lists the file: there is no package name to put in a command.
+        parts.push(format!(
+            "no installed distribution owns {}: it was copied in by hand or by a tool that \
+             keeps no record; remove it, or rebuild it against NumPy {}",
+            m.path, rt.version
+        ));
+        return Some(parts.join("; "));
+    };
+    let name = dist.name.as_str();
+    if dist.built_locally {
         parts.push(format!(
             "it was built from source on this machine: rebuild it against NumPy {}: pip install --force-reinstall --no-deps --no-cache-dir --no-binary {name} --no-build-isolation {name}",
             rt.version

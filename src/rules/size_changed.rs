@@ -86,4 +86,25 @@ mod tests {
         check(&scan, &mut out);
         assert!(out.is_empty());
     }
+
+    /// A failing file no RECORD lists gets a hint without a placeholder package name.
+    #[test]
+    fn an_unowned_file_gets_no_placeholder_command() {
+        let np = NumpyFacts {
+            type_checks: vec![TypeCheck {
+                type_name: "ndarray".into(),
+                expected_size: 88,
+                check_size: None,
+            }],
+            ..Default::default()
+        };
+        let mut scan = scan_with("1.19.5", dist("p", "1", None), facts(np));
+        scan.modules[0].dist = None;
+        let mut out = vec![];
+        check(&scan, &mut out);
+        let hint = out[0].fix_hint.as_deref().unwrap();
+        assert!(hint.contains("no installed distribution owns"), "{hint}");
+        assert!(!hint.contains("the package"), "{hint}");
+        assert!(!hint.contains("--no-binary"), "{hint}");
+    }
 }
