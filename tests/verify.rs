@@ -532,3 +532,92 @@ fn check_and_verify_agree_across_two_site_directories() {
     let m = module(&verify, "capi_np1_26_4_x86_64");
     assert_agreeing_failure(m, "ImportError");
 }
+
+/// A package `__init__` that leaves a daemon behind: it forks, the child starts its own session
+/// (`setsid`), forks again and the grandchild points its stdio at /dev/null and sleeps. With
+/// `exit_parent`, the importing interpreter itself exits from inside the import, the way a
+/// daemonising module ends its foreground process, and the daemon closes every other descriptor.
+fn daemonising_init(pids: &Path, exit_parent: bool) -> String {
+    format!(
+        r#"import os, time
+def _daemon():
+    if os.fork() == 0:
+        fd = os.open(os.devnull, os.O_RDWR)
+        for i in (0, 1, 2):
+            os.dup2(fd, i)
+        os.closerange(3, 256)
+        with open({pids:?}, "a") as f:
+            f.write("%d\n" % os.getpid())
+        time.sleep(300)
+    os._exit(0)
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    _daemon()
+os.waitpid(pid, 0)
+if {exit_parent}:
+    os._exit(0)
+"#,
+        pids = pids.display().to_string(),
+        exit_parent = if exit_parent { "True" } else { "False" },
+    )
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie has exited; only a running (or sleeping) process counts.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| r.trim_start().chars().next())
+        })
+        .flatten()
+        .is_some_and(|state| state != 'Z' && state != 'X')
+}
+
+/// Daemons started by an import used to outlive `verify`, and an import whose process ended
+/// from inside was "exited without reporting"; now every process an import leaves behind is
+/// killed when it ends, and the message says what happened.
+#[cfg(target_os = "linux")]
+#[test]
+fn daemons_started_by_imports_do_not_outlive_verify() {
+    let Some((tmp, venv, site)) = test_venv(PY311, NUMPY) else {
+        return;
+    };
+    let pids = tmp.path().join("daemon-pids");
+    for (pkg, exit_parent) in [("daemonpkg", false), ("exitpkg", true)] {
+        let dir = site.join(pkg);
+        copy_fixture("capi_np2_0_2_x86_64.so", &dir);
+        std::fs::write(
+            dir.join("__init__.py"),
+            daemonising_init(&pids, exit_parent),
+        )
+        .unwrap();
+    }
+    let (_code, report, stderr, took) = verify(&venv, &["--timeout", "20"]);
+    eprintln!("verify took {took:?}\n{stderr}");
+    let started: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert!(
+        started.len() >= 2,
+        "the daemons did not start: {started:?}\n{report:#}"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let living: Vec<u32> = started.iter().copied().filter(|&p| alive(p)).collect();
+    for p in &living {
+        let _ = Command::new("kill").arg("-9").arg(p.to_string()).status();
+    }
+    assert!(living.is_empty(), "daemons outlived verify: {living:?}");
+
+    // The package whose import stays in the foreground imports; its module too.
+    assert_eq!(package(&report, "daemonpkg")["outcome"], "ok", "{report:#}");
+    // The one whose init ends the interpreter is an error that says so.
+    let p = package(&report, "exitpkg");
+    assert_eq!(p["outcome"], "error", "{p:#}");
+    let msg = p["message"].as_str().unwrap_or("");
+    assert!(msg.contains("ended the process"), "{p:#}");
+    assert!(msg.contains("left 1 process(es) running"), "{p:#}");
+}

@@ -16,11 +16,15 @@ const LONG_ABOUT: &str =
     "Import every compiled extension module of the environment for real, each in a fresh\n\
 subprocess of the environment's own interpreter, and put each outcome beside the prediction.\n\
 \n\
-THIS RUNS CODE FROM THE ENVIRONMENT: importing a module executes its initialisation and its\n\
-packages' `__init__.py` files (`check` never runs anything). Each import gets a fresh\n\
-`python -W always -X faulthandler`, its own process group and a deadline; a module that\n\
-crashes or hangs is reported as `crash` (with the signal) or `timeout` (the process group is\n\
-killed). A module whose import fails in a parent package is imported again with its parents\n\
+THIS RUNS CODE FROM THE ENVIRONMENT. Every interpreter it starts (one to check the\n\
+interpreter works, then one per import) runs the environment's site.py: its `.pth` files\n\
+(including their `import` lines) and any sitecustomize or usercustomize module, even when there\n\
+is no module to import. Each import then executes the module's initialisation and its\n\
+packages' `__init__.py` files. `check` never runs any of this. Each import gets a fresh\n\
+`python -W always -X faulthandler` in its own session with a deadline; a module that crashes\n\
+or hangs is reported as `crash` (with the signal) or `timeout`; when an import ends, its\n\
+session is killed, and on Linux so is anything it detached (daemons are re-parented to\n\
+verify and killed). A module whose import fails in a parent package is imported again with its parents\n\
 stubbed, so that its own initialisation is what gets compared. Every top-level package is\n\
 also imported once, as a user would.\n\
 \n\
@@ -76,8 +80,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<i32> {
     writeln!(
         err,
         "abi-doctor verify: importing the extension modules of {} with {python}.\n\
-         This RUNS CODE from that environment (module initialisation, package __init__ files); \
-         `abi-doctor check` never does. {} parallel imports, {}s timeout each.",
+         This RUNS CODE from that environment: in every interpreter started, its site.py with the \
+         .pth files and sitecustomize; then each module's initialisation and its packages' \
+         __init__ files. `abi-doctor check` never does. {} parallel imports, {}s timeout each; \
+         whatever an import leaves running is killed when it ends.",
         env.prefix.display(),
         vopts.jobs,
         args.timeout

@@ -12,6 +12,7 @@
 //! failing module (h5py's `_npystrings`) or fail because of one (a cascade).
 
 mod classify;
+mod reaper;
 mod run;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -118,6 +119,8 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
         timeout: opts.timeout,
         cwd: std::env::temp_dir(),
     };
+    // Daemons an import starts are re-parented to us and killed (reaper).
+    reaper::adopt_orphans();
     runner.preflight()?;
     let mut notes = Vec::new();
 
@@ -350,6 +353,12 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
         })
         .collect();
 
+    let stray = reaper::kill_strays();
+    if stray > 0 {
+        notes.push(format!(
+            "{stray} process(es) started by the imports were still running at the end and were killed"
+        ));
+    }
     let summary = summarize(&modules, &packages, skipped.len());
     Ok(Report {
         schema_version: SCHEMA_VERSION,

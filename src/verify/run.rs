@@ -145,15 +145,12 @@ impl Runner {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
+        // Its own session: killed as a whole when the import ends (super::reaper).
+        super::reaper::own_session(cmd);
     }
 
     fn run(&self, mut cmd: Command) -> std::io::Result<Done> {
-        let mut child = cmd.spawn()?;
+        let mut child = super::reaper::spawn(&mut cmd)?;
         let out = reader(child.stdout.take());
         let err = reader(child.stderr.take());
         let deadline = Instant::now() + self.timeout;
@@ -184,7 +181,11 @@ impl Runner {
                 stderr = err.recv_timeout(grace);
             }
         }
+        // Whatever the import left running (its session, and daemons that left the session and
+        // were re-parented to us) ends with it.
+        let leftovers = super::reaper::ended(child.id());
         Ok(Done {
+            leftovers,
             status: if timed_out {
                 Ended::TimedOut
             } else {
@@ -197,6 +198,8 @@ impl Runner {
 }
 
 struct Done {
+    /// Processes the import left running, killed when it ended.
+    leftovers: usize,
     status: Ended,
     stdout: Vec<u8>,
     stderr: Vec<u8>,
@@ -332,7 +335,8 @@ fn fill(r: &mut ImportResult, done: Done) {
             last = Some(line);
         }
     }
-    match (done.status, last) {
+    let status = done.status;
+    match (status, last) {
         (Ended::TimedOut, _) => {
             r.outcome = Outcome::Timeout;
             r.signal = Some(signal_name(9));
@@ -372,8 +376,13 @@ fn fill(r: &mut ImportResult, done: Done) {
             if r.last_stage.as_deref() == Some("parent") {
                 r.failed_in = r.last_stage_module.clone();
             }
+            let left = match done.leftovers {
+                0 => String::new(),
+                n => format!("; it left {n} process(es) running (a daemon?), killed"),
+            };
             r.message = Some(format!(
-                "interpreter {} without reporting, while importing {}",
+                "interpreter {} before reporting, while importing {}: the module's \
+                 initialisation ended the process{left}",
                 status.describe(),
                 r.last_stage_module.as_deref().unwrap_or("the module")
             ));
