@@ -140,16 +140,11 @@ pub fn discover(opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
     let extra: Vec<PathBuf> = opts.site_packages.iter().map(|p| opts.abs(p)).collect();
     let mut env = if let Some(python) = &opts.python {
         let python = opts.abs(python);
-        let mut env = from_interpreter(&python, Source::PythonOption(python.clone()), opts)?;
-        env.notes
-            .insert(0, format!("interpreter given: {}", python.display()));
-        env
+        // Why this environment: `env.source` (no note needed).
+        from_interpreter(&python, Source::PythonOption(python.clone()), opts)?
     } else if let Some(dir) = &opts.env {
         let dir = opts.abs(dir);
-        let mut env = from_dir(&dir, Source::EnvOption(dir.clone()), opts)?;
-        env.notes
-            .insert(0, format!("environment given: {}", dir.display()));
-        env
+        from_dir(&dir, Source::EnvOption(dir.clone()), opts)?
     } else if !extra.is_empty() {
         return Ok(site_packages_only(&extra));
     } else {

@@ -39,6 +39,9 @@ pub struct EnvironmentInfo {
     /// `python3 on PATH`.
     pub source: String,
     pub site_packages: Vec<String>,
+    /// What discovery noticed: `.pth` import lines it did not execute, a Python version it could
+    /// not learn without running something, the user site, unreadable configuration.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +81,7 @@ impl CheckReport {
                 }
                 .to_string(),
                 source: env.source.describe(),
+                notes: env.notes.clone(),
                 site_packages: env
                     .site_packages
                     .iter()
@@ -291,6 +295,10 @@ pub(crate) mod samples {
                 kind: "venv".into(),
                 source: "from $VIRTUAL_ENV".into(),
                 site_packages: vec![SITE.into()],
+                notes: vec![format!(
+                    "{SITE}/distutils-precedence.pth: import line not executed: import os; \
+                     var = 'SETUPTOOLS_USE_DISTUTILS'; ..."
+                )],
             },
             numpy: Some(NumpyInfo {
                 version: "2.0.2".into(),
@@ -370,6 +378,7 @@ pub(crate) mod samples {
                 prefix: "/usr".into(),
                 kind: "system".into(),
                 source: "python3 on PATH".into(),
+                notes: vec![],
                 site_packages: vec!["/usr/lib/python3/dist-packages".into()],
             },
             numpy: Some(NumpyInfo {

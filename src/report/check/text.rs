@@ -50,6 +50,26 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
             writeln!(w, "Python {py} {kind} at {} ({})", env.prefix, env.source)?;
         }
     }
+    // `.pth` import lines are in nearly every venv (setuptools' distutils-precedence.pth): counted,
+    // and listed with --verbose; every other note is shown.
+    let (pth, other): (Vec<&String>, Vec<&String>) = env
+        .notes
+        .iter()
+        .partition(|n| n.contains(": import line not executed: "));
+    for n in other {
+        writeln!(w, "note: {n}")?;
+    }
+    if style.verbose {
+        for n in &pth {
+            writeln!(w, "note: {n}")?;
+        }
+    } else if !pth.is_empty() {
+        writeln!(
+            w,
+            "note: {} .pth import line(s) read as data, not executed (--verbose lists them)",
+            pth.len()
+        )?;
+    }
     match &r.numpy {
         Some(n) => {
             writeln!(
