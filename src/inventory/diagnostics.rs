@@ -6,7 +6,7 @@
 //! whether it means part of the input could not be read ([`Diagnostic::is_unreadable`]), so
 //! consumers decide per meaning instead of by parsing messages.
 
-use crate::fsread::{read_bounded, Limit};
+use crate::fsread::{read_bounded, Limit, ReadError};
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -30,6 +30,15 @@ pub enum Diagnostic {
     /// Error: an I/O error (permissions, a directory where a file should be, ...) kept a file or
     /// directory from being read, so nothing in it was scanned.
     Unreadable { path: PathBuf, reason: String },
+    /// Warning: a FIFO, a device or a socket where a file should be (or a symlink to one); it is
+    /// never opened, since reading a FIFO blocks forever and a device can be endless.
+    SpecialFile { path: PathBuf, what: &'static str },
+    /// Warning: far larger than any real file of its kind; not read, so memory stays bounded.
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     /// Info: the core metadata specification (PEP 566) and its siblings require UTF-8; the file
     /// was still read, with undecodable bytes replaced, which only matters if they sit in a name
     /// or version.
@@ -108,12 +117,33 @@ pub enum Diagnostic {
 }
 
 impl Diagnostic {
+    /// The diagnostic for a file the bounded reader refused or could not read.
+    pub fn from_read_error(e: ReadError) -> Self {
+        match e {
+            ReadError::NotRegular { path, what } => Diagnostic::SpecialFile {
+                path,
+                what: what.describe(),
+            },
+            ReadError::TooLarge { path, size, limit } => Diagnostic::TooLarge { path, size, limit },
+            ReadError::Io { path, source } => Diagnostic::Unreadable {
+                path,
+                reason: source.to_string(),
+            },
+            ReadError::Changed { path } => Diagnostic::Unreadable {
+                path,
+                reason: "it changed while it was being read (reinstalled?); run again".into(),
+            },
+        }
+    }
+
     /// How serious it is; see each variant.
     pub fn severity(&self) -> DiagnosticSeverity {
         use DiagnosticSeverity::*;
         match self {
             Diagnostic::Unreadable { .. } => Error,
-            Diagnostic::MissingMetadata { .. }
+            Diagnostic::SpecialFile { .. }
+            | Diagnostic::TooLarge { .. }
+            | Diagnostic::MissingMetadata { .. }
             | Diagnostic::MissingField { .. }
             | Diagnostic::CorruptMetadata { .. }
             | Diagnostic::BadRequirement { .. }
@@ -143,6 +173,8 @@ impl Diagnostic {
     pub fn path(&self) -> &Path {
         match self {
             Diagnostic::Unreadable { path, .. }
+            | Diagnostic::SpecialFile { path, .. }
+            | Diagnostic::TooLarge { path, .. }
             | Diagnostic::NotUtf8 { path }
             | Diagnostic::MissingMetadata { path }
             | Diagnostic::MissingField { path, .. }
@@ -170,6 +202,13 @@ impl fmt::Display for Diagnostic {
             Diagnostic::Unreadable { reason, .. } => {
                 write!(f, "cannot read: {reason}; nothing in it was scanned")
             }
+            Diagnostic::SpecialFile { what, .. } => {
+                write!(f, "is {what}, not a regular file: not read")
+            }
+            Diagnostic::TooLarge { size, limit, .. } => write!(
+                f,
+                "{size} bytes, over the {limit}-byte limit for this kind of file: not read"
+            ),
             Diagnostic::NotUtf8 { .. } => write!(
                 f,
                 "not UTF-8 as packaging metadata must be; read with the undecodable bytes replaced"
@@ -272,10 +311,7 @@ pub(super) fn read_text(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Optio
         },
         Err(e) if e.is_not_found() => None,
         Err(e) => {
-            diagnostics.push(Diagnostic::Unreadable {
-                path: path.to_path_buf(),
-                reason: e.reason(),
-            });
+            diagnostics.push(Diagnostic::from_read_error(e));
             None
         }
     }
@@ -341,10 +377,12 @@ mod tests {
 
     #[test]
     fn unreadable_metadata() {
-        // A directory where METADATA should be: an I/O error even for root.
+        // An I/O error even for root: /proc/self/mem is a regular file of size 0 whose first
+        // page is not mapped (EIO).
         let (_t, site) = site();
         let meta = site.join("x-1.0.dist-info/METADATA");
-        fs::create_dir_all(&meta).unwrap();
+        fs::create_dir_all(meta.parent().unwrap()).unwrap();
+        symlink("/proc/self/mem", &meta).unwrap();
         let inv = inventory(std::slice::from_ref(&site));
         let d = the(
             &inv,
@@ -354,6 +392,47 @@ mod tests {
         );
         assert_eq!(d.path(), meta);
         assert_eq!(inv.distributions[0].version, "1.0");
+    }
+
+    #[test]
+    fn special_and_huge_metadata_files_are_not_read() {
+        let (_t, site) = site();
+        let dir_meta = site.join("d-1.0.dist-info/METADATA");
+        fs::create_dir_all(&dir_meta).unwrap();
+        let fifo = site.join("f-1.0.dist-info/METADATA");
+        fs::create_dir_all(fifo.parent().unwrap()).unwrap();
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let zero = site.join("z-1.0.dist-info/METADATA");
+        fs::create_dir_all(zero.parent().unwrap()).unwrap();
+        symlink("/dev/zero", &zero).unwrap();
+        let huge = site.join("h-1.0.dist-info/METADATA");
+        fs::create_dir_all(huge.parent().unwrap()).unwrap();
+        fs::File::create(&huge).unwrap().set_len(1 << 30).unwrap();
+        let inv = inventory(std::slice::from_ref(&site));
+        for (path, what) in [
+            (&dir_meta, "a directory"),
+            (&fifo, "a FIFO (named pipe)"),
+            (&zero, "a character device"),
+        ] {
+            let d = the(
+                &inv,
+                |d| matches!(d, Diagnostic::SpecialFile { path: p, .. } if p == path),
+                Warning,
+                true,
+            );
+            assert!(d.to_string().contains(what), "{d}");
+        }
+        let d = the(
+            &inv,
+            |d| matches!(d, Diagnostic::TooLarge { .. }),
+            Warning,
+            true,
+        );
+        assert_eq!(d.path(), huge);
     }
 
     #[test]

@@ -608,7 +608,7 @@ mod tests {
             "only the author is not UTF-8: nothing else to say"
         );
         assert!(inv.diagnostics.iter().any(|d| matches!(d,
-            Diagnostic::Unreadable { path, .. } if *path == site.join("dirmeta-1.0.dist-info/METADATA"))));
+            Diagnostic::SpecialFile { path, .. } if *path == site.join("dirmeta-1.0.dist-info/METADATA"))));
         assert!(inv.diagnostics.iter().any(|d| matches!(d,
             Diagnostic::CorruptDirectUrl { path, .. } if *path == site.join("badjson-1.0.dist-info/direct_url.json"))));
         assert!(inv.diagnostics.iter().any(|d| matches!(d,

@@ -115,12 +115,9 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
                 // A symlink to a directory with a binary's name: the walk follows no
                 // directory links, and there is no file to read.
                 Ok(m) if m.is_dir() => {}
-                Ok(m) => diags.push(Diagnostic::Unreadable {
+                Ok(m) => diags.push(Diagnostic::SpecialFile {
                     path,
-                    reason: format!(
-                        "is {}, not a regular file; not read",
-                        crate::fsread::classify(&m.file_type()).describe()
-                    ),
+                    what: crate::fsread::classify(&m.file_type()).describe(),
                 }),
                 Err(e) if ft.is_symlink() => diags.push(broken_symlink(path, e)),
                 Err(e) => diags.push(Diagnostic::Unreadable {

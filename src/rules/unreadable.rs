@@ -34,16 +34,15 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                 "reinstall it: pip install --force-reinstall --no-deps \"{}=={}\"",
                 d.name, d.version
             ),
-            None => {
-                "reinstall the package that owns it: pip install --force-reinstall --no-deps PKG"
-                    .into()
-            }
+            None => "no installed distribution owns it: remove it, or reinstall what put it there"
+                .into(),
         };
         out.push(Finding {
             code: RULE.code,
             rule: RULE.name,
             severity: Severity::Warning,
-            title: format!("cannot be read: {}", u.problem),
+            // Each problem text is a whole statement: "is a FIFO ...", "malformed ELF binary: ...".
+            title: u.problem.clone(),
             distribution: d.map(|d| d.name.clone()),
             distribution_version: d.map(|d| d.version.clone()),
             module: None,

@@ -15,6 +15,8 @@
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub mod venv;
+
 use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
