@@ -8,7 +8,7 @@
 //! - changed nothing in the environment (a manifest of every entry, `__pycache__` included,
 //!   with content hashes of regular files, before and after).
 
-#![allow(clippy::print_stderr)]
+#![allow(clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

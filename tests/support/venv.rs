@@ -2,6 +2,8 @@
 //! (`${ABI_DOCTOR_CACHE:-$HOME/.cache/abi-doctor}/verify/`) and copied for each test; and the
 //! committed fixture binaries (built from tests/fixtures/src by scripts/fixtures/build.sh).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
