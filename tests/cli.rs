@@ -732,3 +732,26 @@ fn check_numpy_files_win_over_metadata() {
     assert_eq!(findings(&r, "NPY012").len(), 1, "{r:#}");
     assert_eq!(findings(&r, "NPY002").len(), 1, "{r:#}");
 }
+
+/// `explain` reads at most 64 MiB of standard input and says when it cut there (it used to cut
+/// silently), and still explains what it read.
+#[test]
+fn explain_says_when_standard_input_was_cut() {
+    let mut log = b"ValueError: numpy.ndarray size changed, may indicate binary incompatibility. \
+Expected 88 from C header, got 80 from PyObject\n"
+        .to_vec();
+    log.resize((64 << 20) + 4096, b'x');
+    let out = abi_doctor()
+        .arg("explain")
+        .arg("--no-env")
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("only the first 64 MiB were read"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("numpy.ndarray size changed"));
+}

@@ -454,3 +454,33 @@ fn binaries_rewritten_during_the_scan_never_kill_it() {
     churn.join().unwrap();
     eprintln!("exit codes: {codes:?}");
 }
+
+/// The reproduction: an environment whose Python version the files do not tell, with a
+/// shell script as its interpreter, and a venv whose `pyvenv.cfg` plants a `home`. `check` used to
+/// run the script; now neither is run, and the report says how to proceed.
+#[test]
+fn an_environment_s_own_interpreter_is_not_run_to_learn_its_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let marks = tmp.path().join("marks");
+    std::fs::create_dir_all(&marks).unwrap();
+    let e = tmp.path().join("E");
+    std::fs::create_dir_all(e.join("bin")).unwrap();
+    std::fs::create_dir_all(e.join("conda-meta")).unwrap();
+    let py = e.join("bin/python3");
+    std::fs::write(
+        &py,
+        format!("#!/bin/sh\ntouch {}\n", marks.join("PWNED").display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&py, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = manifest(&e);
+    let r = abi_doctor(&["check", "--env", e.to_str().unwrap()], None);
+    eprintln!("{}", r.all());
+    assert_nothing_ran(&marks);
+    assert!(
+        r.all().contains("python version unknown") && r.all().contains("--python"),
+        "{}",
+        r.all()
+    );
+    assert_unchanged(&before, &e);
+}

@@ -405,6 +405,34 @@ mod tests {
         assert_eq!(env.source, Source::SitePackagesOption);
     }
 
+    /// An interpreter that writes more than a pipe holds to stderr before answering used to be
+    /// reported as "did not answer within 15s" (one pipe was read after the other).
+    #[cfg(unix)]
+    #[test]
+    fn a_chatty_interpreter_is_answered_not_timed_out() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let (_, base) = fake_venv(t.path(), false);
+        let exe = t.path().join("tools/bin/python3");
+        fake_interpreter(&exe, &base);
+        let answer = std::fs::read_to_string(&exe).unwrap();
+        let chatty = answer.replacen(
+            "#!/bin/sh\n",
+            "#!/bin/sh\nhead -c 1000000 /dev/zero | tr '\\0' x >&2\n",
+            1,
+        );
+        std::fs::write(&exe, chatty).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let started = std::time::Instant::now();
+        let env = discover(&DiscoverOptions {
+            python: Some(exe.clone()),
+            ..opts(t.path(), &[])
+        })
+        .unwrap();
+        assert_eq!(env.python_version.as_deref(), Some("3.11.7"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
     #[cfg(unix)]
     #[test]
     fn source_of_python_option() {
