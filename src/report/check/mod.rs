@@ -1,7 +1,8 @@
 //! The `check` report (JSON schema version 1). Its renderers: [`text`], [`sarif`], [`github`],
-//! and [`crate::report::json::write`] for JSON.
+//! [`html`], and [`crate::report::json::write`] for JSON.
 
 pub mod github;
+pub mod html;
 pub mod sarif;
 pub mod text;
 pub mod windows;
