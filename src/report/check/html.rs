@@ -847,7 +847,7 @@ body{max-width:none;padding:0;font-size:10pt}
 *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .noprint{display:none}a{color:inherit;text-decoration:none}
 .picture{overflow:visible}svg{width:100%}
-tr,.package{break-inside:avoid}h2{break-after:avoid}
+tr{break-inside:avoid}h2,h3{break-after:avoid}
 }
 "#;
 
