@@ -22,12 +22,12 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 const WIDTH: f64 = 1040.0;
-const LABEL_W: f64 = 250.0;
+const LABEL_W: f64 = 280.0;
 const RIGHT: f64 = 16.0;
 const ROW_H: f64 = 28.0;
 const AXIS_H: f64 = 54.0;
 /// Longest distribution label drawn in full; longer ones are cut (the `<title>` has it all).
-const LABEL_CHARS: usize = 30;
+const LABEL_CHARS: usize = 24;
 
 /// HTML-escape text and attribute values.
 fn esc(s: &str) -> String {
@@ -509,14 +509,11 @@ fn dist_row(h: &mut String, d: &DistWindow, ax: &Axis, y: f64) -> std::fmt::Resu
         Some(true) => ("✓", String::new()),
         Some(false) => (
             "✗",
-            format!(
-                "{} failing",
-                if d.failing_modules.is_empty() {
-                    "modules".to_string()
-                } else {
-                    d.failing_modules.len().to_string()
-                }
-            ),
+            if d.failing_modules.is_empty() {
+                "fails".to_string()
+            } else {
+                format!("{} failing", d.failing_modules.len())
+            },
         ),
         None => ("?", String::new()),
     };
@@ -966,7 +963,7 @@ mod tests {
         assert!(html.contains("<g id=\"overlap\" data-lines=\"\""));
         assert!(html.contains("✗ gap: no NumPy release line is inside every window"));
         // Long names are cut in the label and kept whole in the tooltip.
-        assert!(html.contains("package-with-a-rather-long-na…"));
+        assert!(html.contains("package-with-a-rather-l…"));
         assert!(html.contains("<title>package-with-a-rather-long-name-000 1.0: "));
         // The picture grows with the rows: the viewBox is tall enough for 200 + 2 rows.
         let vb = regex::Regex::new(r#"viewBox="0 0 1040 ([0-9.]+)""#).unwrap();
