@@ -1,7 +1,7 @@
 //! `abi-doctor check`: scan an environment and predict every NumPy import failure.
 
 use super::{CheckArgs, ColorChoice, OutputFormat};
-use abi_doctor::report::check::{github, sarif, text, CheckReport, Style};
+use abi_doctor::report::check::{github, html, sarif, text, CheckReport, Style};
 use abi_doctor::report::json;
 use abi_doctor::scan;
 use std::io::{IsTerminal, Write};
@@ -33,6 +33,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
         OutputFormat::Json => json::write(&mut out, &report)?,
         OutputFormat::Sarif => sarif::write(&mut out, &report)?,
         OutputFormat::Github => github::write(&mut out, &report)?,
+        OutputFormat::Html => html::write(&mut out, &report)?,
     }
     out.flush()?;
     if args.verbose {

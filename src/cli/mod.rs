@@ -85,6 +85,8 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    /// One self-contained page: the import windows drawn, the findings table below.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -98,8 +100,8 @@ pub enum ColorChoice {
 pub struct CheckArgs {
     #[command(flatten)]
     pub env: EnvArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    /// Output format (`--format` is the same option).
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
     /// When to use colors.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

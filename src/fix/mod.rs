@@ -18,7 +18,9 @@ pub struct Hint {
     pub blockers: Vec<String>,
 }
 
-fn admits(spec: &str, r: &Release) -> bool {
+/// Whether a PEP 440 specifier admits a release line (its measured patch or its `.0`); an
+/// unparsable specifier admits everything.
+pub(crate) fn admits(spec: &str, r: &Release) -> bool {
     let Ok(spec) = spec.parse::<pep440_rs::VersionSpecifiers>() else {
         return true;
     };
@@ -36,7 +38,8 @@ fn python_ok(scan: &Scan, r: &Release) -> bool {
     r.python.is_empty() || r.python.contains(&mm)
 }
 
-fn range_spec(releases: &[Release], lo: usize, hi: usize) -> String {
+/// `>=LO,<NEXT` for the release lines `lo..=hi`.
+pub(crate) fn range_spec(releases: &[Release], lo: usize, hi: usize) -> String {
     let mut s = format!(">={}", releases[lo].line);
     match releases.get(hi + 1) {
         Some(next) => s.push_str(&format!(

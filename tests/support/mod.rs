@@ -8,6 +8,7 @@
 //!   `$ABI_DOCTOR_PYTHON_<X>_<Y>`, `$PYENV_ROOT/versions/<version>*`, the root printed by
 //!   `pyenv root`, or `python<X>.<Y>` on `PATH`; every candidate is run to confirm its version.
 //! * [`find_gcc`], [`pypi_reachable`]: the C compiler and the network.
+//! * [`find_chromium`]: Debian's headless-capable `chromium` (scripts/ci/install-chromium.sh).
 //! * [`require`]: the policy. When `CI` is set (non-empty, not `false`) or `ABI_DOCTOR_STRICT=1`,
 //!   a missing prerequisite fails the test, saying what is missing and how to get it; otherwise
 //!   the test prints `note: not run: ...` to stderr and returns.
@@ -325,6 +326,35 @@ pub fn find_gcc() -> Result<PathBuf, String> {
         Ok(o) if o.status.success() => Ok(gcc),
         Ok(o) => Err(format!("{} --version: {}; {how}", gcc.display(), o.status)),
         Err(e) => Err(format!("{}: {e}; {how}", gcc.display())),
+    }
+}
+
+/// A working `chromium` (`$ABI_DOCTOR_CHROMIUM`, else `chromium` on `PATH`), for the HTML report
+/// test; scripts/ci/install-chromium.sh installs Debian's package.
+pub fn find_chromium() -> Result<PathBuf, String> {
+    let how = "run scripts/ci/install-chromium.sh (apt-get install chromium), or set \
+               ABI_DOCTOR_CHROMIUM=/path/to/chromium";
+    let candidate = match std::env::var_os("ABI_DOCTOR_CHROMIUM").filter(|v| !v.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let path = std::env::var_os("PATH").unwrap_or_default();
+            let Some(p) = std::env::split_paths(&path)
+                .map(|d| d.join("chromium"))
+                .find(|p| p.is_file())
+            else {
+                return Err(format!("no chromium on PATH; {how}"));
+            };
+            p
+        }
+    };
+    match Command::new(&candidate).arg("--version").output() {
+        Ok(o) if o.status.success() => Ok(candidate),
+        Ok(o) => Err(format!(
+            "{} --version: {}; {how}",
+            candidate.display(),
+            o.status
+        )),
+        Err(e) => Err(format!("{}: {e}; {how}", candidate.display())),
     }
 }
 

@@ -1,11 +1,14 @@
 //! The `check` report (JSON schema version 1). Its renderers: [`text`], [`sarif`], [`github`],
-//! and [`crate::report::json::write`] for JSON.
+//! [`html`], and [`crate::report::json::write`] for JSON.
 
 pub mod github;
+pub mod html;
 pub mod sarif;
 pub mod text;
+pub mod windows;
 
 pub use text::Style;
+pub use windows::{DistWindow, Windows};
 
 use crate::discover::EnvKind;
 use crate::fix::Hint;
@@ -27,6 +30,9 @@ pub struct CheckReport {
     pub binaries_scanned: usize,
     pub numpy_binaries: usize,
     pub summary: Summary,
+    /// The import window of each NumPy-using distribution over the known NumPy release lines, the
+    /// installed line and the overlap (what the HTML report draws).
+    pub windows: Windows,
 }
 
 #[derive(Debug, Serialize)]
@@ -96,6 +102,7 @@ impl CheckReport {
                 beyond_knowledge: n.beyond_knowledge,
             }),
             summary: CheckReport::summarize(&s.findings),
+            windows: Windows::of_scan(&s.scan, &s.findings, s.fix_hint.as_ref()),
             findings: s.findings.clone(),
             cascades: s.cascades.clone(),
             fix_hint: s.fix_hint.clone(),
@@ -132,7 +139,9 @@ impl CheckReport {
 /// base.
 #[cfg(test)]
 pub(crate) mod samples {
+    use super::windows::sample_window;
     use super::*;
+    use crate::knowledge::knowledge;
     use crate::rules::Predicted;
     use crate::rules::PredictedThen;
 
@@ -350,6 +359,29 @@ pub(crate) mod samples {
             }),
             binaries_scanned: 214,
             numpy_binaries: 61,
+            windows: Windows::new(
+                &knowledge().releases,
+                Some("2.0".into()),
+                vec![
+                    sample_window(
+                        "pandas",
+                        "2.1.4",
+                        "1.22",
+                        Some("2.0"),
+                        Some(">=1.22.4"),
+                        &["pandas._libs.interval"],
+                    ),
+                    sample_window(
+                        "scipy",
+                        "1.11.4",
+                        "1.21",
+                        Some("2.0"),
+                        Some("<1.28.0,>=1.21.6"),
+                        &["scipy.sparse._sparsetools"],
+                    ),
+                ],
+                Some("1.26".into()),
+            ),
         }
     }
 
@@ -394,6 +426,19 @@ pub(crate) mod samples {
             fix_hint: None,
             binaries_scanned: 1,
             numpy_binaries: 1,
+            windows: Windows::new(
+                &knowledge().releases,
+                knowledge().newest().map(|r| r.line.clone()),
+                vec![sample_window(
+                    "h5py",
+                    "3.12.1",
+                    "1.19",
+                    None,
+                    Some(">=1.19.3"),
+                    &[],
+                )],
+                None,
+            ),
         }
     }
 }

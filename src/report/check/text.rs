@@ -198,7 +198,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
     )
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -208,7 +208,7 @@ fn plural(n: usize) -> &'static str {
 
 /// NumPy's "compiled using NumPy 1.x" message runs on for five sentences; a cascade line keeps
 /// the first.
-fn first_sentence(m: &str) -> &str {
+pub(super) fn first_sentence(m: &str) -> &str {
     match m.find(" as it may crash") {
         Some(i) => &m[..i + " as it may crash".len()],
         None => m,
