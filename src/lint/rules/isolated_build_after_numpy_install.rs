@@ -193,7 +193,8 @@ fn requirement_numpy(input: &Input, args: &[String]) -> Option<String> {
             None
         };
         let Some(file) = file else { continue };
-        let name = file.trim_start_matches("./");
+        // Inside an image `/requirements.txt` is the file COPY put there: match by its tail.
+        let name = file.trim_start_matches("./").trim_start_matches('/');
         for f in input.files {
             if let Content::Requirements(lines) = &f.content {
                 if f.path.ends_with(name) {
