@@ -38,7 +38,12 @@ pub const RULE: LintRule = LintRule {
 pub fn check(input: &Input, out: &mut Vec<LintFinding>) {
     let v212 = version("2.12");
     for p in input.projects() {
-        let Some(np) = numpy_build(&p).next() else {
+        // For the evidence, an entry that applies on x86-64 Linux for some Python if there is one.
+        let pys = crate::lint::versions::pythons(p.requires_python.as_deref());
+        let Some(np) = numpy_build(&p)
+            .find(|r| pys.iter().any(|py| r.applies(py)))
+            .or_else(|| numpy_build(&p).next())
+        else {
             continue;
         };
         for r in p
