@@ -25,6 +25,7 @@ pub mod imports;
 pub mod inspect;
 pub mod inventory;
 pub mod knowledge;
+pub mod lint;
 pub mod messages;
 pub mod paths;
 pub mod report;

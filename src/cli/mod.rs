@@ -7,6 +7,7 @@
 pub(crate) mod check;
 mod explain;
 mod inspect;
+mod lint;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -35,8 +36,12 @@ pub enum Command {
     /// the extension was built against, which is running, and what to do. Exit 3 when the text
     /// holds no NumPy binary-incompatibility message.
     Explain(ExplainArgs),
-    /// Print the documentation of a rule (NPY001 ...), or list the rules.
+    /// Print the documentation of a rule (NPY001 ..., NPL001 ...), or list the rules.
     Rule(RuleArgs),
+    /// Check project files (pyproject.toml, setup.py/cfg, requirements, environment.yml,
+    /// Dockerfiles, shell scripts, GitHub workflows) for what later breaks NumPy imports; reads,
+    /// never executes. Exit 0 clean, 1 findings, 2 could not run.
+    Lint(lint::LintArgs),
     // Help text (it runs code from the environment): `about` of cli/verify.rs VerifyArgs.
     Verify(verify::VerifyArgs),
 }
@@ -89,6 +94,16 @@ pub enum OutputFormat {
     Html,
 }
 
+/// `lint`'s formats: `check`'s, without the import-window picture (a project has no installed
+/// NumPy to draw).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -129,7 +144,7 @@ pub struct ExplainArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RuleArgs {
-    /// Rule code (NPY001) or name (size-changed); omit to list all rules.
+    /// Rule code (NPY001, NPL001) or name (size-changed); omit to list all rules.
     pub code: Option<String>,
 }
 
@@ -158,6 +173,7 @@ pub fn run() -> i32 {
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Lint(args) => lint::run(&args),
     };
     match result {
         Ok(code) => code,
@@ -179,21 +195,30 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn rule(args: &RuleArgs) -> anyhow::Result<i32> {
-    let reg = abi_doctor::rules::RULES;
+    // Both tables: check's rules (NPY...) and lint's (NPL...), as (code, name, title, doc).
+    let reg: Vec<(&str, &str, String, String)> = abi_doctor::rules::RULES
+        .iter()
+        .map(|r| (r.code, r.name, r.title(), r.doc()))
+        .chain(
+            abi_doctor::lint::rules::LINT_RULES
+                .iter()
+                .map(|r| (r.code, r.name, r.title(), r.doc())),
+        )
+        .collect();
     let mut out = std::io::stdout().lock();
     match &args.code {
         None => {
-            for r in reg {
-                writeln!(out, "{}", r.title())?;
+            for r in &reg {
+                writeln!(out, "{}", r.2)?;
             }
             Ok(0)
         }
         Some(code) => match reg
             .iter()
-            .find(|r| r.code.eq_ignore_ascii_case(code) || r.name.eq_ignore_ascii_case(code))
+            .find(|r| r.0.eq_ignore_ascii_case(code) || r.1.eq_ignore_ascii_case(code))
         {
             Some(r) => {
-                writeln!(out, "{}", r.doc())?;
+                writeln!(out, "{}", r.3)?;
                 Ok(0)
             }
             None => {

@@ -31,6 +31,9 @@ pub enum Limit {
     PythonSource,
     /// Text given to `explain` on standard input: CI logs can be large.
     Log,
+    /// A project file `lint` reads (pyproject.toml, setup.py, a Dockerfile, a workflow): the
+    /// largest real ones are tens of KB.
+    ProjectFile,
     /// A compiled extension or shared library. The largest real ones (libtorch_cpu, jaxlib's
     /// XLA extension) are under 1 GiB.
     Binary,
@@ -46,6 +49,7 @@ impl Limit {
             Limit::Small => 1 << 20,
             Limit::PythonSource => 4 << 20,
             Limit::Log => 64 << 20,
+            Limit::ProjectFile => 4 << 20,
             Limit::Binary => 2 << 30,
             Limit::Wheel => 8 << 30,
         }

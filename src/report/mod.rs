@@ -10,6 +10,7 @@ pub mod explain;
 
 pub mod inspect;
 pub mod json;
+pub mod lint;
 pub mod verify;
 
 /// What a renderer writes, as text: the renderers' snapshot tests compare this.
