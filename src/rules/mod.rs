@@ -160,9 +160,7 @@ impl Rule {
 
     /// The doc's first paragraph on one line: `NPY001 size-changed: a Cython module's ...`.
     pub fn title(&self) -> String {
-        let doc = self.doc();
-        let first = doc.split("\n\n").next().unwrap_or("");
-        first.split_whitespace().collect::<Vec<_>>().join(" ")
+        title_of(&self.doc())
     }
 }
 
@@ -314,6 +312,12 @@ pub(crate) fn module_finding(
     }
 }
 
+/// A rule doc's first paragraph on one line.
+pub fn title_of(doc: &str) -> String {
+    let first = doc.split("\n\n").next().unwrap_or("");
+    first.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The `//!` lines of a rule file, as plain text.
 pub fn doc_of(source: &str) -> String {
     source
@@ -381,27 +385,37 @@ pub(crate) mod test_support {
 mod tests {
     use super::*;
 
+    /// Codes are unique across both tables, and every doc has the same sections (the lint rules'
+    /// table is checked here too, so that `abi-doctor rule` can find any code).
     #[test]
     fn codes_are_unique_and_documented() {
-        let reg = RULES;
-        let mut codes: Vec<_> = reg.iter().map(|r| r.code).collect();
+        let all: Vec<(&str, &str, String)> = RULES
+            .iter()
+            .map(|r| (r.code, r.name, r.doc()))
+            .chain(
+                crate::lint::rules::LINT_RULES
+                    .iter()
+                    .map(|r| (r.code, r.name, r.doc())),
+            )
+            .collect();
+        let mut codes: Vec<_> = all.iter().map(|(c, _, _)| *c).collect();
         codes.sort();
         let n = codes.len();
         codes.dedup();
         assert_eq!(codes.len(), n, "duplicate rule codes");
-        for r in reg {
+        for (code, name, doc) in &all {
             assert!(
-                r.title().starts_with(&format!("{} {}: ", r.code, r.name)),
-                "{}: the doc must open with `CODE name: ...`",
-                r.code
+                title_of(doc).starts_with(&format!("{code} {name}: ")),
+                "{code}: the doc must open with `CODE name: ...`"
             );
             for section in [
                 "## What it detects",
                 "## Why it breaks",
                 "## Example",
                 "## Fix",
+                "## References",
             ] {
-                assert!(r.doc().contains(section), "{} lacks {section}", r.code);
+                assert!(doc.contains(section), "{code} lacks {section}");
             }
         }
     }

@@ -64,23 +64,7 @@ impl Runner {
             cmd.arg(p);
         }
         self.configure(&mut cmd);
-        let mut result = ImportResult {
-            mode,
-            outcome: Outcome::Error,
-            exception: None,
-            message: None,
-            cause: None,
-            failed_in: None,
-            origin: None,
-            traceback: vec![],
-            warnings: vec![],
-            signal: None,
-            exit_code: None,
-            last_stage: None,
-            last_stage_module: None,
-            stderr: String::new(),
-            duration_ms: 0,
-        };
+        let mut result = ImportResult::new(mode, Outcome::Error);
         match self.run(cmd) {
             Err(e) => {
                 result.message = Some(e.to_string());

@@ -140,21 +140,8 @@ pub(crate) mod samples {
 
     fn import(mode: Mode, outcome: Outcome) -> ImportResult {
         ImportResult {
-            mode,
-            outcome,
-            exception: None,
-            message: None,
-            cause: None,
-            failed_in: None,
-            origin: None,
-            traceback: vec![],
-            warnings: vec![],
-            signal: None,
-            exit_code: None,
-            last_stage: None,
-            last_stage_module: None,
-            stderr: String::new(),
             duration_ms: 120,
+            ..ImportResult::new(mode, outcome)
         }
     }
 

@@ -101,6 +101,26 @@ pub struct ImportResult {
 }
 
 impl ImportResult {
+    /// An import that has not reported anything yet: `outcome`, and every other field empty.
+    pub fn new(mode: Mode, outcome: Outcome) -> Self {
+        ImportResult {
+            mode,
+            outcome,
+            exception: None,
+            message: None,
+            cause: None,
+            failed_in: None,
+            origin: None,
+            traceback: vec![],
+            warnings: vec![],
+            signal: None,
+            exit_code: None,
+            last_stage: None,
+            last_stage_module: None,
+            stderr: String::new(),
+            duration_ms: 0,
+        }
+    }
     /// Did the import fail in (or hang or crash in) a parent package rather than in the target?
     pub fn failed_in_parent(&self) -> Option<&str> {
         match self.outcome {
