@@ -6,7 +6,8 @@
 #
 # 1. The wheel: built by build.sh (maturin --zig --compatibility manylinux2014) and cached by a hash
 #    of what goes into it (src/, Cargo.toml, Cargo.lock, pyproject.toml, README.md, the licences,
-#    tools.txt, build.sh) under $CACHE/package/wheels/<hash>/, so a warm run does not rebuild it.
+#    tools.txt, build.sh) under $CACHE/package/wheels/<hash>/, so a warm run does not rebuild it;
+#    cargo builds in $CACHE/package/target, so a changed source recompiles only abi-doctor itself.
 # 2. The broken environment, built once into $CACHE/package/envs/: CPython 3.11, `pip install
 #    pandas==2.1.4`, then `pip install --no-deps numpy==2.0.2` (pandas 2.1.4 was built for NumPy 1.x).
 # 3. For each installer, into a fresh temporary place, with the CPython 3.11 interpreter:
@@ -45,7 +46,10 @@ wheel="$(ls "$wdir"/abi_doctor-"$version"-py3-none-manylinux2014_x86_64*.whl 2>/
 if [ -z "$wheel" ]; then
     step "building the manylinux2014 x86_64 wheel (source hash $hash, not cached)"
     rm -rf "$wdir.tmp"
-    "$PKG_HERE/build.sh" --out "$wdir.tmp" manylinux-x86_64 || fail "build.sh manylinux-x86_64"
+    # Cargo's build directory lives in the cache too (about 200 MB), so that a CI run on a clean
+    # checkout after a source change recompiles abi-doctor only, not its dependencies.
+    CARGO_TARGET_DIR="$CACHE/package/target" "$PKG_HERE/build.sh" --out "$wdir.tmp" manylinux-x86_64 ||
+        fail "build.sh manylinux-x86_64"
     rm -rf "$wdir" && mv "$wdir.tmp" "$wdir"
     wheel="$(ls "$wdir"/abi_doctor-"$version"-py3-none-manylinux2014_x86_64*.whl | head -1)"
     # Keep the three newest builds.
