@@ -64,23 +64,7 @@ impl Runner {
             cmd.arg(p);
         }
         self.configure(&mut cmd);
-        let mut result = ImportResult {
-            mode,
-            outcome: Outcome::Error,
-            exception: None,
-            message: None,
-            cause: None,
-            failed_in: None,
-            origin: None,
-            traceback: vec![],
-            warnings: vec![],
-            signal: None,
-            exit_code: None,
-            last_stage: None,
-            last_stage_module: None,
-            stderr: String::new(),
-            duration_ms: 0,
-        };
+        let mut result = blank(mode);
         match self.run(cmd) {
             Err(e) => {
                 result.message = Some(e.to_string());
@@ -312,6 +296,52 @@ pub fn signal_name(sig: i32) -> String {
         _ => return format!("signal {sig}"),
     };
     name.to_string()
+}
+
+/// An `error` result with nothing filled in yet.
+fn blank(mode: Mode) -> ImportResult {
+    ImportResult {
+        mode,
+        outcome: Outcome::Error,
+        exception: None,
+        message: None,
+        cause: None,
+        failed_in: None,
+        origin: None,
+        traceback: vec![],
+        warnings: vec![],
+        signal: None,
+        exit_code: None,
+        last_stage: None,
+        last_stage_module: None,
+        stderr: String::new(),
+        duration_ms: 0,
+    }
+}
+
+/// What the parent reads from a driver that printed `stdout` and `stderr` and exited with `exit`
+/// (a signal number when `signal`): the pure half of [`Runner::import`], for `crate::fuzzing`.
+pub(crate) fn parse_driver_output(
+    stdout: &[u8],
+    stderr: &[u8],
+    exit: i32,
+    signal: bool,
+) -> ImportResult {
+    let mut r = blank(Mode::Plain);
+    let status = if signal {
+        Ended::Signal(exit)
+    } else {
+        Ended::Exited(exit)
+    };
+    fill(
+        &mut r,
+        Done {
+            status,
+            stdout: stdout.to_vec(),
+            stderr: stderr.to_vec(),
+        },
+    );
+    r
 }
 
 fn fill(r: &mut ImportResult, done: Done) {
