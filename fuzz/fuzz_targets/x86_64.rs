@@ -4,4 +4,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| abi_doctor::fuzzing::x86_64(data));
+fuzz_target!(|data: &[u8]| {
+    let _ = abi_doctor::fuzzing::x86_64(data);
+});
