@@ -21,6 +21,8 @@ pub mod discover;
 pub mod explain;
 pub mod fix;
 pub mod fsread;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod imports;
 pub mod inspect;
 pub mod inventory;

@@ -6,12 +6,12 @@
 
 use serde::Serialize;
 
-mod aarch64;
+pub(crate) mod aarch64;
 mod analyse;
 mod call;
-mod object_file;
-mod strings;
-mod x86;
+pub(crate) mod object_file;
+pub(crate) mod strings;
+pub(crate) mod x86;
 
 pub(crate) use analyse::{CodeFacts, TypeHit};
 

@@ -23,6 +23,9 @@ mod source;
 mod fixtures;
 
 pub use pth::expand_pth;
+/// The pure parsers, for `crate::fuzzing`.
+pub(crate) use pth::parse_pth;
+pub(crate) use pyvenv_cfg::parse_pyvenv_cfg;
 pub use source::Source;
 
 use crate::paths::normalize;

@@ -43,31 +43,59 @@ pub fn expand_pth(site_dirs: &[PathBuf], notes: &mut Vec<String>) -> Vec<PathBuf
                     continue;
                 }
             };
-            let text = match std::str::from_utf8(&bytes) {
-                Ok(t) => t.trim_start_matches('\u{feff}').to_string(),
-                Err(_) => {
-                    notes.push(format!("{}: not UTF-8, read lossily", pth.display()));
-                    String::from_utf8_lossy(&bytes).into_owned()
-                }
-            };
-            for line in text.lines() {
-                if line.starts_with('#') || line.trim().is_empty() {
-                    continue;
-                }
-                if line.starts_with("import ") || line.starts_with("import\t") {
-                    let shown: String = line.chars().take(80).collect();
-                    notes.push(format!(
-                        "{}: import line not executed: {shown}{}",
-                        pth.display(),
-                        if line.chars().count() > 80 { "…" } else { "" }
-                    ));
-                    continue;
-                }
-                let p = normalize(&dir.join(line.trim_end()));
+            let parsed = parse_pth(&bytes);
+            if parsed.lossy {
+                notes.push(format!("{}: not UTF-8, read lossily", pth.display()));
+            }
+            for line in parsed.imports {
+                let shown: String = line.chars().take(80).collect();
+                notes.push(format!(
+                    "{}: import line not executed: {shown}{}",
+                    pth.display(),
+                    if line.chars().count() > 80 { "…" } else { "" }
+                ));
+            }
+            for line in parsed.dirs {
+                let p = normalize(&dir.join(line));
                 if p.is_dir() && seen.insert(canonical(&p)) {
                     out.push(p);
                 }
             }
+        }
+    }
+    out
+}
+
+/// One `.pth` file's text as `site.addpackage` reads it, nothing executed and nothing looked up.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct PthFile {
+    /// The file was not UTF-8 and was decoded lossily.
+    pub lossy: bool,
+    /// Directory lines, trailing whitespace removed, relative to the site directory, in order.
+    pub dirs: Vec<String>,
+    /// Lines starting with `import` (CPython executes them; here they are only reported).
+    pub imports: Vec<String>,
+}
+
+/// Split a `.pth` file's bytes into directory and `import` lines (comments and blank lines
+/// skipped, a UTF-8 byte-order mark dropped).
+pub(crate) fn parse_pth(bytes: &[u8]) -> PthFile {
+    let mut out = PthFile::default();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t.trim_start_matches('\u{feff}')),
+        Err(_) => {
+            out.lossy = true;
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if line.starts_with("import ") || line.starts_with("import\t") {
+            out.imports.push(line.to_string());
+        } else {
+            out.dirs.push(line.trim_end().to_string());
         }
     }
     out
@@ -88,6 +116,18 @@ mod tests {
     use super::super::fixtures::opts;
     use super::super::{discover, DiscoverOptions, EnvKind};
     use std::fs;
+
+    #[test]
+    fn pth_text_split_without_lookups() {
+        let p =
+            super::parse_pth(b"\xef\xbb\xbf# c\nimport os\n\n  \nrel/dir \t\nimport\tsys\n/abs\n");
+        assert!(!p.lossy);
+        assert_eq!(p.dirs, vec!["rel/dir", "/abs"]);
+        assert_eq!(p.imports, vec!["import os", "import\tsys"]);
+        let p = super::parse_pth(b"\xff dir\n");
+        assert!(p.lossy);
+        assert_eq!(p.dirs, vec!["\u{fffd} dir"]);
+    }
 
     #[test]
     fn pth_files_read_as_data() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// The parsed keys of a `pyvenv.cfg` that matter here.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub(super) struct PyvenvCfg {
+pub(crate) struct PyvenvCfg {
     /// The directory of the base interpreter (PEP 405 `home`).
     pub(super) home: Option<PathBuf>,
     /// `"3.11.7"`: at most three numeric components.
@@ -14,7 +14,7 @@ pub(super) struct PyvenvCfg {
     pub(super) include_system_site_packages: bool,
 }
 
-pub(super) fn parse_pyvenv_cfg(text: &str) -> PyvenvCfg {
+pub(crate) fn parse_pyvenv_cfg(text: &str) -> PyvenvCfg {
     let mut cfg = PyvenvCfg::default();
     for line in text.lines() {
         let Some((k, v)) = line.split_once('=') else {

@@ -9,7 +9,7 @@ use std::path::Path;
 /// The fields the inventory uses, with name and version always filled (from the directory name
 /// when the file does not say).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Metadata {
+pub(crate) struct Metadata {
     pub name: String,
     pub version: String,
     pub requires_python: Option<String>,
@@ -33,7 +33,18 @@ pub(super) fn read_metadata(
             path: meta_file.to_path_buf(),
         });
     }
-    let (headers, bad) = parse_headers(text.as_deref().unwrap_or(""));
+    parse_metadata(text.as_deref(), meta_file, dir, diagnostics)
+}
+
+/// The metadata in `text` (None: the file could not be read), with name and version from `dir`
+/// when it does not give them; diagnostics name `meta_file`.
+pub(crate) fn parse_metadata(
+    text: Option<&str>,
+    meta_file: &Path,
+    dir: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Metadata {
+    let (headers, bad) = parse_headers(text.unwrap_or(""));
     let get = |k: &str| headers.iter().find(|h| h.key == k).map(|h| h.value.clone());
     let (dir_name, dir_version) = name_version_from_dir(dir);
     let mut field = |key: &str, field: &'static str, fallback: String| {

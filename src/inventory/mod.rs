@@ -35,6 +35,9 @@ use serde::Serialize;
 use diagnostics::read_text;
 pub use diagnostics::{Diagnostic, DiagnosticSeverity};
 pub use marker::{marker_applies, Platform};
+/// The pure parsers, for `crate::fuzzing`.
+pub(crate) use metadata::parse_metadata;
+pub(crate) use record::read_record;
 pub use record::{parse_record_line, RecordEntry};
 pub use requirement::{normalize_name, parse_requirement};
 

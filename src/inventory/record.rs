@@ -91,7 +91,7 @@ fn csv_fields(line: &str) -> Result<Vec<String>, String> {
 
 /// The installed files a RECORD lists, resolved and normalized; entries that do not parse or
 /// that leave the environment become diagnostics.
-pub(super) fn read_record(
+pub(crate) fn read_record(
     text: &str,
     site: &Path,
     record: &Path,

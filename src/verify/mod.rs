@@ -22,6 +22,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 pub use classify::{classify, family, message_match, normalize, Failure, Family};
+/// The pure parser of the driver's output, for `crate::fuzzing`.
+pub(crate) use run::parse_driver_output;
 pub use run::{signal_name, Runner, DRIVER};
 
 // The report model, with the outcome types it is made of, lives with the other commands'

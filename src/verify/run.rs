@@ -301,6 +301,33 @@ pub fn signal_name(sig: i32) -> String {
     name.to_string()
 }
 
+/// An `error` result with nothing filled in yet.
+/// What the parent reads from a driver that printed `stdout` and `stderr` and exited with `exit`
+/// (a signal number when `signal`): the pure half of [`Runner::import`], for `crate::fuzzing`.
+pub(crate) fn parse_driver_output(
+    stdout: &[u8],
+    stderr: &[u8],
+    exit: i32,
+    signal: bool,
+) -> ImportResult {
+    let mut r = ImportResult::new(Mode::Plain, Outcome::Error);
+    let status = if signal {
+        Ended::Signal(exit)
+    } else {
+        Ended::Exited(exit)
+    };
+    fill(
+        &mut r,
+        Done {
+            leftovers: 0,
+            status,
+            stdout: stdout.to_vec(),
+            stderr: stderr.to_vec(),
+        },
+    );
+    r
+}
+
 fn fill(r: &mut ImportResult, done: Done) {
     let stdout = String::from_utf8_lossy(&done.stdout);
     r.stderr = String::from_utf8_lossy(&done.stderr).into_owned();

@@ -9,7 +9,7 @@ mod central;
 
 use crate::binary::{self, BinaryFacts};
 use crate::fsread::{open_regular, Limit, ReadError};
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 /// Largest member we decompress: the biggest real extension modules (libtorch_cpu, jaxlib) are
@@ -119,7 +119,15 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelContents, WheelError> {
         }
         .into());
     }
-    let mut reader = std::io::BufReader::new(file);
+    inspect_wheel_reader(&shown, std::io::BufReader::new(file))
+}
+
+/// Inspect every binary member of the wheel read from `reader` (a file, or bytes in memory);
+/// `shown` names the wheel in problems and in each member's label.
+pub fn inspect_wheel_reader(
+    shown: &str,
+    mut reader: impl Read + Seek,
+) -> Result<WheelContents, WheelError> {
     let mut out = WheelContents::default();
     if let Some(dups) = central::duplicate_names(&mut reader) {
         for (name, n) in dups {
@@ -130,7 +138,7 @@ pub fn inspect_wheel(path: &Path) -> Result<WheelContents, WheelError> {
         }
     }
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| WheelError::NotZip {
-        path: shown.clone(),
+        path: shown.to_string(),
         reason: e.to_string(),
     })?;
     let mut total: u64 = 0;
