@@ -494,6 +494,22 @@ mod tests {
         }])
     }
 
+    /// The string Cython 3.0.11 left in scenario 14's `auto_import` module (and not in
+    /// `own_import`, which calls import_array() itself).
+    #[test]
+    fn cython3_generated_import_array_message() {
+        let data = b"\0numpy.core.umath failed to import\0numpy.core.multiarray failed to import (auto-generated because you didn't call 'numpy.import_array()' after cimporting numpy; use '<void>numpy._import_array' to disable if you are certain you don't need it).\0numpy.core.multiarray failed to import\0";
+        let f = scan_bytes(data);
+        assert_eq!(
+            f.cython_generated_import_array.as_deref(),
+            Some("numpy.core.multiarray")
+        );
+        let f = scan_bytes(
+            b"\0numpy.core.umath failed to import\0numpy.core.multiarray failed to import\0",
+        );
+        assert_eq!(f.cython_generated_import_array, None);
+    }
+
     #[test]
     fn numpy2_import_array_strings() {
         let data = b"\0numpy._core._multiarray_umath\0numpy.core._multiarray_umath\0_ARRAY_API\0\
