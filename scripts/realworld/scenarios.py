@@ -178,6 +178,14 @@ def canon(name):
 
 # ---------------------------------------------------------------- comparing
 
+def knock_on_chain(finding):
+    """The import chain of an NPY013 finding's evidence (`import chain of its init: a -> b`)."""
+    for e in finding.get("evidence") or []:
+        if e.startswith("import chain of its init: "):
+            return e[len("import chain of its init: "):].split(" -> ")
+    return []
+
+
 def compare(rec, check, verify):
     """Module-by-module comparison. Returns (rows, problems, stats)."""
     problems = []
@@ -211,14 +219,20 @@ def compare(rec, check, verify):
         origin = imp.get("origin")
         if origin and origin != name:
             # The module's own initialisation imported another extension module that failed
-            # (Cython cimport, `from x import y` at init): the NumPy failure is that module's.
-            # It counts as a miss only if the failing dependency itself was missed (reported
-            # under the dependency's own name).
+            # (Cython cimport, `from x import y` at init): a knock-on (NPY013). check must predict
+            # it with the origin's message, and its chain must end in verify's origin.
             cascaded.append(name)
-            if f is not None:
-                agreed += 1
-                notes.append("%s: predicted failure agrees; its real message comes from %s, not comparable" % (name, origin))
-            continue
+            if f is None:
+                problems.append("MISSED-KNOCK-ON %s: real %s: %s (raised in %s)" % (name, imp.get("exception"), norm(imp.get("message"))[:160], origin))
+                continue
+            if f.get("code") == "NPY013":
+                chain = knock_on_chain(f)
+                # verify's origin is the last frame of the traceback: the failing module itself
+                # (Cython) or, for an extension whose init leaves no Python frame (f2py, C), the
+                # Python module that imported it (`scipy.linalg.blas` for `scipy.linalg._fblas`).
+                if not chain or origin not in chain[-2:]:
+                    problems.append("KNOCK-ON-ORIGIN %s: check's chain %s does not end in verify's origin %s" % (name, " -> ".join(chain) or "(none)", origin))
+                    continue
         if f is None:
             problems.append("MISSED  %s: real %s: %s" % (name, imp.get("exception"), norm(imp.get("message"))[:200]))
             continue

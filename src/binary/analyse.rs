@@ -157,6 +157,7 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         umath_only: s.umath_only(),
         headers: header_generation(&s, &mut problems),
         feature_version_string: s.feature_string.clone(),
+        cython_generated_import_array: s.cython_generated_import_array.clone(),
         ..NumpyFacts::default()
     };
 
@@ -318,6 +319,18 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
         numpy: np,
         toolchain,
         needed: c.needed.clone(),
+        numpy_init_exports: c
+            .exports
+            .iter()
+            .filter(|(_, addr, size)| {
+                code.abi
+                    .iter()
+                    .chain(&code.feature)
+                    .any(|(call, _)| (*addr..addr.saturating_add(*size)).contains(call))
+            })
+            .map(|(n, _, _)| n.clone())
+            .collect(),
+        imported_functions: c.imports.clone(),
         referenced_modules: s.modules.iter().cloned().collect(),
         problems,
     }

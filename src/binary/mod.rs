@@ -138,6 +138,12 @@ pub struct NumpyFacts {
     /// The module text calls `_import_array` from a function that is not reached from `PyInit_*`,
     /// when that could be determined (numba 0.59 `_dispatcher`). `None` = not determined.
     pub import_at_init: Option<bool>,
+    /// Cython 3 generated the module's `import_array()` call because the source cimports numpy
+    /// without calling it (`Cython/Utility/NumpyImportArray.c`): the module its message names,
+    /// `numpy.core.multiarray` or `numpy._core.multiarray`. That call runs before the type-size
+    /// checks (docs/import-behaviour.md#order-at-import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cython_generated_import_array: Option<String>,
 }
 
 /// Cython, as seen in the binary.
@@ -197,6 +203,13 @@ pub struct BinaryFacts {
     pub toolchain: Toolchain,
     /// Shared libraries it needs (DT_NEEDED, LC_LOAD_DYLIB, PE imports).
     pub needed: Vec<String>,
+    /// A shared library's exported C functions that hold its NumPy `import_array()` code (the
+    /// ABI / C-API check call lies inside the function): `arrow_init_numpy`. ELF only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub numpy_init_exports: Vec<String>,
+    /// A module's imported C-linkage functions (ELF undefined dynamic symbols).
+    #[serde(skip_serializing)]
+    pub imported_functions: Vec<String>,
     /// Dotted `pkg.sub.mod` names found in its strings (Cython cimports), for cascades.
     pub referenced_modules: Vec<String>,
     /// Non-fatal problems met while reading it.

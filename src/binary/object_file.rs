@@ -52,6 +52,10 @@ pub(crate) struct Container<'a> {
     /// `PyInit_<name>` without the prefix.
     pub module_init: Option<String>,
     pub needed: Vec<String>,
+    /// A shared library's (no `PyInit_*`) exported C-linkage functions: (name, address, size).
+    pub exports: Vec<(String, u64, u64)>,
+    /// A module's imported C-linkage functions (ELF undefined dynamic symbols), names only.
+    pub imports: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -194,6 +198,7 @@ pub(crate) fn parse<'a>(
 
     let module_init = find_module_init(&file);
     let needed = needed_libraries(&file, &mut problems);
+    let (exports, imports) = c_functions(&file, module_init.is_some());
 
     Ok(Container {
         format,
@@ -202,8 +207,47 @@ pub(crate) fn parse<'a>(
         rodata,
         module_init,
         needed,
+        exports,
+        imports,
         problems,
     })
+}
+
+/// At most this many C-linkage names per file.
+const MAX_C_FUNCTIONS: usize = 4096;
+
+/// ELF dynamic symbols with C linkage (not `_Z` C++ names, not the CPython API): a library's
+/// exported functions with their extent, a module's imported functions. Which helper-library
+/// function a module calls is read from these (docs/binary-evidence.md#helper-libraries).
+fn c_functions(file: &object::File<'_>, is_module: bool) -> (Vec<(String, u64, u64)>, Vec<String>) {
+    let mut exports = Vec::new();
+    let mut imports = Vec::new();
+    if file.format() != object::BinaryFormat::Elf {
+        return (exports, imports);
+    }
+    let c_name = |n: &[u8]| {
+        !n.is_empty()
+            && !n.starts_with(b"_")
+            && !n.starts_with(b"Py")
+            && n.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    for sym in file.dynamic_symbols() {
+        if exports.len() + imports.len() >= MAX_C_FUNCTIONS {
+            break;
+        }
+        let Ok(name) = sym.name_bytes() else { continue };
+        if !c_name(name) {
+            continue;
+        }
+        if is_module {
+            if sym.is_undefined() {
+                imports.push(lossy(name));
+            }
+        } else if sym.is_definition() && sym.kind() == object::SymbolKind::Text && sym.size() > 0 {
+            exports.push((lossy(name), sym.address(), sym.size()));
+        }
+    }
+    (exports, imports)
 }
 
 /// Pick the slice of a universal binary: x86_64 first, then arm64, then the first one. Returns

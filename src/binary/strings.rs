@@ -77,6 +77,9 @@ pub(crate) struct StringFacts {
     pub nanobind_key: Option<String>,
     pub f2py: bool,
     pub f2py_version: Option<String>,
+    /// `numpy.core.multiarray` of Cython 3's generated `import_array()` message
+    /// (`... failed to import (auto-generated because you didn't call 'numpy.import_array()' ...`).
+    pub cython_generated_import_array: Option<String>,
     pub modules: BTreeSet<String>,
     /// String start address -> meaning.
     pub anchors: HashMap<u64, Anchor>,
@@ -211,6 +214,21 @@ fn classify(
     }
     if contains(s, b"_ARRAY_API not found") {
         f.array_not_found = true;
+    }
+    // Cython 3 `Utility/NumpyImportArray.c`: the message of the call it generates.
+    if let Some(i) = memchr::memmem::find(
+        s,
+        b" failed to import (auto-generated because you didn't call 'numpy.import_array()'",
+    ) {
+        let module = s.get(..i).and_then(|m| std::str::from_utf8(m).ok());
+        let module = module
+            .and_then(|m| {
+                m.rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+                    .next()
+            })
+            .filter(|m| m.starts_with("numpy."))
+            .unwrap_or("numpy.core.multiarray");
+        f.cython_generated_import_array = Some(module.to_string());
     }
     if start_known && s == b"_ARRAY_API" {
         f.array_api_name = true;
@@ -474,6 +492,22 @@ mod tests {
             addr: 0x1000,
             data: bytes,
         }])
+    }
+
+    /// The string Cython 3.0.11 left in scenario 14's `auto_import` module (and not in
+    /// `own_import`, which calls import_array() itself).
+    #[test]
+    fn cython3_generated_import_array_message() {
+        let data = b"\0numpy.core.umath failed to import\0numpy.core.multiarray failed to import (auto-generated because you didn't call 'numpy.import_array()' after cimporting numpy; use '<void>numpy._import_array' to disable if you are certain you don't need it).\0numpy.core.multiarray failed to import\0";
+        let f = scan_bytes(data);
+        assert_eq!(
+            f.cython_generated_import_array.as_deref(),
+            Some("numpy.core.multiarray")
+        );
+        let f = scan_bytes(
+            b"\0numpy.core.umath failed to import\0numpy.core.multiarray failed to import\0",
+        );
+        assert_eq!(f.cython_generated_import_array, None);
     }
 
     #[test]

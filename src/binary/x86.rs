@@ -420,6 +420,8 @@ mod tests {
             }],
             module_init: None,
             needed: vec![],
+            exports: vec![],
+            imports: vec![],
             problems: vec![],
         }
     }

@@ -33,7 +33,8 @@ pub fn dies_in(graph: &dyn ModuleGraph, package: &str) -> Option<(Vec<String>, S
 
 const MAX_DEPTH: usize = 64;
 
-fn walk(
+/// The walk behind [`dies_in`]: `seen` may hold modules already imported; `chain` the importers.
+pub(crate) fn walk(
     graph: &dyn ModuleGraph,
     module: &str,
     seen: &mut HashSet<String>,

@@ -85,12 +85,26 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         if !loaders.is_empty() {
             evidence.push(format!("loaded by (DT_NEEDED): {}", loaders.join(", ")));
         }
+        // A loader that imports the library's NumPy-initialising export fails at import (NPY014).
+        let at_import = scan.modules.iter().any(|l| {
+            l.module.is_some()
+                && l.facts.needed.iter().any(|n| stem(n) == stem(name))
+                && m.facts
+                    .numpy_init_exports
+                    .iter()
+                    .any(|e| l.facts.imported_functions.contains(e))
+        });
+        let when = if at_import {
+            "at import: see NPY014"
+        } else {
+            "at import or first use"
+        };
         out.push(Finding {
             code: RULE.code,
             rule: RULE.name,
             severity: Severity::Warning,
             title: format!(
-                "shared library {name}{window} holds NumPy C-API code that NumPy {} refuses; {who} will fail when it runs (at import or first use)",
+                "shared library {name}{window} holds NumPy C-API code that NumPy {} refuses; {who} will fail when it runs ({when})",
                 rt.version
             ),
             distribution: d.map(|d| d.name.clone()),

@@ -8,6 +8,8 @@ pub mod c_api_too_new;
 pub mod cascade;
 pub mod declared_requirement;
 pub mod helper_library;
+pub mod helper_library_init;
+pub mod knock_on;
 pub mod larger_runtime_type;
 pub mod numpy1_on_numpy2;
 pub mod numpy_metadata_mismatch;
@@ -134,6 +136,9 @@ pub struct Scan {
     pub other_numpys: Vec<(String, Option<String>)>,
     /// Files that could not be read.
     pub unreadable: Vec<Unreadable>,
+    /// Modules that fail because their init imports a failing module (the scan's import graph,
+    /// walked after the other rules; [`knock_on::find`]).
+    pub knock_ons: Vec<knock_on::KnockOn>,
 }
 
 impl Scan {
@@ -178,6 +183,8 @@ pub const RULES: &[Rule] = &[
     unknown_target::RULE,
     helper_library::RULE,
     numpy_metadata_mismatch::RULE,
+    knock_on::RULE,
+    helper_library_init::RULE,
 ];
 
 /// Run every rule over the scan; sorted for stable output.
@@ -186,6 +193,12 @@ pub fn run_all(scan: &Scan) -> Vec<Finding> {
     for rule in RULES {
         (rule.check)(scan, &mut out);
     }
+    sort_findings(&mut out);
+    out
+}
+
+/// The findings' stable order: distribution, module, path, code.
+pub fn sort_findings(out: &mut [Finding]) {
     out.sort_by(|a, b| {
         (&a.distribution, &a.module, &a.path, a.code).cmp(&(
             &b.distribution,
@@ -194,7 +207,6 @@ pub fn run_all(scan: &Scan) -> Vec<Finding> {
             b.code,
         ))
     });
-    out
 }
 
 /// The predicted import failure of a module under the runtime NumPy, if any.
@@ -345,6 +357,8 @@ pub(crate) mod test_support {
             numpy,
             toolchain: Toolchain::default(),
             needed: vec![],
+            numpy_init_exports: vec![],
+            imported_functions: vec![],
             referenced_modules: vec![],
             problems: vec![],
         }

@@ -124,6 +124,38 @@ fn hex_style(np: &NumpyFacts) -> HexStyle {
 /// Predict the first failure this module meets when imported under NumPy `rt_version` (whose
 /// release-line facts are `rt`). `None`: it imports (as far as the binary interface goes).
 pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
+    // Cython 3 inserts its own `import_array()` call when the source cimports numpy without
+    // calling it, and that call runs before the type imports (Cython `Utility/NumpyImportArray.c`;
+    // measured: scripts/realworld scenario 14). Its ImportError carries Cython's own suffix.
+    if let Some(generated) = np
+        .cython_generated_import_array
+        .as_deref()
+        .filter(|_| np.uses_c_api)
+    {
+        if let Some(mut f) = capi_failure(np, rt, rt_version) {
+            f.then = Some(Message::FailedToImport(FailedToImport {
+                core: if generated.starts_with("numpy._core") {
+                    CorePackage::UnderscoreCore
+                } else {
+                    CorePackage::Core
+                },
+                what: CoreModule::Multiarray,
+                cython3_suffix: true,
+            }));
+            f.evidence.push(format!(
+                "Cython 3 generated this module's import_array() call (its message \"{generated} \
+                 failed to import (auto-generated ...)\" is in the binary): it runs before the \
+                 type-size checks"
+            ));
+            return Some(f);
+        }
+        return size_failure(np, rt, rt_version);
+    }
+    size_failure(np, rt, rt_version).or_else(|| capi_failure(np, rt, rt_version))
+}
+
+/// 1. Cython's type imports, in pxd order: the first runtime type smaller than its header struct.
+fn size_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
     // 1. Cython type imports, in pxd order; the first too-small runtime type raises.
     for name in CYTHON_TYPE_ORDER {
         for check in np.type_checks.iter().filter(|c| c.type_name == name) {
@@ -150,6 +182,11 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
             }
         }
     }
+    None
+}
+
+/// 2 and 3. NumPy's `import_array()`: the ABI check, then the C-API feature level.
+fn capi_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
     if !np.uses_c_api {
         return None;
     }
@@ -438,6 +475,30 @@ mod tests {
         let f = predict(&np, rel("1.22"), "1.22.4").unwrap();
         assert_eq!(f.line(), "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf");
         assert_eq!(compatible_specifier(&np).as_deref(), Some(">=1.23,<2"));
+    }
+
+    /// Cython 3's generated import_array() runs before the type checks: a 1.x module on NumPy 2
+    /// ends with Cython's ImportError, not with the dtype size error (scenario 14).
+    #[test]
+    fn cython3_generated_import_array_runs_first() {
+        let mut np = cy(&[("dtype", 96), ("ndarray", 88)]);
+        np.uses_c_api = true;
+        np.headers = Some(HeaderGeneration::V1_26);
+        np.abi_version = Some(ABI_1);
+        np.feature_version = Some(0x10);
+        let own = predict(&np, rel("2.2"), "2.2.6").unwrap();
+        assert_eq!(own.kind(), Family::SizeChanged);
+        np.cython_generated_import_array = Some("numpy.core.multiarray".into());
+        let generated = predict(&np, rel("2.2"), "2.2.6").unwrap();
+        assert_eq!(generated.kind(), Family::CompiledWithNumpy1);
+        let then = normalize(&generated.then.unwrap().render());
+        assert!(
+            then.starts_with("numpy.core.multiarray failed to import (auto-generated because"),
+            "{then}"
+        );
+        // On a NumPy the C-API accepts, the size checks still decide.
+        let f = predict(&np, rel("1.19"), "1.19.5");
+        assert!(f.is_none() || f.unwrap().kind() != Family::CompiledWithNumpy1);
     }
 
     #[test]

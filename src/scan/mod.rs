@@ -134,16 +134,30 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
 
     let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
     let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
-    let findings = rules::run_all(&scan);
-    let failures: BTreeMap<String, (String, String)> = findings
+    let mut scan = scan;
+    let mut findings = rules::run_all(&scan);
+    let predicted: BTreeMap<String, Predicted> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
-        .filter_map(|f| {
-            let p = f.predicted.as_ref()?;
-            Some((f.module.clone()?, (p.exception.clone(), p.message.clone())))
-        })
+        .filter_map(|f| Some((f.module.clone()?, f.predicted.clone()?)))
+        .collect();
+    let failures: BTreeMap<String, (String, String)> = predicted
+        .iter()
+        .map(|(m, p)| (m.clone(), (p.exception.clone(), p.message.clone())))
         .collect();
     let cascades = cascades(&scan, &environment, &inventory, &failures);
+    // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
+    let knock_ons = if failures.is_empty() {
+        vec![]
+    } else {
+        let graph = EnvGraph::new(&environment.site_packages, binaries_of(&scan), &failures);
+        rules::knock_on::find(&graph, &scan, &predicted)
+    };
+    if !knock_ons.is_empty() {
+        scan.knock_ons = knock_ons;
+        rules::knock_on::check(&scan, &mut findings);
+        rules::sort_findings(&mut findings);
+    }
     let fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     Scanned {
         environment,
@@ -296,8 +310,16 @@ fn assemble(
         numpy: numpy_rt,
         other_numpys,
         unreadable,
+        knock_ons: vec![],
     };
     (scan, not_judged)
+}
+
+/// Each extension module's name and the dotted module names its binary references.
+fn binaries_of(scan: &Scan) -> impl Iterator<Item = (&str, &[String])> {
+    scan.modules
+        .iter()
+        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())))
 }
 
 /// Where `import PKG` dies, for every top-level import name of every distribution.
