@@ -164,6 +164,8 @@ fn container(
         }],
         module_init: None,
         needed: vec![],
+        exports: vec![],
+        imports: vec![],
         problems: vec![],
     }
 }
