@@ -139,8 +139,12 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         .iter()
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| {
-            let p = f.predicted.as_ref()?;
-            Some((f.module.clone()?, (p.exception.clone(), p.message.clone())))
+            // A cascade ends with what the failing module's traceback ends with.
+            let (exception, message) = f.predicted.as_ref()?.last();
+            Some((
+                f.module.clone()?,
+                (exception.to_string(), message.to_string()),
+            ))
         })
         .collect();
     let cascades = cascades(&scan, &environment, &inventory, &failures);

@@ -686,7 +686,11 @@ fn distributions(h: &mut String, r: &CheckReport) -> std::fmt::Result {
             for f in fails {
                 let said = match &f.predicted {
                     Some(p) => {
-                        let mut s = format!("{}: {}", p.exception, p.message);
+                        let mut s = String::new();
+                        if let Some(printed) = &p.printed {
+                            s.push_str(&format!("prints: {printed}\n"));
+                        }
+                        s.push_str(&format!("{}: {}", p.exception, p.message));
                         if let Some(t) = &p.then {
                             s.push_str(&format!("\nthen {}: {}", t.exception, t.message));
                         }

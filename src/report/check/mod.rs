@@ -236,6 +236,7 @@ pub(crate) mod samples {
                     module: Some("pandas._libs.interval".into()),
                     path: Some(so("pandas/_libs/interval")),
                     predicted: Some(Predicted {
+                        printed: None,
                         exception: "ValueError".into(),
                         message: DTYPE_96_88.into(),
                         then: None,
@@ -269,14 +270,15 @@ pub(crate) mod samples {
             ),
             of(
                 Finding {
-                    title: "ImportError: A module that was compiled using NumPy 1.x cannot be \
-                            run in NumPy 2.0.2"
+                    title: "ImportError: numpy.core.multiarray failed to import (after \
+                            AttributeError: _ARRAY_API not found)"
                         .into(),
                     module: Some("scipy.sparse._sparsetools".into()),
                     path: Some(so("scipy/sparse/_sparsetools")),
                     predicted: Some(Predicted {
-                        exception: "ImportError".into(),
-                        message: NUMPY1_ON_2.into(),
+                        printed: Some(NUMPY1_ON_2.into()),
+                        exception: "AttributeError".into(),
+                        message: "_ARRAY_API not found".into(),
                         then: Some(PredictedThen {
                             exception: "ImportError".into(),
                             message: "numpy.core.multiarray failed to import".into(),
@@ -285,7 +287,14 @@ pub(crate) mod samples {
                     evidence: vec![
                         "built with NumPy 1.25 headers (ABI 0x1000009), whose import_array() \
                          loads numpy.core._multiarray_umath; NumPy 2.0.2 serves it as a shim \
-                         that refuses 1.x modules"
+                         that prints \"A module that was compiled using NumPy 1.x cannot be \
+                         run in NumPy 2.0.2\" and refuses the module"
+                            .into(),
+                        "Python prints first: A module that was compiled using NumPy 1.x cannot \
+                         be run in NumPy 2.0.2 as it may crash."
+                            .into(),
+                        "the first exception, printed above the final one: AttributeError: \
+                         _ARRAY_API not found"
                             .into(),
                     ],
                     fix_hint: Some(rebuild("scipy")),
