@@ -115,6 +115,15 @@ pub struct Finding {
     pub fix_hint: Option<String>,
 }
 
+impl Finding {
+    /// Does this finding predict that the module's import fails? Error findings without a
+    /// predicted message (NPY005: pybind11 < 2.12 on NumPy 2 imports and then misreads arrays;
+    /// an unreadable file) are errors, but their module imports.
+    pub fn fails_import(&self) -> bool {
+        self.severity == Severity::Error && self.predicted.is_some()
+    }
+}
+
 /// An installed distribution, as the rules need it.
 #[derive(Debug, Clone, Default)]
 pub struct Dist {

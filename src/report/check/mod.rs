@@ -66,6 +66,10 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Modules whose import is predicted to fail (error findings with a predicted message; added
+    /// within schema version 1). NPY005 modules import, so they are errors but not counted here.
+    pub failing_modules: usize,
+    /// Distributions with at least one module in `failing_modules`.
     pub distributions_failing: usize,
 }
 
@@ -118,7 +122,10 @@ impl CheckReport {
             match f.severity {
                 Severity::Error => {
                     s.errors += 1;
-                    failing.insert(f.distribution.clone().unwrap_or_default());
+                    if f.fails_import() {
+                        s.failing_modules += 1;
+                        failing.insert(f.distribution.clone().unwrap_or_default());
+                    }
                 }
                 Severity::Warning => s.warnings += 1,
                 Severity::Info => s.infos += 1,
@@ -168,7 +175,7 @@ pub(crate) mod samples {
         )
     }
 
-    fn finding(code: &'static str, rule: &'static str, severity: Severity) -> Finding {
+    pub(super) fn finding(code: &'static str, rule: &'static str, severity: Severity) -> Finding {
         Finding {
             code,
             rule,
@@ -454,7 +461,7 @@ pub(crate) mod samples {
 
 #[cfg(test)]
 mod tests {
-    use super::samples;
+    use super::{samples, text, CheckReport, Finding, Severity, Style};
     use crate::report::{json, rendered};
 
     #[test]
@@ -470,5 +477,37 @@ mod tests {
             (s.errors, s.warnings, s.infos, s.distributions_failing),
             (2, 2, 1, 2)
         );
+        assert_eq!(s.failing_modules, 2);
+    }
+
+    /// A pybind11 < 2.12 module on NumPy 2 (NPY005) imports: an error, not an import failure.
+    #[test]
+    fn npy005_is_an_error_that_imports() {
+        let mut findings = samples::failing().findings;
+        findings.push(Finding {
+            module: Some("pyb11mod".into()),
+            distribution: Some("pyb11mod".into()),
+            title: "pybind11 2.11 numpy.h".into(),
+            ..samples::finding("NPY005", "pybind11-numpy1", Severity::Error)
+        });
+        let s = CheckReport::summarize(&findings);
+        assert_eq!(
+            (s.errors, s.failing_modules, s.distributions_failing),
+            (3, 2, 2)
+        );
+        let only = CheckReport::summarize(&findings[findings.len() - 1..]);
+        assert_eq!((only.errors, only.failing_modules), (1, 0));
+        let mut r = samples::failing();
+        r.findings = findings[findings.len() - 1..].to_vec();
+        r.summary = only;
+        r.cascades.clear();
+        let mut out = Vec::new();
+        text::write(&mut out, &r, Style::default()).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("no NumPy import failures predicted; 1 other error (modules that import but misbehave"),
+            "{out}"
+        );
+        assert!(!out.contains("will fail"), "{out}");
     }
 }
