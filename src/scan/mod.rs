@@ -134,7 +134,7 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
 
     let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
     let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
-    let findings = rules::run_all(&scan);
+    let mut findings = rules::run_all(&scan);
     let failures: BTreeMap<String, (String, String)> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -148,7 +148,11 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         })
         .collect();
     let cascades = cascades(&scan, &environment, &inventory, &failures);
-    let fix_hint = fix::hint(&scan, &failing_distributions(&findings));
+    say_what_import_reaches(&scan, &environment, &mut findings);
+    let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
+    if let Some(h) = &mut fix_hint {
+        rank_blockers(&scan, h, &cascades);
+    }
     Scanned {
         environment,
         inventory,
@@ -159,6 +163,61 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         fix_hint,
         not_judged,
     }
+}
+
+/// Each module predicted to fail gets one more line of evidence: does `import <its top-level
+/// package>` reach it (and through which chain), or is it guarded / imported only lazily, so that
+/// it fails only when imported directly or on first use? Read from the import graph, which skips
+/// `try:` blocks and function bodies ([`crate::imports::graph`]).
+fn say_what_import_reaches(scan: &Scan, env: &Environment, findings: &mut [Finding]) {
+    if !findings.iter().any(Finding::fails_import) {
+        return;
+    }
+    let failures = BTreeMap::new();
+    let binaries = scan
+        .modules
+        .iter()
+        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
+    let graph = EnvGraph::new(&env.site_packages, binaries, &failures);
+    let mut by_top: BTreeMap<String, std::collections::HashMap<String, Vec<String>>> =
+        BTreeMap::new();
+    for f in findings.iter_mut().filter(|f| f.fails_import()) {
+        let Some(m) = f.module.clone() else { continue };
+        let top = m.split('.').next().unwrap_or(&m).to_string();
+        let reached = by_top
+            .entry(top.clone())
+            .or_insert_with(|| cascade::reached(&graph, &top));
+        let line = match reached.get(&m) {
+            Some(chain) if chain.len() > 1 => {
+                format!("`import {top}` reaches it: {}", chain.join(" -> "))
+            }
+            Some(_) => format!("`import {top}` is this module"),
+            None => format!(
+                "`import {top}` does not reach it (guarded, or imported only inside a function): \
+                 it fails when imported directly or on first use"
+            ),
+        };
+        f.evidence.push(line);
+    }
+}
+
+/// What breaks `import PKG` first: blockers naming the distribution of a module some cascade dies
+/// in go before the others (the order is otherwise kept).
+fn rank_blockers(scan: &Scan, h: &mut fix::Hint, cascades: &[Cascade]) {
+    let breaking: Vec<&str> = cascades
+        .iter()
+        .filter_map(|c| {
+            let m = scan
+                .modules
+                .iter()
+                .find(|m| m.module.as_deref() == Some(c.dies_in.as_str()))?;
+            Some(scan.dist_of(m)?.name.as_str())
+        })
+        .collect();
+    h.blockers.sort_by_key(|b| {
+        let first = b.split_whitespace().next().unwrap_or("");
+        !breaking.iter().any(|d| d.eq_ignore_ascii_case(first))
+    });
 }
 
 fn failing_distributions(findings: &[Finding]) -> Vec<String> {
