@@ -148,7 +148,7 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         })
         .collect();
     let cascades = cascades(&scan, &environment, &inventory, &failures);
-    say_what_import_reaches(&scan, &environment, &mut findings);
+    say_what_import_reaches(&scan, &environment, &cascades, &mut findings);
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     if let Some(h) = &mut fix_hint {
         rank_blockers(&scan, h, &cascades);
@@ -169,7 +169,12 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
 /// package>` reach it (and through which chain), or is it guarded / imported only lazily, so that
 /// it fails only when imported directly or on first use? Read from the import graph, which skips
 /// `try:` blocks and function bodies ([`crate::imports::graph`]).
-fn say_what_import_reaches(scan: &Scan, env: &Environment, findings: &mut [Finding]) {
+fn say_what_import_reaches(
+    scan: &Scan,
+    env: &Environment,
+    cascades: &[Cascade],
+    findings: &mut [Finding],
+) {
     if !findings.iter().any(Finding::fails_import) {
         return;
     }
@@ -183,6 +188,18 @@ fn say_what_import_reaches(scan: &Scan, env: &Environment, findings: &mut [Findi
         BTreeMap::new();
     for f in findings.iter_mut().filter(|f| f.fails_import()) {
         let Some(m) = f.module.clone() else { continue };
+        // Another package's import dies in it (`import sklearn` in scipy.sparse._sparsetools).
+        if let Some((c, i)) = cascades
+            .iter()
+            .find_map(|c| Some((c, c.via.iter().position(|v| *v == m)?)))
+        {
+            f.evidence.push(format!(
+                "`import {}` reaches it: {}",
+                c.package,
+                c.via[..=i].join(" -> ")
+            ));
+            continue;
+        }
         let top = m.split('.').next().unwrap_or(&m).to_string();
         let reached = by_top
             .entry(top.clone())
