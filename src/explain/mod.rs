@@ -99,7 +99,17 @@ pub fn explain(text: &str) -> Vec<Explanation> {
     }
     // `_ARRAY_API not found` and the final `failed to import` follow the messages above in the
     // same failure: they explain only when nothing more specific was pasted.
-    for fallback in [Family::ArrayApiNotFound, Family::FailedToImport] {
+    // `numpy._core.multiarray failed to import` comes from 2.x headers, which never raise
+    // `_ARRAY_API not found`: such a text is explained by its final line, never as a 1.x build.
+    let v2_headers = found.iter().any(
+        |(_, m)| matches!(m, Message::FailedToImport(f) if f.core == CorePackage::UnderscoreCore),
+    );
+    let fallbacks: &[Family] = if v2_headers {
+        &[Family::FailedToImport]
+    } else {
+        &[Family::ArrayApiNotFound, Family::FailedToImport]
+    };
+    for &fallback in fallbacks {
         if !out.is_empty() {
             break;
         }
@@ -276,8 +286,10 @@ fn compiled_with_numpy1(matched: String, running: &str) -> Explanation {
         module: None,
         summary: format!(
             "An extension built against NumPy 1.x headers (1.16-1.26) is being loaded by NumPy {running}. \
-             NumPy 2 changed the binary layout, so it refuses the module; the ImportError that follows \
-             (numpy.core.multiarray failed to import, or _ARRAY_API not found) is the same failure."
+             NumPy 2 changed the binary layout, so it prints this notice and refuses the module: the \
+             traceback shows AttributeError: _ARRAY_API not found (1.16-1.25 headers; 1.26 headers: \
+             an ImportError with this text) and ends with ImportError: numpy.core.multiarray failed \
+             to import, the same failure."
         ),
         remedies: vec![],
     }
@@ -472,12 +484,17 @@ fn culprit(text: &str) -> (Option<String>, Option<String>) {
     let frame = regex!(r#"(?:site|dist)-packages[\\/](?P<path>[A-Za-z_][\w]*(?:[\\/][\w.-]+)*)"#);
     let mut pkg = None;
     let mut module = None;
+    // Packages whose `__init__.py` is a frame: they are being imported.
+    let mut packages: Vec<String> = Vec::new();
+    // The source line printed under the last frame, with the module the frame runs.
+    let mut last_frame: Option<(String, bool, &str)> = None;
     for c in frame.captures_iter(text) {
         let path = c["path"].replace('\\', "/");
         let top = path.split('/').next().unwrap_or("").to_string();
         if top == "numpy" || top.is_empty() {
             continue;
         }
+        let is_init = path.ends_with("/__init__.py");
         let dotted = path
             .trim_end_matches(".py")
             .trim_end_matches(".pyx")
@@ -485,8 +502,28 @@ fn culprit(text: &str) -> (Option<String>, Option<String>) {
             .map(|p| p.split('.').next().unwrap_or(p))
             .collect::<Vec<_>>()
             .join(".");
+        let dotted = dotted.trim_end_matches(".__init__").to_string();
+        if is_init {
+            packages.push(dotted.clone());
+        }
+        let end = c.get(0).map_or(0, |m| m.end());
+        // The frame's line ends; the next one is the statement being run.
+        let source = text[end..]
+            .split_once('\n')
+            .map(|(_, rest)| rest.lines().next().unwrap_or(""))
+            .unwrap_or("");
+        last_frame = path
+            .ends_with(".py")
+            .then(|| (dotted.clone(), is_init, source));
         pkg = Some(top);
-        module = Some(dotted.trim_end_matches(".__init__").to_string());
+        module = Some(dotted);
+    }
+    // A Python module on the way is not what failed: the extension its last line imports is
+    // (`scipy/sparse/_csr.py`, `from ._sparsetools import ...` -> `scipy.sparse._sparsetools`).
+    if let Some((m, is_init, source)) = last_frame {
+        if let Some(target) = imported_by(source, &m, is_init, &packages) {
+            module = Some(target);
+        }
     }
     // Cython names the module whose init failed: `File "interval.pyx", line 1, in init
     // pandas._libs.interval`.
@@ -511,6 +548,29 @@ fn culprit(text: &str) -> (Option<String>, Option<String>) {
         }
     }
     (pkg, module)
+}
+
+/// The module an import statement on a traceback's source line loads, run by module `m` (a
+/// package's `__init__` when `is_init`): `from X import a` loads `X.a` when `X` is being imported
+/// as a package (its `__init__` is a frame, or it is `m`'s own package), else `X`.
+fn imported_by(source: &str, m: &str, is_init: bool, packages: &[String]) -> Option<String> {
+    let package = if is_init {
+        m.to_string()
+    } else {
+        m.rsplit_once('.').map_or("", |(p, _)| p).to_string()
+    };
+    let stmt = crate::imports::graph::parse_imports(source.trim(), &package)
+        .into_iter()
+        .next()?;
+    if stmt.module.split('.').next() == Some("numpy") {
+        return None;
+    }
+    match stmt.names.first() {
+        Some(n) if stmt.module == package || packages.contains(&stmt.module) => {
+            Some(format!("{}.{n}", stmt.module))
+        }
+        _ => Some(stmt.module),
+    }
 }
 
 fn remedy(title: String, pip: Option<String>, uv: Option<String>, conda: Option<String>) -> Remedy {

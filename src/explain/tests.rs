@@ -192,3 +192,67 @@ fn shim_text_on_stderr_and_in_the_import_error_is_one_explanation() {
     assert_eq!(all[0].kind, Family::CompiledWithNumpy1);
     assert_eq!(all[0].running, ["==2.2.6"]);
 }
+
+/// The real stderr of `import sklearn` in scripts/realworld scenario 04 (scikit-learn 1.3.2, scipy
+/// 1.11.4, NumPy 2.2.6), shortened to one of its two tracebacks: the last frame is a Python
+/// module (`scipy/sparse/_csr.py`); the binary that failed is the one its line imports.
+#[test]
+fn the_culprit_is_the_binary_not_the_python_module_on_the_way() {
+    let t = r#"
+A module that was compiled using NumPy 1.x cannot be run in
+NumPy 2.2.6 as it may crash. To support both 1.x and 2.x
+versions of NumPy, modules must be compiled with NumPy 2.0.
+Some module may need to rebuild instead e.g. with 'pybind11>=2.12'.
+
+If you are a user of the module, the easiest solution will be to
+downgrade to 'numpy<2' or try to upgrade the affected module.
+We expect that some modules will need time to support NumPy 2.
+
+Traceback (most recent call last):  File "<string>", line 1, in <module>
+  File "/venv/lib/python3.11/site-packages/sklearn/__init__.py", line 83, in <module>
+    from .base import clone
+  File "/venv/lib/python3.11/site-packages/sklearn/utils/__init__.py", line 15, in <module>
+    from scipy.sparse import issparse
+  File "/venv/lib/python3.11/site-packages/scipy/sparse/__init__.py", line 274, in <module>
+    from ._csr import *
+  File "/venv/lib/python3.11/site-packages/scipy/sparse/_csr.py", line 11, in <module>
+    from ._sparsetools import (csr_tocsc, csr_tobsr, csr_count_blocks,
+AttributeError: _ARRAY_API not found
+ImportError: numpy.core.multiarray failed to import
+"#;
+    let e = &explain(t)[0];
+    assert_eq!(e.package.as_deref(), Some("scipy"));
+    assert_eq!(e.module.as_deref(), Some("scipy.sparse._sparsetools"));
+    // `from PKG import _ext` in PKG's own module: the submodule (scipy/linalg/blas.py, line 213).
+    let blas = t.replace(
+        "scipy/sparse/_csr.py\", line 11, in <module>\n    from ._sparsetools import (csr_tocsc, csr_tobsr, csr_count_blocks,",
+        "scipy/linalg/blas.py\", line 213, in <module>\n    from scipy.linalg import _fblas",
+    );
+    assert_ne!(blas, t);
+    assert_eq!(
+        explain(&blas)[0].module.as_deref(),
+        Some("scipy.linalg._fblas")
+    );
+    // A last frame whose line imports nothing keeps naming that module.
+    let plain = t.replace(
+        "from ._sparsetools import (csr_tocsc, csr_tobsr, csr_count_blocks,",
+        "x = f()",
+    );
+    assert_eq!(
+        explain(&plain)[0].module.as_deref(),
+        Some("scipy.sparse._csr")
+    );
+}
+
+/// A 2.x-header module's final line (`numpy._core...`) beside another module's `_ARRAY_API`
+/// warning (torch): the text is not explained as a build against NumPy 1.x headers.
+#[test]
+fn numpy2_headers_are_never_called_1x() {
+    let t = "UserWarning: Failed to initialize NumPy: _ARRAY_API not found (Triggered internally at ../torch/csrc/utils/tensor_numpy.cpp:84.)\nImportError: numpy._core.multiarray failed to import\n";
+    let all = explain(t);
+    assert_eq!(all[0].kind, Family::FailedToImport);
+    for e in &all {
+        assert!(!e.summary.contains("1.x headers"), "{}", e.summary);
+        assert!(!e.built_against.contains(&"<2".to_string()), "{e:?}");
+    }
+}

@@ -21,82 +21,128 @@ pub struct ImportStmt {
 /// Module-level, unguarded imports of a Python source file, in order. `package` is the package the
 /// file belongs to (for relative imports): for `pandas/__init__.py` it is `pandas`, for
 /// `pandas/core/api.py` it is `pandas.core`.
+///
+/// The source is first cut into logical lines the way Python's tokenizer does (brackets and
+/// backslashes continue a line, strings and comments are blanked), so that a function signature
+/// whose closing `):` sits in column 0, or a docstring line in column 0, does not end the
+/// function's body: `sklearn/_config.py`'s `set_config(` imports `.utils._array_api` only when
+/// called.
 pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
     let mut out = Vec::new();
     // Indentation of the innermost block that hides imports (def, class, try), if any.
     let mut hidden_at: Option<usize> = None;
-    let mut logical = String::new();
-    let mut paren_depth = 0i32;
-    for raw in source.lines() {
-        let line = strip_comment(raw);
-        if paren_depth > 0 || logical.ends_with('\\') {
-            logical.pop_if_backslash();
-            logical.push(' ');
-            logical.push_str(line.trim());
-            paren_depth += count_parens(line);
-            if paren_depth > 0 {
-                continue;
-            }
-        } else {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let indent = line.len() - line.trim_start().len();
-            if let Some(h) = hidden_at {
-                if indent > h {
-                    continue;
-                }
-                hidden_at = None;
-            }
-            let t = line.trim_start();
-            if t.starts_with("def ")
-                || t.starts_with("async def ")
-                || t.starts_with("class ")
-                || t.starts_with("try:")
-                || t.starts_with("except")
-                || t.starts_with("if TYPE_CHECKING")
-                || t.starts_with("if typing.TYPE_CHECKING")
-            {
-                hidden_at = Some(indent);
-                continue;
-            }
-            logical = t.to_string();
-            paren_depth = count_parens(line);
-            if paren_depth > 0 || logical.ends_with('\\') {
-                continue;
-            }
+    for (indent, logical) in logical_lines(source) {
+        let t = logical.trim();
+        if t.is_empty() {
+            continue;
         }
-        parse_statement(&logical, package, &mut out);
-        logical.clear();
+        if let Some(h) = hidden_at {
+            if indent > h {
+                continue;
+            }
+            hidden_at = None;
+        }
+        // Decorators, then the def/class they decorate.
+        if t.starts_with('@') {
+            continue;
+        }
+        if t.starts_with("def ")
+            || t.starts_with("async def ")
+            || t.starts_with("class ")
+            || t.starts_with("try:")
+            || t.starts_with("except")
+            || t.starts_with("if TYPE_CHECKING")
+            || t.starts_with("if typing.TYPE_CHECKING")
+        {
+            // `def f(): import x` on one line hides its body too.
+            hidden_at = Some(indent);
+            continue;
+        }
+        parse_statement(t, package, &mut out);
     }
     out
 }
 
-trait PopBackslash {
-    fn pop_if_backslash(&mut self);
-}
-impl PopBackslash for String {
-    fn pop_if_backslash(&mut self) {
-        if self.ends_with('\\') {
-            self.pop();
+/// Logical lines of Python source: (indentation of the first physical line, code with string
+/// contents and comments removed, continuation lines joined).
+fn logical_lines(source: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut indent = 0usize;
+    let mut depth = 0i32;
+    // Inside a string: its quote (`'`, `"`, `'''` or `"""`).
+    let mut quote: Option<&'static str> = None;
+    for line in source.lines() {
+        let starting = cur.is_empty() && depth == 0 && quote.is_none();
+        if starting {
+            indent = line.len() - line.trim_start().len();
         }
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut continued = false;
+        while i < b.len() {
+            if let Some(q) = quote {
+                if b[i] == b'\\' {
+                    i += 2;
+                    continue;
+                }
+                if b[i..].starts_with(q.as_bytes()) {
+                    quote = None;
+                    cur.push_str(q);
+                    i += q.len();
+                    continue;
+                }
+                i += 1;
+                continue;
+            }
+            match b[i] {
+                b'#' => break,
+                b'\'' | b'"' => {
+                    let q: &'static str = match (
+                        b[i],
+                        b[i..].starts_with(b"\"\"\""),
+                        b[i..].starts_with(b"\'\'\'"),
+                    ) {
+                        (_, true, _) => "\"\"\"",
+                        (_, _, true) => "\'\'\'",
+                        (b'"', ..) => "\"",
+                        _ => "\'",
+                    };
+                    cur.push_str(q);
+                    quote = Some(q);
+                    i += q.len();
+                    continue;
+                }
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = (depth - 1).max(0),
+                b'\\' if i + 1 == b.len() => {
+                    continued = true;
+                    i += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            if let Some(c) = line[i..].chars().next() {
+                cur.push(c);
+                i += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        // A single-quoted string cannot span lines (without a backslash): end it.
+        if matches!(quote, Some("\'") | Some("\"")) && !continued {
+            quote = None;
+        }
+        if depth > 0 || continued || quote.is_some() {
+            cur.push(' ');
+            continue;
+        }
+        out.push((indent, std::mem::take(&mut cur)));
     }
-}
-
-fn strip_comment(line: &str) -> &str {
-    // Good enough for import lines: a '#' inside a string on an import line does not occur.
-    match line.find('#') {
-        Some(i) => &line[..i],
-        None => line,
+    if !cur.is_empty() {
+        out.push((indent, cur));
     }
-}
-
-fn count_parens(line: &str) -> i32 {
-    line.chars().fold(0, |n, c| match c {
-        '(' => n + 1,
-        ')' => n - 1,
-        _ => n,
-    })
+    out
 }
 
 fn resolve_relative(module: &str, package: &str) -> Option<String> {
@@ -274,6 +320,43 @@ impl ModuleGraph for EnvGraph<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A signature closing in column 0, a docstring line in column 0, a decorator and a string
+    /// holding `#` or brackets do not end a function body (the shape of sklearn 1.3.2's
+    /// `_config.set_config`; the real file is tested in tests/imports_real.rs).
+    #[test]
+    fn function_bodies_survive_column_zero_lines() {
+        let src = r##"
+import os
+def set_config(
+    assume_finite=None,
+    array_api_dispatch=None,
+):
+    """Set the configuration.
+
+Examples in column 0:
+import not_an_import
+    """
+    if array_api_dispatch is not None:
+        from .utils._array_api import _check_array_api_dispatch
+@decorator(
+    "x(",
+)
+def g():
+    s = "# ("
+    import also_hidden
+x = {"a": (1,
+  2)}
+replacement_char = '�' ; s = "é\\" ; t = 'ü\'('
+
+from .core import api
+"##;
+        let mods: Vec<String> = parse_imports(src, "sklearn")
+            .into_iter()
+            .map(|s| s.module)
+            .collect();
+        assert_eq!(mods, ["os", "sklearn.core"]);
+    }
 
     #[test]
     fn parses_module_level_imports_only() {

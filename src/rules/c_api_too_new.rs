@@ -27,7 +27,6 @@
 
 use super::{failure_findings, Finding, Rule, Scan};
 use crate::messages::Family;
-use crate::rules::predict::Failure;
 
 pub const RULE: Rule = Rule {
     code: "NPY003",
@@ -37,18 +36,15 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    // The title stops before NumPy's "Check the section C-API incompatibility ..." pointer.
-    let title = |f: &Failure| {
-        let line = f.line();
-        match line
-            .find(" . Check the section")
-            .or_else(|| line.find(". Check the section"))
-        {
-            Some(i) => line[..i].to_string(),
-            None => line,
-        }
-    };
-    failure_findings(scan, &RULE, &[Family::ApiVersion], title, out);
+    // The traceback's last line, then the RuntimeError it wraps (stopped before NumPy's "Check
+    // the section C-API incompatibility ..." pointer).
+    failure_findings(
+        scan,
+        &RULE,
+        &[Family::ApiVersion],
+        super::failure_title,
+        out,
+    );
 }
 
 #[cfg(test)]
@@ -74,6 +70,10 @@ mod tests {
         let mut out = vec![];
         check(&scan, &mut out);
         assert_eq!(out.len(), 1);
-        assert_eq!(out[0].title, "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf");
+        // The traceback ends with import_array()'s ImportError; the RuntimeError comes first.
+        assert_eq!(out[0].title, "ImportError: numpy.core.multiarray failed to import (after RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf)");
+        let p = out[0].predicted.as_ref().unwrap();
+        assert_eq!(p.exception, "RuntimeError");
+        assert_eq!(p.printed, None);
     }
 }

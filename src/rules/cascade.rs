@@ -7,7 +7,7 @@
 
 use crate::imports::graph::ModuleGraph;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// `import <package>` ends in a failure of `dies_in`, possibly through other packages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,6 +69,43 @@ pub(crate) fn walk(
     None
 }
 
+/// Every module `import <package>` reaches in the graph, whether or not something fails first,
+/// with the chain that reaches it (first found, import order). A failing module that is not in
+/// here is guarded or imported lazily: it fails only when imported directly or on first use.
+pub fn reached(graph: &dyn ModuleGraph, package: &str) -> HashMap<String, Vec<String>> {
+    let mut out = HashMap::new();
+    let mut chain = Vec::new();
+    reach(graph, package, &mut out, &mut chain, 0);
+    out
+}
+
+fn reach(
+    graph: &dyn ModuleGraph,
+    module: &str,
+    out: &mut HashMap<String, Vec<String>>,
+    chain: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > MAX_DEPTH || out.contains_key(module) {
+        return;
+    }
+    chain.push(module.to_string());
+    out.insert(module.to_string(), chain.clone());
+    let parts: Vec<&str> = module.split('.').collect();
+    for i in 1..parts.len() {
+        let parent = parts[..i].join(".");
+        if graph.exists(&parent) {
+            reach(graph, &parent, out, chain, depth + 1);
+        }
+    }
+    for dep in graph.imports(module) {
+        if graph.exists(&dep) {
+            reach(graph, &dep, out, chain, depth + 1);
+        }
+    }
+    chain.pop();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +137,23 @@ mod tests {
         assert!(dies_in(&g, "scipy.sparse").is_some());
         g.imports.insert("loop".into(), vec!["loop".into()]);
         assert!(dies_in(&g, "loop").is_none());
+    }
+
+    #[test]
+    fn reached_goes_past_failures_and_misses_guarded_modules() {
+        let mut g = MapGraph::default();
+        g.imports.insert("h5py".into(), vec!["h5py._conv".into()]);
+        g.imports.insert("h5py._conv".into(), vec![]);
+        // Guarded in h5py/__init__.py (try:), so no edge: never reached by `import h5py`.
+        g.imports.insert("h5py._npystrings".into(), vec![]);
+        g.failures
+            .insert("h5py._conv".into(), ("ImportError".into(), "x".into()));
+        g.imports.insert("h5py.after".into(), vec![]);
+        g.imports.get_mut("h5py").unwrap().push("h5py.after".into());
+        let r = reached(&g, "h5py");
+        assert_eq!(r["h5py._conv"], ["h5py", "h5py._conv"]);
+        // Past the failure: still reached (the walk does not stop there).
+        assert_eq!(r["h5py.after"], ["h5py", "h5py.after"]);
+        assert!(!r.contains_key("h5py._npystrings"));
     }
 }

@@ -231,6 +231,7 @@ mod tests {
 
     fn predicted() -> Predicted {
         Predicted {
+            printed: None,
             exception: "ValueError".into(),
             message: "numpy.dtype size changed".into(),
             then: None,

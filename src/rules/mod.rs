@@ -44,13 +44,36 @@ impl Severity {
     }
 }
 
-/// What Python will print: the first exception and, when NumPy's `import_array()` wraps it, the
-/// exception the import finally ends with.
+/// What Python will print: text written to stderr before any exception (`printed`, NumPy 2's
+/// notice for modules built against 1.x), the first exception and, when NumPy's `import_array()`
+/// or pybind11 wraps it, the exception the import finally ends with (`then`). The user's
+/// traceback ends with `then` when there is one ([`Predicted::final_line`]).
+///
+/// `printed` was added within schema version 1 (an added field; the others keep their meaning:
+/// `exception`/`message` are the first exception, which for a 1.x module on NumPy 2 is now the
+/// real `AttributeError: _ARRAY_API not found` rather than the printed notice).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Predicted {
+    pub printed: Option<String>,
     pub exception: String,
     pub message: String,
     pub then: Option<PredictedThen>,
+}
+
+impl Predicted {
+    /// The exception and message the traceback ends with.
+    pub fn last(&self) -> (&str, &str) {
+        match &self.then {
+            Some(t) => (&t.exception, &t.message),
+            None => (&self.exception, &self.message),
+        }
+    }
+
+    /// `ImportError: numpy.core.multiarray failed to import`.
+    pub fn final_line(&self) -> String {
+        let (e, m) = self.last();
+        format!("{e}: {m}")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +85,10 @@ pub struct PredictedThen {
 impl From<&Failure> for Predicted {
     fn from(f: &Failure) -> Self {
         Predicted {
+            printed: f
+                .printed
+                .as_ref()
+                .map(|m| crate::messages::normalize(&m.render())),
             exception: f.exception().to_string(),
             message: f.message(),
             then: f.then.as_ref().map(|m| PredictedThen {
@@ -88,6 +115,15 @@ pub struct Finding {
     pub predicted: Option<Predicted>,
     pub evidence: Vec<String>,
     pub fix_hint: Option<String>,
+}
+
+impl Finding {
+    /// Does this finding predict that the module's import fails? Error findings without a
+    /// predicted message (NPY005: pybind11 < 2.12 on NumPy 2 imports and then misreads arrays;
+    /// an unreadable file) are errors, but their module imports.
+    pub fn fails_import(&self) -> bool {
+        self.severity == Severity::Error && self.predicted.is_some()
+    }
 }
 
 /// An installed distribution, as the rules need it.
@@ -295,8 +331,56 @@ pub(crate) fn failure_findings(
         let mut finding = module_finding(scan, m, info, Severity::Error, title(&f));
         finding.predicted = Some((&f).into());
         finding.evidence = f.evidence.clone();
+        if let Some(p) = &f.printed {
+            finding.evidence.push(format!(
+                "Python prints first: {}",
+                first_sentence(&crate::messages::normalize(&p.render()))
+            ));
+        }
+        if f.then.is_some() {
+            finding.evidence.push(format!(
+                "the first exception, printed above the final one: {}",
+                first_exception_short(&f)
+            ));
+        }
         finding.fix_hint = fix_for_module(scan, m);
         out.push(finding);
+    }
+}
+
+/// The text up to its first ". " (NumPy's notice is a paragraph).
+fn first_sentence(s: &str) -> &str {
+    s.find(". ").map_or(s, |i| &s[..i + 1])
+}
+
+/// The title of an import-failure finding: the line the user's traceback ends with, then the
+/// first exception it wraps (cut before NumPy's "Check the section ..." pointer).
+pub(crate) fn failure_title(f: &Failure) -> String {
+    let last = f.final_line();
+    if f.then.is_none() {
+        return cut_pointer(&last).to_string();
+    }
+    format!("{last} (after {})", first_exception_short(f))
+}
+
+/// The first exception's line, without NumPy's "Check the section ..." pointer; the shim's
+/// ImportError, which repeats the notice, by its first sentence.
+fn first_exception_short(f: &Failure) -> String {
+    match &f.first {
+        crate::messages::Message::CompiledWithNumpy1(_) => {
+            first_sentence(&f.line()).trim_end_matches('.').to_string()
+        }
+        _ => cut_pointer(&f.line()).to_string(),
+    }
+}
+
+fn cut_pointer(line: &str) -> &str {
+    match line
+        .find(" . Check the section")
+        .or_else(|| line.find(". Check the section"))
+    {
+        Some(i) => &line[..i],
+        None => line,
     }
 }
 

@@ -10,10 +10,12 @@
 //! refuses them; modules built with <= 1.15 headers reach the C ABI check in `_import_array()`.
 //!
 //! ## Example
-//! `ImportError: A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.2 as it may
-//! crash. ...` then `ImportError: numpy.core.multiarray failed to import`; with <= 1.15 headers:
-//! `RuntimeError: module compiled against ABI version 0x1000009 but this version of numpy is
-//! 0x2000000`.
+//! NumPy 2 first prints a notice, `A module that was compiled using NumPy 1.x cannot be run in
+//! NumPy 2.0.2 as it may crash. ...`; the traceback shows `AttributeError: _ARRAY_API not found`
+//! (1.16-1.25 headers; 1.26 headers: `ImportError:` with the notice again) and ends with
+//! `ImportError: numpy.core.multiarray failed to import`. With <= 1.15 headers: `RuntimeError:
+//! module compiled against ABI version 0x1000009 but this version of numpy is 0x2000000`, then the
+//! same final ImportError.
 //!
 //! ## Fix
 //! `pip install "numpy<2"`, or upgrade the package to a release built against NumPy 2 (most
@@ -25,7 +27,6 @@
 
 use super::{failure_findings, Finding, Rule, Scan};
 use crate::messages::Family;
-use crate::rules::predict::Failure;
 
 pub const RULE: Rule = Rule {
     code: "NPY002",
@@ -35,21 +36,10 @@ pub const RULE: Rule = Rule {
 };
 
 pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
-    let running = scan
-        .numpy
-        .as_ref()
-        .map(|n| n.version.as_str())
-        .unwrap_or("2.x");
-    let title = |f: &Failure| {
-        match f.kind() {
-        Family::CompiledWithNumpy1 => format!(
-            "ImportError: A module that was compiled using NumPy 1.x cannot be run in NumPy {running}"
-        ),
-        _ => f.line(),
-    }
-    };
+    // What the traceback ends with (`ImportError: numpy.core.multiarray failed to import`), then
+    // the first exception; NumPy's printed notice is evidence.
     let kinds = [Family::CompiledWithNumpy1, Family::AbiVersion];
-    failure_findings(scan, &RULE, &kinds, title, out);
+    failure_findings(scan, &RULE, &kinds, super::failure_title, out);
 }
 
 #[cfg(test)]
@@ -76,10 +66,23 @@ mod tests {
         check(&scan, &mut out);
         assert_eq!(out.len(), 1);
         let p = out[0].predicted.as_ref().unwrap();
-        assert_eq!(p.exception, "ImportError");
+        assert_eq!(p.exception, "AttributeError");
+        assert_eq!(p.message, "_ARRAY_API not found");
+        assert!(p.printed.as_deref().unwrap().starts_with(
+            "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.2"
+        ));
         assert_eq!(
-            p.then.as_ref().unwrap().message,
-            "numpy.core.multiarray failed to import"
+            p.final_line(),
+            "ImportError: numpy.core.multiarray failed to import"
         );
+        assert_eq!(
+            out[0].title,
+            "ImportError: numpy.core.multiarray failed to import (after AttributeError: _ARRAY_API not found)"
+        );
+        assert!(out[0]
+            .evidence
+            .iter()
+            .any(|e| e
+                .starts_with("Python prints first: A module that was compiled using NumPy 1.x")));
     }
 }

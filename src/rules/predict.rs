@@ -9,14 +9,26 @@
 use crate::binary::{HeaderGeneration, NumpyFacts};
 use crate::knowledge::{knowledge, Release, ABI_1, ABI_2, CYTHON_TYPE_ORDER};
 use crate::messages::{
-    normalize, AbiVersion, ApiVersion, ApiWording, CompiledWithNumpy1, CoreModule, CorePackage,
-    FailedToImport, Family, HexStyle, InitializationFailed, Message, SizeChanged, SizeForm,
+    normalize, AbiVersion, ApiTable, ApiVersion, ApiWording, ArrayApiNotFound, CompiledWithNumpy1,
+    CoreModule, CorePackage, FailedToImport, Family, HexStyle, InitializationFailed, Message,
+    SizeChanged, SizeForm,
 };
 
-/// A predicted import failure: the message Python raises first, and the one the import finally
-/// ends with when NumPy's `import_array()` (or pybind11's module init) wraps the first one.
+/// A predicted import failure: what Python prints before any exception, the exception raised
+/// first, and the one the import finally ends with when NumPy's `import_array()` (or pybind11's
+/// module init) wraps the first one.
+///
+/// The 1.x-on-2.x notice is printed text, not an exception: NumPy 2's shim
+/// (`numpy/core/_multiarray_umath.py`, `__getattr__`) writes it to stderr, then raises
+/// `ImportError(notice)`; 1.x headers before 1.26 replace that error by `AttributeError:
+/// _ARRAY_API not found` (their `_import_array()` calls `PyErr_SetString`), 1.26 headers keep it.
+/// `import_array()` prints that first error (`PyErr_Print`) and raises `ImportError: numpy.core.
+/// multiarray failed to import`. Measured: scripts/realworld scenario 04 (scipy 1.11.4, 1.2x
+/// headers: `AttributeError`) and 07 (1.26 headers: `ImportError` with the notice).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
+    /// Written to stderr before the first exception (NumPy 2's notice for 1.x modules).
+    pub printed: Option<Message>,
     pub first: Message,
     /// `ImportError: numpy.core.multiarray failed to import`, printed after the first error.
     pub then: Option<Message>,
@@ -25,9 +37,20 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// What goes wrong at import: the family of the first message.
+    /// What goes wrong at import: the family of the printed notice, else of the first message.
     pub fn kind(&self) -> Family {
-        self.first.family()
+        self.printed.as_ref().unwrap_or(&self.first).family()
+    }
+
+    /// The exception the user's traceback ends with: `then`, else the first one.
+    pub fn last(&self) -> &Message {
+        self.then.as_ref().unwrap_or(&self.first)
+    }
+
+    /// `ImportError: numpy.core.multiarray failed to import`: the traceback's last line.
+    pub fn final_line(&self) -> String {
+        let m = self.last();
+        format!("{}: {}", m.exception(), normalize(&m.render()))
     }
 
     pub fn exception(&self) -> &'static str {
@@ -164,6 +187,7 @@ fn size_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failu
             };
             if check.expected_size > runtime {
                 return Some(Failure {
+                    printed: None,
                     first: Message::SizeChanged(SizeChanged {
                         module: "numpy".into(),
                         type_name: name.to_string(),
@@ -200,18 +224,37 @@ fn capi_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failu
         let abi = np.abi_version.unwrap_or(ABI_1);
         let then = Some(final_import_error(np));
         if np.headers.is_some_and(|h| h.imports_multiarray_umath()) {
+            let notice = Message::CompiledWithNumpy1(CompiledWithNumpy1 {
+                running: rt_version.to_string(),
+            });
+            // 1.26 headers keep the shim's ImportError for `_ARRAY_API`; earlier ones, and every
+            // 1.x `_import_umath()`, replace it by their own AttributeError.
+            let first = if np.headers == Some(HeaderGeneration::V1_26) && !np.umath_only {
+                notice.clone()
+            } else {
+                Message::ArrayApiNotFound(ArrayApiNotFound {
+                    which: if np.umath_only {
+                        ApiTable::Ufunc
+                    } else {
+                        ApiTable::Array
+                    },
+                    torch: false,
+                })
+            };
             return Some(Failure {
-                first: Message::CompiledWithNumpy1(CompiledWithNumpy1 {
-                    running: rt_version.to_string(),
-                }),
+                printed: Some(notice),
+                first,
                 then,
                 evidence: vec![format!(
                     "built with {headers_desc} (ABI {abi:#x}), whose import_array() loads \
-                     numpy.core._multiarray_umath; NumPy {rt_version} serves it as a shim that refuses 1.x modules"
+                     numpy.core._multiarray_umath; NumPy {rt_version} serves it as a shim that \
+                     prints \"A module that was compiled using NumPy 1.x cannot be run in NumPy \
+                     {rt_version}\" and refuses the module"
                 )],
             });
         }
         return Some(Failure {
+            printed: None,
             first: Message::AbiVersion(AbiVersion {
                 built: abi,
                 running: rt.abi_version,
@@ -248,6 +291,7 @@ fn capi_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failu
             .map(|r| format!(" (NumPy >= {})", r.line))
             .unwrap_or_default();
         return Some(Failure {
+            printed: None,
             first: Message::ApiVersion(ApiVersion {
                 built: feature,
                 running: rt.api_version,
@@ -467,10 +511,36 @@ mod tests {
         };
         let f = predict(&np, rel("2.4"), "2.4.6").unwrap();
         assert_eq!(f.kind(), Family::CompiledWithNumpy1);
-        assert!(f.message().starts_with("A module that was compiled using NumPy 1.x cannot be run in NumPy 2.4.6 as it may crash"));
+        // The notice is printed; 1.16-1.23 headers raise their own AttributeError over the shim's.
+        assert!(normalize(&f.printed.as_ref().unwrap().render()).starts_with(
+            "A module that was compiled using NumPy 1.x cannot be run in NumPy 2.4.6 as it may crash"
+        ));
+        assert_eq!(f.line(), "AttributeError: _ARRAY_API not found");
         assert_eq!(
-            f.then.as_ref().unwrap().render(),
-            "numpy.core.multiarray failed to import"
+            f.final_line(),
+            "ImportError: numpy.core.multiarray failed to import"
+        );
+        // 1.26 headers leave the shim's ImportError in place (scenario 07).
+        let np126 = NumpyFacts {
+            headers: Some(HeaderGeneration::V1_26),
+            ..np.clone()
+        };
+        let f = predict(&np126, rel("2.2"), "2.2.6").unwrap();
+        assert_eq!(f.exception(), "ImportError");
+        assert!(f
+            .message()
+            .starts_with("A module that was compiled using NumPy 1.x"));
+        assert_eq!(f.printed.as_ref(), Some(&f.first));
+        // import_umath()-only modules: _UFUNC_API, with any 1.x headers.
+        let umath = NumpyFacts {
+            umath_only: true,
+            ..np126
+        };
+        let f = predict(&umath, rel("2.2"), "2.2.6").unwrap();
+        assert_eq!(f.line(), "AttributeError: _UFUNC_API not found");
+        assert_eq!(
+            f.final_line(),
+            "ImportError: numpy.core.umath failed to import"
         );
         let f = predict(&np, rel("1.22"), "1.22.4").unwrap();
         assert_eq!(f.line(), "RuntimeError: module compiled against API version 0x10 but this version of numpy is 0xf");

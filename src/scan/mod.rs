@@ -141,9 +141,13 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         .filter(|f| f.severity == Severity::Error)
         .filter_map(|f| Some((f.module.clone()?, f.predicted.clone()?)))
         .collect();
+    // A cascade ends with what the failing module's traceback ends with.
     let failures: BTreeMap<String, (String, String)> = predicted
         .iter()
-        .map(|(m, p)| (m.clone(), (p.exception.clone(), p.message.clone())))
+        .map(|(m, p)| {
+            let (exception, message) = p.last();
+            (m.clone(), (exception.to_string(), message.to_string()))
+        })
         .collect();
     let cascades = cascades(&scan, &environment, &inventory, &failures);
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
@@ -158,7 +162,11 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         rules::knock_on::check(&scan, &mut findings);
         rules::sort_findings(&mut findings);
     }
-    let fix_hint = fix::hint(&scan, &failing_distributions(&findings));
+    say_what_import_reaches(&scan, &environment, &cascades, &mut findings);
+    let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
+    if let Some(h) = &mut fix_hint {
+        rank_blockers(&scan, h, &cascades);
+    }
     Scanned {
         environment,
         inventory,
@@ -169,6 +177,78 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         fix_hint,
         not_judged,
     }
+}
+
+/// Each module predicted to fail gets one more line of evidence: does `import <its top-level
+/// package>` reach it (and through which chain), or is it guarded / imported only lazily, so that
+/// it fails only when imported directly or on first use? Read from the import graph, which skips
+/// `try:` blocks and function bodies ([`crate::imports::graph`]).
+fn say_what_import_reaches(
+    scan: &Scan,
+    env: &Environment,
+    cascades: &[Cascade],
+    findings: &mut [Finding],
+) {
+    if !findings.iter().any(Finding::fails_import) {
+        return;
+    }
+    let failures = BTreeMap::new();
+    let binaries = scan
+        .modules
+        .iter()
+        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
+    let graph = EnvGraph::new(&env.site_packages, binaries, &failures);
+    let mut by_top: BTreeMap<String, std::collections::HashMap<String, Vec<String>>> =
+        BTreeMap::new();
+    for f in findings.iter_mut().filter(|f| f.fails_import()) {
+        let Some(m) = f.module.clone() else { continue };
+        // Another package's import dies in it (`import sklearn` in scipy.sparse._sparsetools).
+        if let Some((c, i)) = cascades
+            .iter()
+            .find_map(|c| Some((c, c.via.iter().position(|v| *v == m)?)))
+        {
+            f.evidence.push(format!(
+                "`import {}` reaches it: {}",
+                c.package,
+                c.via[..=i].join(" -> ")
+            ));
+            continue;
+        }
+        let top = m.split('.').next().unwrap_or(&m).to_string();
+        let reached = by_top
+            .entry(top.clone())
+            .or_insert_with(|| cascade::reached(&graph, &top));
+        let line = match reached.get(&m) {
+            Some(chain) if chain.len() > 1 => {
+                format!("`import {top}` reaches it: {}", chain.join(" -> "))
+            }
+            Some(_) => format!("`import {top}` is this module"),
+            None => format!(
+                "`import {top}` does not reach it (guarded, or imported only inside a function): \
+                 it fails when imported directly or on first use"
+            ),
+        };
+        f.evidence.push(line);
+    }
+}
+
+/// What breaks `import PKG` first: blockers naming the distribution of a module some cascade dies
+/// in go before the others (the order is otherwise kept).
+fn rank_blockers(scan: &Scan, h: &mut fix::Hint, cascades: &[Cascade]) {
+    let breaking: Vec<&str> = cascades
+        .iter()
+        .filter_map(|c| {
+            let m = scan
+                .modules
+                .iter()
+                .find(|m| m.module.as_deref() == Some(c.dies_in.as_str()))?;
+            Some(scan.dist_of(m)?.name.as_str())
+        })
+        .collect();
+    h.blockers.sort_by_key(|b| {
+        let first = b.split_whitespace().next().unwrap_or("");
+        !breaking.iter().any(|d| d.eq_ignore_ascii_case(first))
+    });
 }
 
 fn failing_distributions(findings: &[Finding]) -> Vec<String> {

@@ -46,14 +46,21 @@ impl Failure<'_> {
 }
 
 /// Does the real failure say what was predicted? Messages are compared with whitespace
-/// normalized. Without a `then`, the predicted message must equal the final exception's message.
-/// With one, the final exception must be `then` (Cython 3 may append "(auto-generated because you
-/// didn't call 'numpy.import_array()' ...)"), and the predicted first message must be the
-/// chained cause's message or appear in what was printed to stderr (NumPy's `import_array()`
-/// prints the first error before raising its ImportError).
+/// normalized. A predicted `printed` text (NumPy 2's notice) must appear in stderr. Without a
+/// `then`, the predicted message must equal the final exception's message. With one, the final
+/// exception must be `then` (Cython 3 may append "(auto-generated because you didn't call
+/// 'numpy.import_array()' ...)"), and the predicted first exception must be the chained cause's
+/// message or appear, as `Exception: message`, in what was printed to stderr (NumPy's
+/// `import_array()` prints the first error with `PyErr_Print` before raising its ImportError).
 pub fn message_match(p: &Predicted, real: &Failure<'_>) -> bool {
     let first = normalize(&p.message);
     let fin = real.message.map(normalize).unwrap_or_default();
+    let stderr = normalize(real.stderr);
+    if let Some(printed) = &p.printed {
+        if !stderr.contains(&normalize(printed)) {
+            return false;
+        }
+    }
     let Some(then) = &p.then else {
         return fin == first;
     };
@@ -63,7 +70,7 @@ pub fn message_match(p: &Predicted, real: &Failure<'_>) -> bool {
             .strip_prefix(&expected_final)
             .is_some_and(|rest| rest.trim_start().starts_with("(auto-generated"));
     let first_ok = real.cause.map(normalize).as_deref() == Some(first.as_str())
-        || (!first.is_empty() && normalize(real.stderr).contains(&first));
+        || (!first.is_empty() && stderr.contains(&normalize(&format!("{}: {first}", p.exception))));
     final_ok && first_ok
 }
 
@@ -99,8 +106,9 @@ mod tests {
 
     fn shim_prediction() -> Predicted {
         Predicted {
-            exception: "ImportError".into(),
-            message: SHIM.into(),
+            printed: Some(SHIM.into()),
+            exception: "AttributeError".into(),
+            message: "_ARRAY_API not found".into(),
             then: Some(PredictedThen {
                 exception: "ImportError".into(),
                 message: "numpy.core.multiarray failed to import".into(),
@@ -211,11 +219,51 @@ mod tests {
             ..real
         };
         assert!(!message_match(&p, &wrong_final));
+        // Without the notice on stderr, or with another first exception, it is not what happened.
+        let no_notice = Failure {
+            stderr: "AttributeError: _ARRAY_API not found\n",
+            ..real
+        };
+        assert!(!message_match(&p, &no_notice));
+        let p126 = Predicted {
+            exception: "ImportError".into(),
+            message: SHIM.into(),
+            ..shim_prediction()
+        };
+        assert!(!message_match(&p126, &real));
+    }
+
+    /// The real stderr of scripts/realworld scenario 07 (a C extension built against NumPy 1.26
+    /// headers, imported under NumPy 2.2.6): 1.26 headers keep the shim's ImportError.
+    #[test]
+    fn shim_with_126_headers_keeps_the_import_error() {
+        let stderr = "\nA module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.2.6 as it may crash. To support both 1.x and 2.x\nversions of NumPy, modules must be compiled with NumPy 2.0.\nSome module may need to rebuild instead e.g. with 'pybind11>=2.12'.\n\nIf you are a user of the module, the easiest solution will be to\ndowngrade to 'numpy<2' or try to upgrade the affected module.\nWe expect that some modules will need time to support NumPy 2.\n\nTraceback (most recent call last):  File \"<string>\", line 1, in <module>\nTraceback (most recent call last):\n  File \"/venv/lib/python3.12/site-packages/numpy/core/_multiarray_umath.py\", line 44, in __getattr__\n    raise ImportError(msg)\nImportError: \nA module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.2.6 as it may crash. To support both 1.x and 2.x\nversions of NumPy, modules must be compiled with NumPy 2.0.\nSome module may need to rebuild instead e.g. with 'pybind11>=2.12'.\n\nIf you are a user of the module, the easiest solution will be to\ndowngrade to 'numpy<2' or try to upgrade the affected module.\nWe expect that some modules will need time to support NumPy 2.\n\n\nTraceback (most recent call last):\n  File \"<string>\", line 1, in <module>\nImportError: numpy.core.multiarray failed to import\n";
+        let shim = SHIM.replace("2.0.2", "2.2.6");
+        let real = Failure {
+            exception: Some("ImportError"),
+            message: Some("numpy.core.multiarray failed to import"),
+            cause: None,
+            stderr,
+        };
+        let p = Predicted {
+            printed: Some(shim.clone()),
+            exception: "ImportError".into(),
+            message: shim,
+            ..shim_prediction()
+        };
+        assert!(message_match(&p, &real));
+        // The AttributeError of older headers is not what these print.
+        let older = Predicted {
+            printed: p.printed.clone(),
+            ..shim_prediction()
+        };
+        assert!(!message_match(&older, &real));
     }
 
     #[test]
     fn cython3_suffix_and_cause_match() {
         let p = Predicted {
+            printed: None,
             exception: "RuntimeError".into(),
             message: "module was compiled against NumPy C-API version 0x13 (NumPy 2.1) but the running NumPy has C-API version 0x12.".into(),
             then: Some(PredictedThen {

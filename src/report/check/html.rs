@@ -169,20 +169,28 @@ fn page(h: &mut String, r: &CheckReport) -> std::fmt::Result {
         None => writeln!(h, "<p>NumPy: not installed in this environment</p>")?,
     }
     let s = &r.summary;
+    let others = s.errors - s.failing_modules.min(s.errors);
     let (class, icon, verdict) = if s.errors == 0 {
         ("ok", "✓", "no NumPy import failures predicted".to_string())
     } else {
-        (
-            "err",
-            "✗",
+        let mut v = if s.failing_modules == 0 {
+            "no NumPy import failures predicted".to_string()
+        } else {
             format!(
                 "{} module{} will fail to import in {} distribution{}",
-                s.errors,
-                plural(s.errors),
+                s.failing_modules,
+                plural(s.failing_modules),
                 s.distributions_failing,
                 plural(s.distributions_failing)
-            ),
-        )
+            )
+        };
+        if others > 0 {
+            v.push_str(&format!(
+                "; {others} other error{} (modules that import but misbehave, or files that cannot be read)",
+                plural(others)
+            ));
+        }
+        ("err", "✗", v)
     };
     writeln!(
         h,
@@ -674,7 +682,7 @@ fn distributions(h: &mut String, r: &CheckReport) -> std::fmt::Result {
         let fails: Vec<&Finding> = r
             .findings
             .iter()
-            .filter(|f| f.severity == Severity::Error)
+            .filter(|f| f.fails_import())
             .filter(|f| f.distribution.as_deref() == Some(d.distribution.as_str()))
             .collect();
         if !fails.is_empty() {
@@ -686,7 +694,11 @@ fn distributions(h: &mut String, r: &CheckReport) -> std::fmt::Result {
             for f in fails {
                 let said = match &f.predicted {
                     Some(p) => {
-                        let mut s = format!("{}: {}", p.exception, p.message);
+                        let mut s = String::new();
+                        if let Some(printed) = &p.printed {
+                            s.push_str(&format!("prints: {printed}\n"));
+                        }
+                        s.push_str(&format!("{}: {}", p.exception, p.message));
                         if let Some(t) = &p.then {
                             s.push_str(&format!("\nthen {}: {}", t.exception, t.message));
                         }

@@ -66,6 +66,10 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Modules whose import is predicted to fail (error findings with a predicted message; added
+    /// within schema version 1). NPY005 modules import, so they are errors but not counted here.
+    pub failing_modules: usize,
+    /// Distributions with at least one module in `failing_modules`.
     pub distributions_failing: usize,
 }
 
@@ -118,7 +122,10 @@ impl CheckReport {
             match f.severity {
                 Severity::Error => {
                     s.errors += 1;
-                    failing.insert(f.distribution.clone().unwrap_or_default());
+                    if f.fails_import() {
+                        s.failing_modules += 1;
+                        failing.insert(f.distribution.clone().unwrap_or_default());
+                    }
                 }
                 Severity::Warning => s.warnings += 1,
                 Severity::Info => s.infos += 1,
@@ -168,7 +175,7 @@ pub(crate) mod samples {
         )
     }
 
-    fn finding(code: &'static str, rule: &'static str, severity: Severity) -> Finding {
+    pub(super) fn finding(code: &'static str, rule: &'static str, severity: Severity) -> Finding {
         Finding {
             code,
             rule,
@@ -236,6 +243,7 @@ pub(crate) mod samples {
                     module: Some("pandas._libs.interval".into()),
                     path: Some(so("pandas/_libs/interval")),
                     predicted: Some(Predicted {
+                        printed: None,
                         exception: "ValueError".into(),
                         message: DTYPE_96_88.into(),
                         then: None,
@@ -269,14 +277,15 @@ pub(crate) mod samples {
             ),
             of(
                 Finding {
-                    title: "ImportError: A module that was compiled using NumPy 1.x cannot be \
-                            run in NumPy 2.0.2"
+                    title: "ImportError: numpy.core.multiarray failed to import (after \
+                            AttributeError: _ARRAY_API not found)"
                         .into(),
                     module: Some("scipy.sparse._sparsetools".into()),
                     path: Some(so("scipy/sparse/_sparsetools")),
                     predicted: Some(Predicted {
-                        exception: "ImportError".into(),
-                        message: NUMPY1_ON_2.into(),
+                        printed: Some(NUMPY1_ON_2.into()),
+                        exception: "AttributeError".into(),
+                        message: "_ARRAY_API not found".into(),
                         then: Some(PredictedThen {
                             exception: "ImportError".into(),
                             message: "numpy.core.multiarray failed to import".into(),
@@ -285,7 +294,14 @@ pub(crate) mod samples {
                     evidence: vec![
                         "built with NumPy 1.25 headers (ABI 0x1000009), whose import_array() \
                          loads numpy.core._multiarray_umath; NumPy 2.0.2 serves it as a shim \
-                         that refuses 1.x modules"
+                         that prints \"A module that was compiled using NumPy 1.x cannot be \
+                         run in NumPy 2.0.2\" and refuses the module"
+                            .into(),
+                        "Python prints first: A module that was compiled using NumPy 1.x cannot \
+                         be run in NumPy 2.0.2 as it may crash."
+                            .into(),
+                        "the first exception, printed above the final one: AttributeError: \
+                         _ARRAY_API not found"
                             .into(),
                     ],
                     fix_hint: Some(rebuild("scipy")),
@@ -445,7 +461,7 @@ pub(crate) mod samples {
 
 #[cfg(test)]
 mod tests {
-    use super::samples;
+    use super::{samples, text, CheckReport, Finding, Severity, Style};
     use crate::report::{json, rendered};
 
     #[test]
@@ -461,5 +477,37 @@ mod tests {
             (s.errors, s.warnings, s.infos, s.distributions_failing),
             (2, 2, 1, 2)
         );
+        assert_eq!(s.failing_modules, 2);
+    }
+
+    /// A pybind11 < 2.12 module on NumPy 2 (NPY005) imports: an error, not an import failure.
+    #[test]
+    fn npy005_is_an_error_that_imports() {
+        let mut findings = samples::failing().findings;
+        findings.push(Finding {
+            module: Some("pyb11mod".into()),
+            distribution: Some("pyb11mod".into()),
+            title: "pybind11 2.11 numpy.h".into(),
+            ..samples::finding("NPY005", "pybind11-numpy1", Severity::Error)
+        });
+        let s = CheckReport::summarize(&findings);
+        assert_eq!(
+            (s.errors, s.failing_modules, s.distributions_failing),
+            (3, 2, 2)
+        );
+        let only = CheckReport::summarize(&findings[findings.len() - 1..]);
+        assert_eq!((only.errors, only.failing_modules), (1, 0));
+        let mut r = samples::failing();
+        r.findings = findings[findings.len() - 1..].to_vec();
+        r.summary = only;
+        r.cascades.clear();
+        let mut out = Vec::new();
+        text::write(&mut out, &r, Style::default()).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains("no NumPy import failures predicted; 1 other error (modules that import but misbehave"),
+            "{out}"
+        );
+        assert!(!out.contains("will fail"), "{out}");
     }
 }

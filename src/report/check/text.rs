@@ -106,7 +106,8 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
         fs.sort_by_key(|f| std::cmp::Reverse(f.severity));
     }
     for ((dist, version), fs) in &groups {
-        let errors = fs.iter().filter(|f| f.severity == Severity::Error).count();
+        // Modules that will not import; NPY005 modules import (their error says what breaks).
+        let errors = fs.iter().filter(|f| f.fails_import()).count();
         let head = if errors > 0 {
             format!(
                 "{dist} {version}: {errors} module{} will fail",
@@ -168,15 +169,29 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
         }
     }
     let s = &r.summary;
+    let others = s.errors - s.failing_modules.min(s.errors);
+    let other_errors = if others > 0 {
+        format!(
+            "; {others} other error{} (modules that import but misbehave, or files that cannot be read)",
+            plural(others)
+        )
+    } else {
+        String::new()
+    };
     let verdict = if s.errors == 0 {
         style.paint("1;32", "no NumPy import failures predicted")
+    } else if s.failing_modules == 0 {
+        style.paint(
+            "1;31",
+            &format!("no NumPy import failures predicted{other_errors}"),
+        )
     } else {
         style.paint(
             "1;31",
             &format!(
-                "{} module{} will fail to import in {} distribution{}",
-                s.errors,
-                plural(s.errors),
+                "{} module{} will fail to import in {} distribution{}{other_errors}",
+                s.failing_modules,
+                plural(s.failing_modules),
                 s.distributions_failing,
                 plural(s.distributions_failing)
             ),

@@ -11,7 +11,7 @@
 
 use crate::fix::{admits, range_spec, Hint};
 use crate::knowledge::{knowledge, Release};
-use crate::rules::{dist_verdicts, predict, Finding, Scan, Severity};
+use crate::rules::{dist_verdicts, predict, Finding, Scan};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -75,7 +75,7 @@ impl Windows {
             let (imports_under, decided_modules) = dist_verdicts(scan, i).unwrap_or_default();
             let mut failing_modules: Vec<String> = findings
                 .iter()
-                .filter(|f| f.severity == Severity::Error)
+                .filter(|f| f.fails_import())
                 .filter(|f| f.distribution.as_deref() == Some(d.name.as_str()))
                 .filter_map(|f| f.module.clone())
                 .collect();

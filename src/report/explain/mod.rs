@@ -105,7 +105,7 @@ pub fn culprits(r: &CheckReport, package: &str) -> Culprits {
         })
         .filter_map(|f| {
             let p = f.predicted.as_ref()?;
-            Some((f.module.clone()?, format!("{}: {}", p.exception, p.message)))
+            Some((f.module.clone()?, p.final_line()))
         })
         .collect();
     let version = r

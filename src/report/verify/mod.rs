@@ -187,6 +187,7 @@ pub(crate) mod samples {
 
     fn predicted(exception: &str, message: &str) -> Option<Predicted> {
         Some(Predicted {
+            printed: None,
             exception: exception.into(),
             message: message.into(),
             then: None,
@@ -215,8 +216,9 @@ pub(crate) mod samples {
 
     pub fn report() -> Report {
         let numpy1_then = Some(Predicted {
-            exception: "ImportError".into(),
-            message: NUMPY1_ON_2.into(),
+            printed: Some(NUMPY1_ON_2.into()),
+            exception: "AttributeError".into(),
+            message: "_ARRAY_API not found".into(),
             then: Some(PredictedThen {
                 exception: "ImportError".into(),
                 message: "numpy.core.multiarray failed to import".into(),

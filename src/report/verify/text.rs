@@ -123,6 +123,9 @@ fn module(w: &mut dyn Write, m: &ModuleReport, width: usize) -> io::Result<()> {
                     .as_ref()
                     .map(|t| format!(", then {}: {}", t.exception, t.message))
                     .unwrap_or_default();
+                if let Some(printed) = &p.printed {
+                    writeln!(w, "{PAD}predicted notice: {}", clip(printed, 120))?;
+                }
                 writeln!(
                     w,
                     "{PAD}predicted: {}: {}{then}",
