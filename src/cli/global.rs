@@ -28,8 +28,8 @@ pub struct GlobalArgs {
     /// nothing, the exit code tells.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
-    /// No progress line on stderr.
-    #[arg(long, global = true, env = "ABI_DOCTOR_NO_PROGRESS")]
+    /// No progress line on stderr (ABI_DOCTOR_NO_PROGRESS: any value but 0, false, no, off).
+    #[arg(long, global = true, env = "ABI_DOCTOR_NO_PROGRESS", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_progress: bool,
     /// The configuration file (abi-doctor.toml, or a pyproject.toml with [tool.abi-doctor]); by
     /// default ./abi-doctor.toml, then ./pyproject.toml.

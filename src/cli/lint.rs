@@ -35,7 +35,7 @@ pub struct LintArgs {
     )]
     pub format: Option<LintFormat>,
     /// Exit 0 even when there are findings (2 still means a file could not be linted).
-    #[arg(long, env = "ABI_DOCTOR_EXIT_ZERO")]
+    #[arg(long, env = "ABI_DOCTOR_EXIT_ZERO", value_parser = clap::builder::FalseyValueParser::new())]
     pub exit_zero: bool,
 }
 

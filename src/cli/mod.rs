@@ -142,7 +142,7 @@ pub struct CheckArgs {
     )]
     pub format: Option<OutputFormat>,
     /// Exit 0 even when there are findings (2 still means abi-doctor could not run).
-    #[arg(long, env = "ABI_DOCTOR_EXIT_ZERO")]
+    #[arg(long, env = "ABI_DOCTOR_EXIT_ZERO", value_parser = clap::builder::FalseyValueParser::new())]
     pub exit_zero: bool,
     /// Only these rule codes or prefixes (comma-separated: NPY001,NPY00).
     #[arg(
