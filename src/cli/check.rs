@@ -118,7 +118,7 @@ impl scan::Progress for Progress {
     }
     fn inspected(&self) {
         let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if !self.enabled || self.start.elapsed().as_millis() < 1000 || n % 16 != 0 {
+        if !self.enabled || self.start.elapsed().as_millis() < 1000 || !n.is_multiple_of(16) {
             return;
         }
         self.shown.store(true, Ordering::Relaxed);
