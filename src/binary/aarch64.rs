@@ -422,7 +422,7 @@ fn follow(
     let Some(bytes) = range.tail_at(target) else {
         return;
     };
-    if target % 4 != 0 {
+    if !target.is_multiple_of(4) {
         return;
     }
     for (i, chunk) in bytes.chunks_exact(4).take(FOLLOW).enumerate() {

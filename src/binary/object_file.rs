@@ -175,9 +175,9 @@ pub(crate) fn parse<'a>(
                 data: bytes,
             };
             let exec = match segment.flags() {
-                object::SegmentFlags::Elf { p_flags } => p_flags & object::elf::PF_X != 0,
+                object::SegmentFlags::Elf { p_flags, .. } => (p_flags & object::elf::PF_X).0 != 0,
                 object::SegmentFlags::MachO { initprot, .. } => {
-                    initprot & object::macho::VM_PROT_EXECUTE != 0
+                    (initprot & object::macho::VM_PROT_EXECUTE).0 != 0
                 }
                 _ => false,
             };
@@ -293,7 +293,10 @@ fn find_module_init(file: &object::File<'_>) -> Option<String> {
         Some(lossy(rest))
     };
     match file.format() {
-        object::BinaryFormat::Pe => file.exports().ok()?.iter().find_map(|e| strip(e.name())),
+        object::BinaryFormat::Pe => file
+            .exports()
+            .ok()?
+            .find_map(|e| e.ok().and_then(|e| e.name().into_name().and_then(strip))),
         object::BinaryFormat::Elf => file
             .dynamic_symbols()
             .filter(|s| s.is_definition())
@@ -334,10 +337,10 @@ fn elf_needed<Elf: FileHeader<Endian = object::Endianness>>(
     let strings = sections.strings(endian, f.data(), link)?;
     for d in dynamic {
         use object::read::elf::Dyn;
-        if d.tag32(endian) == Some(object::elf::DT_NULL) {
+        if d.tag(endian) == object::elf::DT_NULL {
             break;
         }
-        if d.tag32(endian) == Some(object::elf::DT_NEEDED) && out.len() < MAX_NEEDED {
+        if d.tag(endian) == object::elf::DT_NEEDED && out.len() < MAX_NEEDED {
             if let Ok(s) = d.string(endian, strings) {
                 out.push(lossy(s));
             }

@@ -1,6 +1,7 @@
 //! `abi-doctor check`: scan an environment and predict every NumPy import failure.
 
-use super::{CheckArgs, ColorChoice, OutputFormat};
+use super::global::Globals;
+use super::{CheckArgs, OutputFormat};
 use abi_doctor::report::check::{github, html, sarif, text, CheckReport, Style};
 use abi_doctor::report::json;
 use abi_doctor::scan;
@@ -8,11 +9,40 @@ use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
+pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
     let started = Instant::now();
-    let progress = Progress::new(true);
-    let report = match scan::scan(&args.env.scan_options(), &progress) {
-        Ok(s) => CheckReport::from_scan(&s),
+    let format = match (args.format, &g.config.output_format) {
+        (Some(f), _) => f,
+        (None, Some(s)) => clap::ValueEnum::from_str(s, true).map_err(|_| {
+            anyhow::anyhow!("configuration: output-format {s:?} is not one of check's formats")
+        })?,
+        (None, None) => OutputFormat::Text,
+    };
+    let progress = Progress::new(g.progress);
+    let mut env = args.env.clone();
+    if let Some(dir) = &args.dir {
+        env.env = Some(dir.clone());
+    }
+    let report = match scan::scan(&env.scan_options(), &progress) {
+        Ok(s) => {
+            let mut r = CheckReport::from_scan(&s);
+            let select = args.select.clone().or(g.config.check_select.clone());
+            let ignore: Vec<String> = args
+                .ignore
+                .iter()
+                .chain(&g.config.check_ignore)
+                .cloned()
+                .collect();
+            let matches = |code: &str, p: &String| code.starts_with(&p.to_ascii_uppercase());
+            r.findings.retain(|f| {
+                select
+                    .as_ref()
+                    .is_none_or(|s| s.iter().any(|p| matches(f.code, p)))
+                    && !ignore.iter().any(|p| matches(f.code, p))
+            });
+            r.summary = CheckReport::summarize(&r.findings);
+            r
+        }
         Err(e) => {
             eprintln!("abi-doctor: error: {e}");
             eprintln!(
@@ -21,39 +51,44 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    let mut out = std::io::stdout().lock();
-    match args.format {
+    let mut stdout = std::io::stdout().lock();
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if g.quiet >= 2 { &mut sink } else { &mut stdout };
+    match format {
         OutputFormat::Text => {
             let style = Style {
-                color: color_enabled(args.color),
-                verbose: args.verbose,
+                color: g.color,
+                verbose: g.verbose > 0,
             };
-            text::write(&mut out, &report, style)?
+            text::write(out, &report, style)?
         }
-        OutputFormat::Json => json::write(&mut out, &report)?,
-        OutputFormat::Sarif => sarif::write(&mut out, &report)?,
-        OutputFormat::Github => github::write(&mut out, &report)?,
-        OutputFormat::Html => html::write(&mut out, &report)?,
+        OutputFormat::Json => json::write(out, &report)?,
+        OutputFormat::Sarif => sarif::write(out, &report)?,
+        OutputFormat::Github => {
+            let opts = github::Options {
+                show_info: g.verbose > 0,
+            };
+            github::write(out, &report, opts)?;
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                super::append_step_summary(&path, |w| github::write_summary(w, &report))?;
+            }
+        }
+        OutputFormat::Html => html::write(out, &report)?,
     }
     out.flush()?;
-    if args.verbose {
+    if g.verbose > 0 && g.quiet == 0 {
         eprintln!(
             "abi-doctor: scanned {} binaries in {:.0} ms",
             report.binaries_scanned,
             started.elapsed().as_secs_f64() * 1000.0
         );
     }
-    Ok(if report.has_errors() { 1 } else { 0 })
-}
-
-fn color_enabled(c: ColorChoice) -> bool {
-    match c {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
-        }
-    }
+    let exit_zero = args.exit_zero || g.config.exit_zero.unwrap_or(false);
+    Ok(if report.has_errors() && !exit_zero {
+        1
+    } else {
+        0
+    })
 }
 
 /// A progress line on stderr for scans longer than a second, only on a terminal.
@@ -83,7 +118,7 @@ impl scan::Progress for Progress {
     }
     fn inspected(&self) {
         let n = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        if !self.enabled || self.start.elapsed().as_millis() < 1000 || n % 16 != 0 {
+        if !self.enabled || self.start.elapsed().as_millis() < 1000 || !n.is_multiple_of(16) {
             return;
         }
         self.shown.store(true, Ordering::Relaxed);

@@ -6,11 +6,12 @@
 
 pub(crate) mod check;
 mod explain;
+pub(crate) mod global;
 mod inspect;
 mod lint;
 mod verify;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -20,6 +21,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "abi-doctor", version, about, long_about = None)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: global::GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -44,18 +47,29 @@ pub enum Command {
     Lint(lint::LintArgs),
     // Help text (it runs code from the environment): `about` of cli/verify.rs VerifyArgs.
     Verify(verify::VerifyArgs),
+    /// Print a shell's completion script (bash, zsh, fish, elvish, powershell) on standard
+    /// output, e.g. `abi-doctor generate-shell-completion bash > ~/.local/share/bash-completion/completions/abi-doctor`.
+    #[command(hide = true)]
+    GenerateShellCompletion {
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on standard output: `abi-doctor generate-man-page > abi-doctor.1`.
+    #[command(hide = true)]
+    GenerateManPage,
 }
 
 /// Which Python environment to look at. With none of these: $VIRTUAL_ENV, then $CONDA_PREFIX,
 /// then ./.venv, then `python3` on PATH.
 #[derive(Debug, Clone, clap::Args)]
 pub struct EnvArgs {
-    /// A Python interpreter; its environment is scanned. It is run once to ask for its paths, as
+    /// A Python interpreter: a path, a virtual environment's directory, a version (`3.11`:
+    /// `python3.11` on PATH, then pyenv's) or a name on PATH (`python3.11`). Its environment is
+    /// scanned. It is run once to ask for its paths, as
     /// `-I -S -B` from an empty directory: no site-packages, .pth file or sitecustomize runs and
     /// no bytecode is written. Without --python, an environment's own interpreter is run only when
     /// it resolves to a compiled interpreter outside the environment, where pyvenv.cfg's `home`
     /// says.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PYTHON")]
     pub python: Option<PathBuf>,
     /// A virtual environment or conda prefix.
     #[arg(long, value_name = "DIR")]
@@ -76,7 +90,7 @@ impl EnvArgs {
 
     pub fn discover_options(&self) -> abi_doctor::discover::DiscoverOptions {
         abi_doctor::discover::DiscoverOptions {
-            python: self.python.clone(),
+            python: self.python.as_deref().map(global::resolve_python),
             env: self.env.clone(),
             site_packages: self.site_packages.clone(),
             ..abi_doctor::discover::DiscoverOptions::from_process()
@@ -113,17 +127,39 @@ pub enum ColorChoice {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
+    /// The environment (as --env DIR).
+    #[arg(value_name = "DIR", conflicts_with_all = ["env", "python", "site_packages"])]
+    pub dir: Option<PathBuf>,
     #[command(flatten)]
     pub env: EnvArgs,
-    /// Output format (`--format` is the same option).
-    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// When to use colors.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-    /// Also show harmless findings and the evidence of each finding.
-    #[arg(short, long)]
-    pub verbose: bool,
+    /// Output format (`--format` is the same option; default text). With `github`, the full
+    /// table also goes to $GITHUB_STEP_SUMMARY when it is set.
+    #[arg(
+        long = "output-format",
+        alias = "format",
+        value_enum,
+        env = "ABI_DOCTOR_OUTPUT_FORMAT"
+    )]
+    pub format: Option<OutputFormat>,
+    /// Exit 0 even when there are findings (2 still means abi-doctor could not run).
+    #[arg(long, env = "ABI_DOCTOR_EXIT_ZERO", value_parser = clap::builder::FalseyValueParser::new())]
+    pub exit_zero: bool,
+    /// Only these rule codes or prefixes (comma-separated: NPY001,NPY00).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "ABI_DOCTOR_SELECT",
+        value_name = "CODES"
+    )]
+    pub select: Option<Vec<String>>,
+    /// Leave out these rule codes or prefixes (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        env = "ABI_DOCTOR_IGNORE",
+        value_name = "CODES"
+    )]
+    pub ignore: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,8 +173,8 @@ pub struct ExplainArgs {
     /// Do not look at any environment.
     #[arg(long)]
     pub no_env: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format (`--format` is the same option).
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
@@ -159,21 +195,45 @@ pub struct InspectArgs {
     /// Extension modules (.so, .pyd), wheels (.whl) or directories to search for them.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format (`--format` is the same option).
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
 
 /// Exit codes: 0 clean, 1 findings, 2 abi-doctor could not do its job.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    let globals = match global::Globals::resolve(&cli.global) {
+        Ok(g) => g,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "abi-doctor: error: {e:#}");
+            return 2;
+        }
+    };
     let result = match cli.command {
         Command::Inspect(args) => inspect::run(&args),
-        Command::Check(args) => check::run(&args),
+        Command::Check(args) => check::run(&args, &globals),
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Verify(args) => verify::run(&args),
-        Command::Lint(args) => lint::run(&args),
+        Command::Lint(args) => lint::run(&args, &globals),
+        Command::GenerateShellCompletion { shell } => {
+            let mut cmd = command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "abi-doctor", &mut script);
+            std::io::stdout()
+                .write_all(&script)
+                .map(|()| 0)
+                .map_err(anyhow::Error::from)
+        }
+        Command::GenerateManPage => clap_mangen::Man::new(command())
+            .render(&mut std::io::stdout())
+            .map(|()| 0)
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => code,
@@ -185,6 +245,36 @@ pub fn run() -> i32 {
             2
         }
     }
+}
+
+/// The clap command, its `--version` naming the knowledge base's newest NumPy:
+/// `abi-doctor 0.1.0 (knowledge base: NumPy up to 2.3.5)`.
+pub fn command() -> clap::Command {
+    let kb = abi_doctor::knowledge::knowledge();
+    let newest = kb
+        .newest()
+        .map(|r| format!(" (knowledge base: NumPy up to {})", r.last_patch))
+        .unwrap_or_default();
+    let version: &'static str =
+        Box::leak(format!("{}{newest}", env!("CARGO_PKG_VERSION")).into_boxed_str());
+    Cli::command().version(version)
+}
+
+/// Appends a step summary to `$GITHUB_STEP_SUMMARY` (the runner gives each step its own file).
+pub(crate) fn append_step_summary(
+    path: &std::ffi::OsStr,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("$GITHUB_STEP_SUMMARY {}", path.to_string_lossy()))?;
+    let mut buf = Vec::new();
+    render(&mut buf)?;
+    f.write_all(&buf)?;
+    Ok(())
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -42,8 +42,8 @@ false alarm, 2 the environment cannot be scanned or its interpreter does not run
 pub struct VerifyArgs {
     #[command(flatten)]
     pub env: EnvArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format (`--format` is the same option).
+    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Imports to run in parallel (default: the number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]

@@ -1,14 +1,26 @@
-//! `check --format sarif`: SARIF 2.1.0, for code-scanning UIs. The document is typed: each
-//! struct is one SARIF object, its fields renamed to SARIF's camelCase property names and
-//! declared in the order the SARIF specification lists them.
+//! `check --format sarif`: SARIF 2.1.0, for code-scanning UIs (GitHub code scanning among them).
+//! The document is typed: each struct is one SARIF object, its fields renamed to SARIF's
+//! camelCase property names and declared in the order the SARIF specification lists them.
+//!
+//! What GitHub's code scanning needs beyond the schema (its "SARIF support for code scanning"
+//! page): every result has a physical location; artifact URIs are relative to a `uriBaseId`
+//! named in `originalUriBaseIds` (here `ENVROOT`, the environment's prefix; `PROJECTROOT` for
+//! `lint`), percent-encoded (RFC 3986; SARIF 2.1.0 §3.4.3); `partialFingerprints` let it follow
+//! one finding across runs; rules carry `shortDescription`, `fullDescription` and `helpUri`.
 
 use super::CheckReport;
 use crate::rules::{Severity, RULES};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::{Component, Path};
 
 pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The `uriBaseId` of paths inside the scanned environment: its prefix.
+pub const ENVROOT: &str = "ENVROOT";
+/// The `partialFingerprints` key; the `v1` changes when what is hashed changes.
+pub const FINGERPRINT_KEY: &str = "abiDoctor/v1";
 
 /// The top-level `sarifLog` object.
 #[derive(Debug, Serialize)]
@@ -20,8 +32,11 @@ pub struct SarifLog {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Run {
     pub tool: Tool,
+    /// Where each `uriBaseId` is: an absolute `file:` URI ending in `/`.
+    pub original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     pub results: Vec<SarifResult>,
 }
 
@@ -32,9 +47,12 @@ pub struct Tool {
 
 /// The `toolComponent` that ran: abi-doctor, with every rule it has.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Driver {
     pub name: &'static str,
     pub version: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub information_uri: Option<String>,
     pub rules: Vec<ReportingDescriptor>,
 }
 
@@ -44,7 +62,11 @@ pub struct Driver {
 pub struct ReportingDescriptor {
     pub id: &'static str,
     pub name: &'static str,
+    pub short_description: Message,
     pub full_description: Message,
+    /// The rule's page: see [`help_uri`]; absent when the package names no repository.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help_uri: Option<String>,
 }
 
 /// A SARIF `result`: one finding.
@@ -54,9 +76,10 @@ pub struct SarifResult {
     pub rule_id: &'static str,
     pub level: Level,
     pub message: Message,
-    /// Absent, not empty, when the finding names no file (a distribution's metadata).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Always one: the file, or for a finding about a distribution's metadata the
+    /// site-packages directory that holds it.
     pub locations: Vec<Location>,
+    pub partial_fingerprints: BTreeMap<&'static str, String>,
     pub properties: ResultProperties,
 }
 
@@ -66,6 +89,16 @@ pub enum Level {
     Error,
     Warning,
     Note,
+}
+
+impl From<Severity> for Level {
+    fn from(s: Severity) -> Self {
+        match s {
+            Severity::Error => Level::Error,
+            Severity::Warning => Level::Warning,
+            Severity::Info => Level::Note,
+        }
+    }
 }
 
 /// A `message` (also a `multiformatMessageString`, which has the same `text`).
@@ -89,9 +122,12 @@ pub struct PhysicalLocation {
     pub region: Option<Region>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ArtifactLocation {
     pub uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri_base_id: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +144,103 @@ pub struct ResultProperties {
     pub evidence: Vec<String>,
 }
 
+/// Percent-encodes a path for a URI: every byte but RFC 3986's unreserved characters and `/`
+/// (so a space is `%20`, `%` is `%25`); Windows separators become `/`.
+pub fn encode_path(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    for b in p.replace('\\', "/").bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An absolute path as a `file:` URI (`file:///home/a%20b/`), a directory's ending in `/`.
+pub fn file_uri(abs: &str, dir: bool) -> String {
+    let enc = encode_path(abs);
+    let mut uri = if enc.starts_with('/') {
+        format!("file://{enc}")
+    } else {
+        // C:/Users/... (the drive letter's colon stays: it is the path's, not a scheme's)
+        format!("file:///{}", enc.replacen("%3A", ":", 1))
+    };
+    if dir && !uri.ends_with('/') {
+        uri.push('/');
+    }
+    uri
+}
+
+/// `path`'s artifact location: relative to `base_id` (at `base`) when `path` is under `base`
+/// or relative, else an absolute `file:` URI.
+pub fn artifact(path: &str, base: &Path, base_id: &'static str, dir: bool) -> ArtifactLocation {
+    let p = Path::new(path);
+    let rel = if p.is_absolute() {
+        p.strip_prefix(base).ok()
+    } else {
+        Some(p)
+    };
+    match rel {
+        Some(rel) => {
+            let parts: Vec<String> = rel
+                .components()
+                .filter_map(|c| match c {
+                    Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                    Component::ParentDir => Some("..".into()),
+                    _ => None,
+                })
+                .collect();
+            let mut uri = encode_path(&parts.join("/"));
+            if dir && !uri.is_empty() && !uri.ends_with('/') {
+                uri.push('/');
+            }
+            ArtifactLocation {
+                uri,
+                uri_base_id: Some(base_id),
+            }
+        }
+        None => ArtifactLocation {
+            uri: file_uri(path, dir),
+            uri_base_id: None,
+        },
+    }
+}
+
+/// A stable hash (64-bit FNV-1a, hex) of the parts that identify one finding, for
+/// `partialFingerprints`: the same finding in another checkout or run hashes the same.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The page of rule `code`: `docs/rules/<CODE>.md` of the package's repository (Cargo.toml
+/// `repository`) at this version's tag, `<repository>/blob/v<version>/docs/rules/<CODE>.md`;
+/// the pages are `abi-doctor rule CODE` verbatim, kept so by a test (tests/cli.rs).
+/// `None` when the package names no repository.
+pub fn help_uri(code: &str) -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    (!repo.is_empty()).then(|| {
+        format!(
+            "{repo}/blob/v{}/docs/rules/{code}.md",
+            env!("CARGO_PKG_VERSION")
+        )
+    })
+}
+
+/// The repository, for the driver's `informationUri`.
+pub fn information_uri() -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    (!repo.is_empty()).then(|| repo.to_string())
+}
+
 impl SarifLog {
     /// The log of one check: one run, every rule, one result per finding in the report's order.
     pub fn from_report(r: &CheckReport) -> Self {
@@ -116,9 +249,12 @@ impl SarifLog {
             .map(|ri| ReportingDescriptor {
                 id: ri.code,
                 name: ri.name,
+                short_description: Message { text: ri.title() },
                 full_description: Message { text: ri.doc() },
+                help_uri: help_uri(ri.code),
             })
             .collect();
+        let prefix = Path::new(&r.environment.prefix);
         let results = r
             .findings
             .iter()
@@ -127,24 +263,28 @@ impl SarifLog {
                 if let Some(h) = &f.fix_hint {
                     text.push_str(&format!(" Fix: {h}"));
                 }
+                let artifact_location = match (&f.path, r.environment.site_packages.first()) {
+                    (Some(p), _) => artifact(p, prefix, ENVROOT, false),
+                    (None, Some(site)) => artifact(site, prefix, ENVROOT, true),
+                    (None, None) => artifact(&r.environment.prefix, prefix, ENVROOT, true),
+                };
+                let print = fingerprint(&[
+                    f.code,
+                    f.distribution.as_deref().unwrap_or(""),
+                    f.module.as_deref().unwrap_or(""),
+                    &artifact_location.uri,
+                ]);
                 SarifResult {
                     rule_id: f.code,
-                    level: match f.severity {
-                        Severity::Error => Level::Error,
-                        Severity::Warning => Level::Warning,
-                        Severity::Info => Level::Note,
-                    },
+                    level: f.severity.into(),
                     message: Message { text },
-                    locations: f
-                        .path
-                        .iter()
-                        .map(|p| Location {
-                            physical_location: PhysicalLocation {
-                                artifact_location: ArtifactLocation { uri: p.clone() },
-                                region: None,
-                            },
-                        })
-                        .collect(),
+                    locations: vec![Location {
+                        physical_location: PhysicalLocation {
+                            artifact_location,
+                            region: None,
+                        },
+                    }],
+                    partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, print)]),
                     properties: ResultProperties {
                         distribution: f.distribution.clone(),
                         module: f.module.clone(),
@@ -161,9 +301,17 @@ impl SarifLog {
                     driver: Driver {
                         name: "abi-doctor",
                         version: env!("CARGO_PKG_VERSION"),
+                        information_uri: information_uri(),
                         rules,
                     },
                 },
+                original_uri_base_ids: BTreeMap::from([(
+                    ENVROOT,
+                    ArtifactLocation {
+                        uri: file_uri(&r.environment.prefix, true),
+                        uri_base_id: None,
+                    },
+                )]),
                 results,
             }],
         }
@@ -184,15 +332,20 @@ mod tests {
     fn typed_log() {
         let r = samples::failing();
         let mut log = SarifLog::from_report(&r);
-        // The rules' documentation and the crate version have their own tests and would churn
-        // this snapshot; the rest is what it shows.
+        // The rules' documentation, the crate version and repository have their own tests and
+        // would churn this snapshot; the rest is what it shows.
         let driver = &mut log.runs[0].tool.driver;
         assert_eq!(driver.version, env!("CARGO_PKG_VERSION"));
         driver.version = "[version]";
+        driver.information_uri = None;
         for rule in &mut driver.rules {
-            let doc = RULES.iter().find(|ri| ri.code == rule.id).unwrap().doc();
-            assert_eq!(rule.full_description.text, doc);
+            let ri = RULES.iter().find(|ri| ri.code == rule.id).unwrap();
+            assert_eq!(rule.full_description.text, ri.doc());
+            assert_eq!(rule.short_description.text, ri.title());
+            assert_eq!(rule.help_uri, help_uri(ri.code));
             rule.full_description.text = format!("[abi-doctor rule {}]", rule.id);
+            rule.short_description.text = format!("[title of {}]", rule.id);
+            rule.help_uri = None;
         }
         insta::assert_snapshot!("check_sarif", rendered(|w| json::write(w, &log)));
     }
@@ -204,7 +357,24 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["version"], "2.1.0");
         assert_eq!(v["$schema"], SARIF_SCHEMA);
-        assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 5);
+        let results = v["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 5);
+        for res in results {
+            let loc = &res["locations"][0]["physicalLocation"]["artifactLocation"];
+            assert_eq!(loc["uriBaseId"], ENVROOT, "{res}");
+            assert!(!loc["uri"].as_str().unwrap().starts_with('/'), "{res}");
+            assert_eq!(
+                res["partialFingerprints"][FINGERPRINT_KEY]
+                    .as_str()
+                    .unwrap()
+                    .len(),
+                16
+            );
+        }
+        assert_eq!(
+            v["runs"][0]["originalUriBaseIds"][ENVROOT]["uri"],
+            "file:///home/ana/.venvs/ml/"
+        );
         assert_eq!(
             v["runs"][0]["tool"]["driver"]["rules"]
                 .as_array()
@@ -212,5 +382,35 @@ mod tests {
                 .len(),
             RULES.len()
         );
+    }
+
+    #[test]
+    fn uris_are_percent_encoded_and_relative() {
+        let base = Path::new("/srv/my env");
+        assert_eq!(
+            artifact("/srv/my env/lib/a b%#?.so", base, ENVROOT, false),
+            ArtifactLocation {
+                uri: "lib/a%20b%25%23%3F.so".into(),
+                uri_base_id: Some(ENVROOT)
+            }
+        );
+        // Outside the base: absolute, still encoded; a directory ends in `/`.
+        assert_eq!(
+            artifact("/opt/site packages", base, ENVROOT, true),
+            ArtifactLocation {
+                uri: "file:///opt/site%20packages/".into(),
+                uri_base_id: None
+            }
+        );
+        assert_eq!(file_uri("/srv/my env", true), "file:///srv/my%20env/");
+        assert_eq!(file_uri("C:\\Users\\a b", true), "file:///C:/Users/a%20b/");
+        assert_eq!(encode_path("ü"), "%C3%BC");
+    }
+
+    #[test]
+    fn fingerprints_separate_their_parts() {
+        assert_ne!(fingerprint(&["ab", "c"]), fingerprint(&["a", "bc"]));
+        assert_eq!(fingerprint(&["NPY001"]), fingerprint(&["NPY001"]));
+        assert_eq!(fingerprint(&[]), "cbf29ce484222325");
     }
 }

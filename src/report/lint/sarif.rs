@@ -1,15 +1,20 @@
 //! `lint --format sarif`: SARIF 2.1.0 with a region (line, column) per result; the SARIF types
-//! are those of `check` (`report::check::sarif`).
+//! and GitHub's requirements are those of `check` (`report::check::sarif`). Paths are relative
+//! to `PROJECTROOT`, the directory the linted paths are relative to (the working directory).
 
 use super::LintReport;
 use crate::lint::rules::LINT_RULES;
 use crate::report::check::sarif::{
-    ArtifactLocation, Driver, Level, Message, ReportingDescriptor, Tool, SARIF_SCHEMA,
-    SARIF_VERSION,
+    artifact, file_uri, fingerprint, help_uri, information_uri, ArtifactLocation, Driver, Level,
+    Message, ReportingDescriptor, Tool, FINGERPRINT_KEY, SARIF_SCHEMA, SARIF_VERSION,
 };
-use crate::rules::Severity;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::path::Path;
+
+/// The `uriBaseId` of the project's files.
+pub const PROJECTROOT: &str = "PROJECTROOT";
 
 /// A result with a line and column (check's results point at whole files).
 #[derive(Debug, Serialize)]
@@ -19,6 +24,7 @@ pub struct LintResult {
     pub level: Level,
     pub message: Message,
     pub locations: Vec<LintLocation>,
+    pub partial_fingerprints: BTreeMap<&'static str, String>,
     pub properties: LintProperties,
 }
 
@@ -57,48 +63,53 @@ pub struct LintSarif {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LintRun {
     pub tool: Tool,
+    pub original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     pub results: Vec<LintResult>,
 }
 
-pub fn log(r: &LintReport) -> LintSarif {
+/// The log of one lint; `project_root` is the absolute directory relative paths start from.
+pub fn log(r: &LintReport, project_root: &Path) -> LintSarif {
     let rules = LINT_RULES
         .iter()
         .map(|ri| ReportingDescriptor {
             id: ri.code,
             name: ri.name,
+            short_description: Message { text: ri.title() },
             full_description: Message { text: ri.doc() },
+            help_uri: help_uri(ri.code),
         })
         .collect();
     let results = r
         .findings
         .iter()
-        .map(|f| LintResult {
-            rule_id: f.code,
-            level: match f.severity {
-                Severity::Error => Level::Error,
-                Severity::Warning => Level::Warning,
-                Severity::Info => Level::Note,
-            },
-            message: Message {
-                text: format!("{} Fix: {}", f.title, f.fix),
-            },
-            locations: vec![LintLocation {
-                physical_location: LintPhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: f.location.file.clone(),
-                    },
-                    region: LintRegion {
-                        start_line: f.location.line,
-                        start_column: f.location.column,
-                    },
+        .map(|f| {
+            let artifact_location = artifact(&f.location.file, project_root, PROJECTROOT, false);
+            // The line is left out: a finding stays the same one when lines above it move.
+            let print = fingerprint(&[f.code, &artifact_location.uri, &f.title]);
+            LintResult {
+                rule_id: f.code,
+                level: Level::from(f.severity),
+                message: Message {
+                    text: format!("{} Fix: {}", f.title, f.fix),
                 },
-            }],
-            properties: LintProperties {
-                evidence: f.evidence.clone(),
-                fix: f.fix.clone(),
-            },
+                locations: vec![LintLocation {
+                    physical_location: LintPhysicalLocation {
+                        artifact_location,
+                        region: LintRegion {
+                            start_line: f.location.line,
+                            start_column: f.location.column,
+                        },
+                    },
+                }],
+                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, print)]),
+                properties: LintProperties {
+                    evidence: f.evidence.clone(),
+                    fix: f.fix.clone(),
+                },
+            }
         })
         .collect();
     LintSarif {
@@ -109,16 +120,24 @@ pub fn log(r: &LintReport) -> LintSarif {
                 driver: Driver {
                     name: "abi-doctor",
                     version: env!("CARGO_PKG_VERSION"),
+                    information_uri: information_uri(),
                     rules,
                 },
             },
+            original_uri_base_ids: BTreeMap::from([(
+                PROJECTROOT,
+                ArtifactLocation {
+                    uri: file_uri(&project_root.display().to_string(), true),
+                    uri_base_id: None,
+                },
+            )]),
             results,
         }],
     }
 }
 
-pub fn write(w: &mut dyn Write, r: &LintReport) -> io::Result<()> {
-    crate::report::json::write(w, &log(r))
+pub fn write(w: &mut dyn Write, r: &LintReport, project_root: &Path) -> io::Result<()> {
+    crate::report::json::write(w, &log(r, project_root))
 }
 
 #[cfg(test)]
@@ -129,12 +148,17 @@ mod tests {
 
     #[test]
     fn lint_sarif() {
-        let mut l = log(&samples::report());
+        let mut l = log(&samples::report(), Path::new("/home/ana/src"));
         let driver = &mut l.runs[0].tool.driver;
         driver.version = "[version]";
+        driver.information_uri = None;
         assert_eq!(driver.rules.len(), LINT_RULES.len());
         for rule in &mut driver.rules {
+            let ri = LINT_RULES.iter().find(|ri| ri.code == rule.id).unwrap();
+            assert_eq!(rule.short_description.text, ri.title());
             rule.full_description.text = format!("[abi-doctor rule {}]", rule.id);
+            rule.short_description.text = format!("[title of {}]", rule.id);
+            rule.help_uri = None;
         }
         insta::assert_snapshot!("lint_sarif", rendered(|w| json::write(w, &l)));
     }
