@@ -143,7 +143,7 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
             Some((f.module.clone()?, (p.exception.clone(), p.message.clone())))
         })
         .collect();
-    let cascades = cascades(&scan, &environment, &inventory, &failures);
+    let cascades = cascades(&scan, &inventory, &failures);
     let fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     Scanned {
         environment,
@@ -303,19 +303,18 @@ fn assemble(
 /// Where `import PKG` dies, for every top-level import name of every distribution.
 fn cascades(
     scan: &Scan,
-    env: &Environment,
     inv: &Inventory,
     failures: &BTreeMap<String, (String, String)>,
 ) -> Vec<Cascade> {
     if failures.is_empty() {
         return vec![];
     }
-    // Python sources are looked up along the whole path, in sys.path order.
+    // Python sources come from the inventory's index of the whole path, in sys.path order.
     let binaries = scan
         .modules
         .iter()
         .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&env.site_packages, binaries, failures);
+    let graph = EnvGraph::new(&inv.sources, binaries, failures);
     let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
     for d in &inv.distributions {
         for t in &d.top_level {
