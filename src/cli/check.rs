@@ -11,8 +11,12 @@ use std::time::Instant;
 pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
     let progress = Progress::new(true);
-    let report = match scan::scan(&args.env.scan_options(), &progress) {
-        Ok(s) => CheckReport::from_scan(&s),
+    let opts = scan::ScanOptions {
+        no_cache: args.no_cache,
+        ..args.env.scan_options()
+    };
+    let (report, from_cache) = match scan::scan(&opts, &progress) {
+        Ok(s) => (CheckReport::from_scan(&s), s.from_cache),
         Err(e) => {
             eprintln!("abi-doctor: error: {e}");
             eprintln!(
@@ -37,8 +41,12 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
     }
     out.flush()?;
     if args.verbose {
+        let cached = match from_cache {
+            Some(n) => format!(" ({n} unchanged, from the facts cache)"),
+            None => " (facts cache off)".to_string(),
+        };
         eprintln!(
-            "abi-doctor: scanned {} binaries in {:.0} ms",
+            "abi-doctor: scanned {} binaries in {:.0} ms{cached}",
             report.binaries_scanned,
             started.elapsed().as_secs_f64() * 1000.0
         );

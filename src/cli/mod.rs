@@ -71,6 +71,7 @@ impl EnvArgs {
     pub fn scan_options(&self) -> abi_doctor::scan::ScanOptions {
         abi_doctor::scan::ScanOptions {
             discover: self.discover_options(),
+            ..Default::default()
         }
     }
 
@@ -124,6 +125,10 @@ pub struct CheckArgs {
     /// Also show harmless findings and the evidence of each finding.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Inspect every compiled file again: do not read or write the facts cache (kept in the
+    /// user's cache directory, keyed by path, size, mtime and inode).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, clap::Args)]
