@@ -25,7 +25,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered: a JSON report is thousands of lines, and stdout is line-buffered.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         OutputFormat::Text => {
             let style = Style {

@@ -8,6 +8,7 @@
 
 use crate::fsread::{read_text, Limit};
 use crate::inventory::SourceIndex;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -208,6 +209,9 @@ pub struct EnvGraph<'a> {
     /// Extension module name -> the dotted module names its binary references.
     binaries: HashMap<&'a str, &'a [String]>,
     failures: &'a BTreeMap<String, (String, String)>,
+    /// Imports of each Python module already parsed: the walk starts from every top-level
+    /// package, and most of them reach the same modules (numpy's, their own `__init__`).
+    parsed: RefCell<HashMap<String, Vec<String>>>,
 }
 
 impl<'a> EnvGraph<'a> {
@@ -223,6 +227,7 @@ impl<'a> EnvGraph<'a> {
             sources,
             binaries: binaries.into_iter().collect(),
             failures,
+            parsed: RefCell::new(HashMap::new()),
         }
     }
 
@@ -239,6 +244,22 @@ impl ModuleGraph for EnvGraph<'_> {
         if let Some(refs) = self.binaries.get(module) {
             return refs.to_vec();
         }
+        if let Some(known) = self.parsed.borrow().get(module) {
+            return known.clone();
+        }
+        let got = self.parse_source(module);
+        self.parsed
+            .borrow_mut()
+            .insert(module.to_string(), got.clone());
+        got
+    }
+    fn failure(&self, module: &str) -> Option<(String, String)> {
+        self.failures.get(module).cloned()
+    }
+}
+
+impl EnvGraph<'_> {
+    fn parse_source(&self, module: &str) -> Vec<String> {
         let Some((path, is_pkg)) = self.source_path(module) else {
             return vec![];
         };
@@ -256,9 +277,6 @@ impl ModuleGraph for EnvGraph<'_> {
         };
         let stmts = parse_imports(&text, &package);
         expand(&stmts, |m| self.exists(m))
-    }
-    fn failure(&self, module: &str) -> Option<(String, String)> {
-        self.failures.get(module).cloned()
     }
 }
 
