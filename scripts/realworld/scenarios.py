@@ -108,6 +108,13 @@ def interpreter(rec):
 
 # ---------------------------------------------------------------- building
 
+def scenario_env(rec):
+    """Variables every command of the scenario runs with: PYTHONUSERBASE for a user-site recipe."""
+    if rec.get("user_site"):
+        return {"PYTHONUSERBASE": os.path.join(rec["dir"], "userbase")}
+    return {}
+
+
 def build(rec, rebuild=False):
     """Build the scenario's venv (or reuse it). Returns (ok, seconds, note)."""
     sdir = rec["dir"]
@@ -128,9 +135,19 @@ def build(rec, rebuild=False):
     # Local sources are copied out of the repo so that pip's in-tree builds leave nothing there.
     src_copy = os.path.join(sdir, "src")
     shutil.copytree(SRC_DIR, src_copy)
-    cmds = [[interpreter(rec), "-m", "venv", venv]]
+    # "system_site_packages": a venv that sees the base interpreter's site-packages; "user_site":
+    # PYTHONUSERBASE is the scenario's own userbase/ (never the real ~/.local), and a step that
+    # starts with "user:" runs the base interpreter's pip (`pip install --user ...`) into it.
+    env.update(scenario_env(rec))
+    venv_cmd = [interpreter(rec), "-m", "venv"]
+    if rec.get("system_site_packages"):
+        venv_cmd.append("--system-site-packages")
+    cmds = [venv_cmd + [venv]]
     for step in rec["steps"]:
-        cmds.append([os.path.join(venv, "bin", "python"), "-m", "pip"] + [a.replace("{src}", src_copy) for a in step])
+        pip = [os.path.join(venv, "bin", "python"), "-m", "pip"]
+        if step and step[0] == "user:":
+            pip, step = [interpreter(rec), "-m", "pip"], step[1:]
+        cmds.append(pip + [a.replace("{src}", src_copy) for a in step])
     with open(logf, "w") as lf:
         for cmd in cmds:
             lf.write("$ " + " ".join(cmd) + "\n")
@@ -148,8 +165,9 @@ def build(rec, rebuild=False):
 
 # ---------------------------------------------------------------- running abi-doctor
 
-def run_json(args, stdin=None, timeout=1800):
-    r = subprocess.run(args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout)
+def run_json(args, stdin=None, timeout=1800, extra_env=None):
+    env = dict(os.environ, **(extra_env or {}))
+    r = subprocess.run(args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=timeout, env=env)
     try:
         data = json.loads(r.stdout) if r.stdout.strip() else None
     except ValueError:
@@ -333,7 +351,7 @@ def capture_real_error(rec, py):
     """The stderr of the first failing `python -c "import X"` of the scenario's imports."""
     for name in rec.get("imports", []):
         r = subprocess.run([py, "-c", "import %s" % name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           universal_newlines=True, cwd=rec["dir"], timeout=600)
+                           universal_newlines=True, cwd=rec["dir"], timeout=600, env=dict(os.environ, **scenario_env(rec)))
         if r.returncode != 0:
             return name, r.stderr
     return None, ""
@@ -451,10 +469,10 @@ def main():
         t0 = time.time()
         venv = os.path.join(s["dir"], "venv")
         py = os.path.join(venv, "bin", "python")
-        ccode, check, _, cerr = run_json([args.binary, "check", "--env", venv, "--format", "json"])
+        ccode, check, _, cerr = run_json([args.binary, "check", "--env", venv, "--format", "json"], extra_env=scenario_env(s))
         with open(os.path.join(s["dir"], "check.json"), "w") as f:
             json.dump(check, f, indent=1)
-        vcode, verify, _, verr = run_json([args.binary, "verify", "--env", venv, "--format", "json", "--timeout", str(args.verify_timeout)])
+        vcode, verify, _, verr = run_json([args.binary, "verify", "--env", venv, "--format", "json", "--timeout", str(args.verify_timeout)], extra_env=scenario_env(s))
         with open(os.path.join(s["dir"], "verify.json"), "w") as f:
             json.dump(verify, f, indent=1)
         if check is None or verify is None:

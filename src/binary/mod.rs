@@ -4,7 +4,7 @@
 //! Nothing from the `object` or `iced-x86` crates appears in this module's public API: callers get
 //! [`BinaryFacts`], plain data that serializes to the `inspect` JSON.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) mod aarch64;
 mod analyse;
@@ -16,7 +16,7 @@ pub(crate) mod x86;
 pub(crate) use analyse::{CodeFacts, TypeHit};
 
 /// Container format of a compiled file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Elf,
@@ -26,7 +26,7 @@ pub enum Format {
 }
 
 /// CPU architecture of a compiled file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arch {
     X86_64,
@@ -48,7 +48,7 @@ impl Arch {
 
 /// The generation of NumPy headers that produced a module's `import_array()` code, told apart by
 /// the strings the headers leave in the binary (docs/binary-evidence.md#numpy-c-api-strings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum HeaderGeneration {
     #[serde(rename = "<=1.10")]
     UpTo1_10,
@@ -92,7 +92,7 @@ impl HeaderGeneration {
 }
 
 /// Cython's `check_size` mode for an imported extension type (Cython/Utility/ImportExport.c).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckSize {
     Error,
@@ -101,7 +101,7 @@ pub enum CheckSize {
 }
 
 /// One `__Pyx_ImportType(module, "numpy", "<type>", size, ...)` call found in the binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeCheck {
     /// The NumPy type name as Cython imports it: `dtype`, `ndarray`, `ufunc`, `generic`, ...
     #[serde(rename = "type")]
@@ -113,7 +113,7 @@ pub struct TypeCheck {
 }
 
 /// What the binary tells about NumPy.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NumpyFacts {
     /// The module runs NumPy's `import_array()`/`import_umath()` (the strings are present).
     pub uses_c_api: bool,
@@ -147,21 +147,21 @@ pub struct NumpyFacts {
 }
 
 /// Cython, as seen in the binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CythonInfo {
     /// `3.0.11` from `_cython_3_0_11`; `None` when the binary does not name it.
     pub version: Option<String>,
 }
 
 /// f2py, as seen in the binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct F2pyInfo {
     /// The NumPy version f2py embedded in the wrapper (`"... f2py version ..."`), when present.
     pub numpy_version: Option<String>,
 }
 
 /// How a pybind11 module talks to NumPy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Pybind11Numpy {
     /// No `numpy.h` use found: NumPy-agnostic.
@@ -172,19 +172,19 @@ pub enum Pybind11Numpy {
     Numpy2Aware,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pybind11Info {
     /// `__pybind11_internals_v4_gcc_libstdcpp_cxxabi1017__`
     pub internals: Option<String>,
     pub numpy: Pybind11Numpy,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NanobindInfo {
     pub internals: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Toolchain {
     pub cython: Option<CythonInfo>,
     pub f2py: Option<F2pyInfo>,
@@ -193,7 +193,7 @@ pub struct Toolchain {
 }
 
 /// Everything inspection learned about one compiled file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BinaryFacts {
     pub format: Format,
     pub arch: Arch,
@@ -205,10 +205,11 @@ pub struct BinaryFacts {
     pub needed: Vec<String>,
     /// A shared library's exported C functions that hold its NumPy `import_array()` code (the
     /// ABI / C-API check call lies inside the function): `arrow_init_numpy`. ELF only.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub numpy_init_exports: Vec<String>,
     /// A module's imported C-linkage functions (ELF undefined dynamic symbols).
-    #[serde(skip_serializing)]
+    // Kept in the facts cache (NPY014 needs it on a cache hit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub imported_functions: Vec<String>,
     /// Dotted `pkg.sub.mod` names found in its strings (Cython cimports), for cascades.
     pub referenced_modules: Vec<String>,

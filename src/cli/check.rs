@@ -23,7 +23,11 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
     if let Some(dir) = &args.dir {
         env.env = Some(dir.clone());
     }
-    let report = match scan::scan(&env.scan_options(), &progress) {
+    let opts = scan::ScanOptions {
+        no_cache: args.no_cache,
+        ..env.scan_options()
+    };
+    let (report, from_cache) = match scan::scan(&opts, &progress) {
         Ok(s) => {
             let mut r = CheckReport::from_scan(&s);
             let select = args.select.clone().or(g.config.check_select.clone());
@@ -41,7 +45,7 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
                     && !ignore.iter().any(|p| matches(f.code, p))
             });
             r.summary = CheckReport::summarize(&r.findings);
-            r
+            (r, s.from_cache)
         }
         Err(e) => {
             eprintln!("abi-doctor: error: {e}");
@@ -51,7 +55,8 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: a JSON report is thousands of lines, and stdout is line-buffered.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = std::io::sink();
     let out: &mut dyn Write = if g.quiet >= 2 { &mut sink } else { &mut stdout };
     match format {
@@ -77,8 +82,12 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
     }
     out.flush()?;
     if g.verbose > 0 && g.quiet == 0 {
+        let cached = match from_cache {
+            Some(n) => format!(" ({n} unchanged, from the facts cache)"),
+            None => " (facts cache off)".to_string(),
+        };
         eprintln!(
-            "abi-doctor: scanned {} binaries in {:.0} ms",
+            "abi-doctor: scanned {} binaries in {:.0} ms{cached}",
             report.binaries_scanned,
             started.elapsed().as_secs_f64() * 1000.0
         );

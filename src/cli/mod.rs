@@ -85,6 +85,7 @@ impl EnvArgs {
     pub fn scan_options(&self) -> abi_doctor::scan::ScanOptions {
         abi_doctor::scan::ScanOptions {
             discover: self.discover_options(),
+            ..Default::default()
         }
     }
 
@@ -160,6 +161,10 @@ pub struct CheckArgs {
         value_name = "CODES"
     )]
     pub ignore: Vec<String>,
+    /// Inspect every compiled file again: do not read or write the facts cache (kept in the
+    /// user's cache directory, keyed by path, size, mtime and inode).
+    #[arg(long, env = "ABI_DOCTOR_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -239,7 +239,16 @@ pub(super) fn from_interpreter(
         EnvKind::System
     };
     let xy = major_minor(&info.version);
+    // sys.path order of CPython's Lib/site.py `main()`: `venv()` puts a venv's own
+    // site-packages first, then `addusersitepackages()`, then `addsitepackages()` (the base
+    // prefix's, for a venv with system site-packages). Outside a venv the user site is first.
+    let mut own: Vec<PathBuf> = info.purelib.iter().cloned().collect();
+    own.extend(info.platlib.iter().cloned());
+    own.extend(layout_site_dirs(&prefix, Some(&xy)));
     let mut site_dirs = Vec::new();
+    if is_venv {
+        site_dirs.append(&mut own);
+    }
     if !is_venv || cfg.include_system_site_packages {
         if opts.var("PYTHONNOUSERSITE").is_some() {
             notes.push("user site-packages disabled by PYTHONNOUSERSITE".to_string());
@@ -248,9 +257,7 @@ pub(super) fn from_interpreter(
             site_dirs.push(u.clone());
         }
     }
-    site_dirs.extend(info.purelib.iter().cloned());
-    site_dirs.extend(info.platlib.iter().cloned());
-    site_dirs.extend(layout_site_dirs(&prefix, Some(&xy)));
+    site_dirs.extend(own);
     if is_venv && cfg.include_system_site_packages {
         notes.push(format!(
             "include-system-site-packages = true: base prefix {}",

@@ -227,21 +227,30 @@ pub(super) fn from_dir(
     }
     let xy = version.as_deref().map(major_minor);
 
+    // sys.path order, as CPython's Lib/site.py `main()` builds it: `venv()` adds a venv's own
+    // site-packages first ("Doing this here ensures venv takes precedence over user-site"), then
+    // `addusersitepackages()` the user site, then `addsitepackages()` the prefixes' (for a venv
+    // with include-system-site-packages, the base prefix's). Outside a venv the user site comes
+    // before the prefix's site-packages.
     let mut site_dirs = Vec::new();
     let user_site = if kind != EnvKind::Venv || cfg.include_system_site_packages {
         user_site_dir(opts, xy.as_deref(), &mut notes)
     } else {
         None
     };
+    let mut own = layout_site_dirs(dir, xy.as_deref());
+    if let Some(info) = &asked {
+        own.extend(info.purelib.iter().cloned());
+        own.extend(info.platlib.iter().cloned());
+    }
+    if kind == EnvKind::Venv {
+        site_dirs.append(&mut own);
+    }
     if let Some(u) = user_site {
         notes.push(format!("user site-packages enabled: {}", u.display()));
         site_dirs.push(u);
     }
-    site_dirs.extend(layout_site_dirs(dir, xy.as_deref()));
-    if let Some(info) = &asked {
-        site_dirs.extend(info.purelib.iter().cloned());
-        site_dirs.extend(info.platlib.iter().cloned());
-    }
+    site_dirs.extend(own);
     if kind == EnvKind::Venv && cfg.include_system_site_packages {
         match &base_prefix {
             Some(base) => {
@@ -405,6 +414,64 @@ mod tests {
         assert_eq!(
             env.site_packages,
             vec![venv2.join("lib/python3.11/site-packages")]
+        );
+    }
+
+    /// Issue 9's recipe, by hand: a venv with include-system-site-packages and a user site from
+    /// PYTHONUSERBASE. CPython's site.py adds the venv's site-packages in `venv()`, then the user
+    /// site, then the base prefix's; the user site must not come first. Outside a venv the user
+    /// site does come before the prefix's site-packages.
+    #[test]
+    fn system_site_venv_with_user_site_in_site_py_order() {
+        let t = tempfile::tempdir().unwrap();
+        let (venv, base) = fake_venv(t.path(), true);
+        let ub = t.path().join("ub");
+        let user = ub.join("lib/python3.11/site-packages");
+        fs::create_dir_all(&user).unwrap();
+        let env = discover(&DiscoverOptions {
+            env: Some(venv.clone()),
+            ..opts(t.path(), &[("PYTHONUSERBASE", &ub)])
+        })
+        .unwrap();
+        assert_eq!(
+            env.site_packages,
+            vec![
+                venv.join("lib/python3.11/site-packages"),
+                user.clone(),
+                base.join("lib/python3.11/site-packages"),
+            ]
+        );
+        let env = discover(&DiscoverOptions {
+            env: Some(base.clone()),
+            ..opts(t.path(), &[("PYTHONUSERBASE", &ub)])
+        })
+        .unwrap();
+        assert_eq!(
+            env.site_packages,
+            vec![user, base.join("lib/python3.11/site-packages")]
+        );
+    }
+
+    #[test]
+    fn stale_virtual_env_is_named() {
+        let t = tempfile::tempdir().unwrap();
+        let gone = t.path().join("deleted-venv");
+        let err = discover(&opts(t.path(), &[("VIRTUAL_ENV", &gone)])).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, DiscoverError::StaleVariable { .. }), "{msg}");
+        assert!(
+            msg.contains("$VIRTUAL_ENV") && msg.contains(&gone.display().to_string()),
+            "{msg}"
+        );
+        // A directory that is not a venv (no pyvenv.cfg, no lib/pythonX.Y).
+        let odd = t.path().join("odd");
+        fs::create_dir_all(&odd).unwrap();
+        let msg = discover(&opts(t.path(), &[("VIRTUAL_ENV", &odd)]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("$VIRTUAL_ENV is set to") && msg.contains("not a Python environment"),
+            "{msg}"
         );
     }
 

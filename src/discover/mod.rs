@@ -126,6 +126,13 @@ pub enum DiscoverError {
     NotAnEnvironment { path: String },
     #[error("{path}: does not exist or is not a directory")]
     NotADirectory { path: String },
+    /// `VIRTUAL_ENV` or `CONDA_PREFIX` names something that is not an environment (any more).
+    #[error("${var} is set to {path}, which is not usable: {reason}. It is probably left over from an environment that was deleted or moved: run `deactivate` (or `unset {var}`), or pass --env")]
+    StaleVariable {
+        var: String,
+        path: String,
+        reason: String,
+    },
     #[error("{path}: cannot run interpreter: {source}")]
     Spawn {
         path: String,
@@ -175,7 +182,18 @@ fn auto(opts: &DiscoverOptions) -> Result<Environment, DiscoverError> {
     ] {
         if let Some(v) = opts.var(var) {
             let dir = opts.abs(Path::new(v));
-            let mut env = from_dir(&dir, source, opts)?;
+            // A variable left over from a deleted or moved environment: name it, so the user
+            // knows which variable to unset rather than which directory is odd.
+            let mut env = from_dir(&dir, source, opts).map_err(|e| match e {
+                DiscoverError::NotADirectory { .. } | DiscoverError::NotAnEnvironment { .. } => {
+                    DiscoverError::StaleVariable {
+                        var: var.to_string(),
+                        path: dir.display().to_string(),
+                        reason: e.to_string(),
+                    }
+                }
+                e => e,
+            })?;
             let mut note = format!("found via {var}={}", dir.display());
             if var == "CONDA_PREFIX" && opts.var("CONDA_DEFAULT_ENV") == Some(OsStr::new("base")) {
                 note.push_str(" (the conda base environment)");

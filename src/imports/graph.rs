@@ -7,8 +7,10 @@
 //! strings carry (Cython imports its cimported modules in the module's init, before the body runs).
 
 use crate::fsread::{read_text, Limit};
+use crate::inventory::SourceIndex;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::Path;
 
 /// One import statement found at module level: the module it names and, for `from X import a, b`,
 /// the imported names (each may be a submodule).
@@ -244,45 +246,39 @@ impl ModuleGraph for MapGraph {
     }
 }
 
-/// The module graph of an environment, read lazily from its files: Python sources under the
-/// site directories (first match in path order, as the import system does), extension modules
-/// from their inspected facts.
+/// The module graph of an environment, read lazily from its files: Python sources from the
+/// inventory's index of the site directories (first match in path order, as the import system
+/// does; no `stat` per candidate name), extension modules from their inspected facts. Only the
+/// modules the walk reaches are read.
 pub struct EnvGraph<'a> {
-    site_packages: &'a [PathBuf],
+    sources: &'a SourceIndex,
     /// Extension module name -> the dotted module names its binary references.
     binaries: HashMap<&'a str, &'a [String]>,
     failures: &'a BTreeMap<String, (String, String)>,
+    /// Imports of each Python module already parsed: the walk starts from every top-level
+    /// package, and most of them reach the same modules (numpy's, their own `__init__`).
+    parsed: RefCell<HashMap<String, Vec<String>>>,
 }
 
 impl<'a> EnvGraph<'a> {
-    /// `binaries`: each extension module's name and the dotted module names its binary
-    /// references (what its init imports); `failures`: module -> (exception, message) of the
-    /// modules predicted to fail.
+    /// `sources`: the inventory's index of Python source modules; `binaries`: each extension
+    /// module's name and the dotted module names its binary references (what its init imports);
+    /// `failures`: module -> (exception, message) of the modules predicted to fail.
     pub fn new(
-        site_packages: &'a [PathBuf],
+        sources: &'a SourceIndex,
         binaries: impl IntoIterator<Item = (&'a str, &'a [String])>,
         failures: &'a BTreeMap<String, (String, String)>,
     ) -> Self {
         EnvGraph {
-            site_packages,
+            sources,
             binaries: binaries.into_iter().collect(),
             failures,
+            parsed: RefCell::new(HashMap::new()),
         }
     }
 
-    fn source_path(&self, module: &str) -> Option<(PathBuf, bool)> {
-        let rel: PathBuf = module.split('.').collect();
-        for sp in self.site_packages {
-            let pkg = sp.join(&rel).join("__init__.py");
-            if pkg.is_file() {
-                return Some((pkg, true));
-            }
-            let file = sp.join(&rel).with_extension("py");
-            if file.is_file() {
-                return Some((file, false));
-            }
-        }
-        None
+    fn source_path(&self, module: &str) -> Option<(&Path, bool)> {
+        self.sources.get(module)
     }
 }
 
@@ -294,11 +290,27 @@ impl ModuleGraph for EnvGraph<'_> {
         if let Some(refs) = self.binaries.get(module) {
             return refs.to_vec();
         }
+        if let Some(known) = self.parsed.borrow().get(module) {
+            return known.clone();
+        }
+        let got = self.parse_source(module);
+        self.parsed
+            .borrow_mut()
+            .insert(module.to_string(), got.clone());
+        got
+    }
+    fn failure(&self, module: &str) -> Option<(String, String)> {
+        self.failures.get(module).cloned()
+    }
+}
+
+impl EnvGraph<'_> {
+    fn parse_source(&self, module: &str) -> Vec<String> {
         let Some((path, is_pkg)) = self.source_path(module) else {
             return vec![];
         };
         // Bounded read: larger Python files are generated data, not import lists.
-        let Ok(text) = read_text(&path, Limit::PythonSource) else {
+        let Ok(text) = read_text(path, Limit::PythonSource) else {
             return vec![];
         };
         let package = if is_pkg {
@@ -311,9 +323,6 @@ impl ModuleGraph for EnvGraph<'_> {
         };
         let stmts = parse_imports(&text, &package);
         expand(&stmts, |m| self.exists(m))
-    }
-    fn failure(&self, module: &str) -> Option<(String, String)> {
-        self.failures.get(module).cloned()
     }
 }
 

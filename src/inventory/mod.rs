@@ -50,6 +50,73 @@ pub struct Inventory {
     pub binaries: Vec<BinaryFile>,
     /// What was wrong or notable in the input, each naming its file; see [`Diagnostic`].
     pub diagnostics: Vec<Diagnostic>,
+    /// Python source modules found by the walk, for the import graph (not serialized).
+    #[serde(skip)]
+    pub sources: SourceIndex,
+}
+
+/// Python source modules of the site directories, by dotted name: the file Python's path-based
+/// finder would load (the first site directory that has it; within one directory a package's
+/// `__init__.py` before a `NAME.py`, as `FileFinder` looks for a directory first). Built from the
+/// walk the inventory does anyway, so the import graph asks no `stat` per candidate name.
+#[derive(Debug, Clone, Default)]
+pub struct SourceIndex {
+    /// module -> (file, is a package, index of the site directory).
+    modules: HashMap<String, (PathBuf, bool, usize)>,
+}
+
+impl SourceIndex {
+    /// `(file, is_package)` of `module`, if a source file provides it.
+    pub fn get(&self, module: &str) -> Option<(&Path, bool)> {
+        self.modules
+            .get(module)
+            .map(|(p, pkg, _)| (p.as_path(), *pkg))
+    }
+
+    pub fn len(&self) -> usize {
+        self.modules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.modules.is_empty()
+    }
+
+    /// Add `path` found under `site` (index `si` in sys.path order).
+    fn add(&mut self, site: &Path, si: usize, path: PathBuf) {
+        let Ok(rel) = path.strip_prefix(site) else {
+            return;
+        };
+        let mut parts: Vec<&str> = Vec::new();
+        for c in rel.components() {
+            match c.as_os_str().to_str() {
+                Some(s) => parts.push(s),
+                None => return,
+            }
+        }
+        let Some(last) = parts.pop() else { return };
+        let Some(stem) = last.strip_suffix(".py") else {
+            return;
+        };
+        let is_pkg = stem == "__init__";
+        if !is_pkg {
+            parts.push(stem);
+        }
+        if parts.is_empty()
+            || !parts
+                .iter()
+                .all(|p| !p.is_empty() && !p.contains('.') && !p.contains('-'))
+        {
+            return;
+        }
+        let name = parts.join(".");
+        match self.modules.get(&name) {
+            Some((_, old_pkg, old_si))
+                if *old_si < si || (*old_si == si && (*old_pkg || !is_pkg)) => {}
+            _ => {
+                self.modules.insert(name, (path, is_pkg, si));
+            }
+        }
+    }
 }
 
 /// One installed distribution.
@@ -205,12 +272,16 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
             }
         }
     }
-    let walked: Vec<(Vec<PathBuf>, Vec<Diagnostic>)> = sites
+    let walked: Vec<(Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>)> = sites
         .par_iter()
         .map(|site| walk::walk_binaries(site))
         .collect();
-    for (si, (files, diags)) in walked.into_iter().enumerate() {
+    let mut sources = SourceIndex::default();
+    for (si, (files, diags, py)) in walked.into_iter().enumerate() {
         diagnostics.extend(diags);
+        for f in py {
+            sources.add(&sites[si], si, f);
+        }
         for f in files {
             if !recorded.contains(f.as_path()) {
                 candidates.push((f, si, None));
@@ -276,6 +347,7 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
         distributions,
         binaries,
         diagnostics,
+        sources,
     }
 }
 
@@ -731,5 +803,43 @@ mod tests {
                 eprintln!("  {d}");
             }
         }
+    }
+
+    /// The import graph's index: earlier site first, a package before a module of the same name
+    /// in one directory, metadata and `__pycache__` not indexed; the walk is real, on real files.
+    #[test]
+    fn source_index_follows_the_path_finder() {
+        let t = tempfile::tempdir().unwrap();
+        let a = t.path().join("a");
+        let b = t.path().join("b");
+        for (p, text) in [
+            (a.join("pkg/__init__.py"), ""),
+            (a.join("pkg.py"), ""),
+            (a.join("pkg/sub.py"), ""),
+            (a.join("pkg/__pycache__/sub.py"), ""),
+            (a.join("x-1.0.dist-info/y.py"), ""),
+            (b.join("pkg/__init__.py"), ""),
+            (b.join("other.py"), ""),
+        ] {
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, text).unwrap();
+        }
+        let inv = inventory(&[a.clone(), b.clone()]);
+        let src = &inv.sources;
+        assert_eq!(
+            src.get("pkg"),
+            Some((a.join("pkg/__init__.py").as_path(), true))
+        );
+        assert_eq!(
+            src.get("pkg.sub"),
+            Some((a.join("pkg/sub.py").as_path(), false))
+        );
+        assert_eq!(
+            src.get("other"),
+            Some((b.join("other.py").as_path(), false))
+        );
+        assert_eq!(src.get("pkg.__pycache__.sub"), None);
+        assert_eq!(src.get("x-1.0.dist-info.y"), None);
+        assert_eq!(src.len(), 3);
     }
 }

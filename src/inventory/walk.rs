@@ -45,13 +45,15 @@ pub(super) fn sniff_file(path: &Path) -> std::io::Result<Option<u64>> {
 /// `__pycache__` are skipped. Directories are read in parallel (rayon scope per directory), which
 /// balances trees where one package holds most of the files. The site directory itself not
 /// being readable is left to the caller, which lists it first.
-pub(super) fn walk_binaries(site: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
-    let found = Mutex::new((Vec::new(), Vec::new()));
+/// The third list holds every `*.py` file seen on the way (the index the import graph is read
+/// from, so that it never probes candidate module names with `stat`).
+pub(super) fn walk_binaries(site: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>) {
+    let found = Mutex::new((Vec::new(), Vec::new(), Vec::new()));
     rayon::scope(|scope| walk_dir(scope, site.to_path_buf(), 0, &found));
     found.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
-type Found = Mutex<(Vec<PathBuf>, Vec<Diagnostic>)>;
+type Found = Mutex<(Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>)>;
 
 fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s Found) {
     let push = |d: Diagnostic| {
@@ -80,6 +82,7 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
     };
     let mut files = Vec::new();
     let mut diags = Vec::new();
+    let mut sources = Vec::new();
     for entry in rd {
         let entry = match entry {
             Ok(e) => e,
@@ -102,6 +105,9 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
             }
             let sub = entry.path();
             scope.spawn(move |s| walk_dir(s, sub, depth + 1, found));
+        } else if name.ends_with(".py") {
+            // A symlinked source is kept too: the import system follows it.
+            sources.push(entry.path());
         } else if is_binary_name(&name) {
             let path = entry.path();
             if ft.is_file() {
@@ -127,10 +133,11 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
             }
         }
     }
-    if !files.is_empty() || !diags.is_empty() {
+    if !files.is_empty() || !diags.is_empty() || !sources.is_empty() {
         if let Ok(mut g) = found.lock() {
             g.0.extend(files);
             g.1.extend(diags);
+            g.2.extend(sources);
         }
     }
 }
@@ -203,7 +210,7 @@ mod tests {
             fs::write(site.join(p), "x").unwrap();
         }
         symlink(site.join("pkg"), site.join("pkglink")).unwrap();
-        let (mut files, diags) = walk_binaries(site);
+        let (mut files, diags, _) = walk_binaries(site);
         files.sort();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(

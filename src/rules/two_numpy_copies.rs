@@ -12,8 +12,10 @@
 //! `numpy 1.19.5 in ~/.local/lib/python3.9/site-packages shadows numpy 1.21.6 in .venv/...`
 //!
 //! ## Fix
-//! Uninstall the copy you don't want (`pip uninstall numpy` in the place it lives, or
-//! `python -m pip uninstall --user numpy`), then re-run `abi-doctor check`.
+//! Python imports the first copy on sys.path; the others are shadowed and never imported while it
+//! is there. A base interpreter's NumPy behind a venv with system site-packages is normal: leave
+//! it alone. If the copy Python imports is not the one you want, uninstall that one (for a user
+//! site copy, `python -m pip uninstall --user numpy`), then re-run `abi-doctor check`.
 //!
 //! ## References
 //! Python `site` module documentation (sys.path order).
@@ -36,7 +38,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             rule: RULE.name,
             severity: Severity::Warning,
             title: format!(
-                "numpy {} at {} shadows numpy {v} at {path}",
+                "Python imports numpy {} from {}; numpy {v} at {path} is shadowed",
                 rt.version, rt.path
             ),
             distribution: Some("numpy".into()),
@@ -48,7 +50,11 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                 "first on sys.path: {}; also present: {path}",
                 rt.path
             )],
-            fix_hint: Some(format!("remove the copy you do not want: {path}")),
+            fix_hint: Some(format!(
+                "nothing to remove if numpy {} is the one you want: {path} is never imported \
+                 while {} comes first on sys.path",
+                rt.version, rt.path
+            )),
         });
     }
 }

@@ -17,7 +17,9 @@ use crate::rules::{self, Dist, Finding, Module, Predicted, Scan, Severity, Unrea
 use crate::runtime::{self, NumpyInstall};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+pub mod cache;
 
 /// What to scan.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +27,11 @@ pub struct ScanOptions {
     /// Which environment: `--python`, `--env`, `--site-packages`, or the process's own search
     /// order (`VIRTUAL_ENV`, `CONDA_PREFIX`, `.venv`, `python3` on `PATH`).
     pub discover: DiscoverOptions,
+    /// Do not read or write the facts cache ([`cache`]; `--no-cache`).
+    pub no_cache: bool,
+    /// The facts cache directory; `None`: the user's cache directory, from `discover.env_vars`
+    /// ([`cache::default_dir`]).
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Progress of a scan. Every method has an empty default; `()` implements it and reports nothing.
@@ -85,6 +92,8 @@ pub struct Scanned {
     pub fix_hint: Option<Hint>,
     /// Compiled files that were inspected or seen but not judged, with the reason.
     pub not_judged: Vec<NotJudged>,
+    /// How many compiled files' facts came from the facts cache (`None`: cache not used).
+    pub from_cache: Option<usize>,
 }
 
 impl Scanned {
@@ -114,23 +123,69 @@ impl Scanned {
 /// Discover the environment `opts` names and scan it.
 pub fn scan(opts: &ScanOptions, progress: &dyn Progress) -> Result<Scanned, ScanError> {
     let env = discover::discover(&opts.discover)?;
-    Ok(scan_environment(env, progress))
+    let dir = if opts.no_cache {
+        None
+    } else {
+        opts.cache_dir
+            .clone()
+            .or_else(|| cache::default_dir(&opts.discover.env_vars))
+    };
+    Ok(scan_environment_cached(env, dir.as_deref(), progress))
 }
 
-/// Scan an environment that is already discovered.
+/// Scan an environment that is already discovered, without the facts cache.
 pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Scanned {
+    scan_environment_cached(environment, None, progress)
+}
+
+/// Scan an environment that is already discovered, with the facts cache in `cache_dir` (none:
+/// every file is inspected).
+pub fn scan_environment_cached(
+    mut environment: Environment,
+    cache_dir: Option<&Path>,
+    progress: &dyn Progress,
+) -> Scanned {
     let inventory = inventory::inventory(&environment.site_packages);
     progress.inspecting(inventory.binaries.len());
-    let facts: Vec<Result<BinaryFacts, String>> = inventory
+    let mut inside = environment.site_packages.clone();
+    inside.push(environment.prefix.clone());
+    let mut cache = cache_dir.and_then(|d| {
+        cache::FactsCache::load(d, &environment.prefix, &inside, &mut environment.notes)
+    });
+    let inspected: Vec<(Result<BinaryFacts, String>, Option<cache::Stamp>, bool)> = inventory
         .binaries
         .par_iter()
         .map(|b| {
-            let r = binary::inspect_path(&b.path).map_err(|e| e.to_string());
+            let stamp = cache.as_ref().and_then(|_| cache::Stamp::of(&b.path));
+            let hit = match (&cache, &stamp) {
+                (Some(c), Some(st)) => c.get(&b.path, st).cloned(),
+                _ => None,
+            };
+            let r = match hit {
+                Some(f) => (Ok(f), stamp, true),
+                None => (
+                    binary::inspect_path(&b.path).map_err(|e| e.to_string()),
+                    stamp,
+                    false,
+                ),
+            };
             progress.inspected();
             r
         })
         .collect();
     progress.inspected_all();
+    let mut facts = Vec::with_capacity(inspected.len());
+    for (b, (r, stamp, hit)) in inventory.binaries.iter().zip(inspected) {
+        if let (Some(c), Some(st), Ok(f)) = (cache.as_mut(), stamp, &r) {
+            c.hits += usize::from(hit);
+            c.put(b.path.clone(), st, f.clone());
+        }
+        facts.push(r);
+    }
+    let from_cache = cache.as_ref().map(|c| c.hits);
+    if let Some(c) = cache {
+        c.save(&mut environment.notes);
+    }
 
     let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
     let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
@@ -149,12 +204,12 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
             (m.clone(), (exception.to_string(), message.to_string()))
         })
         .collect();
-    let cascades = cascades(&scan, &environment, &inventory, &failures);
+    let cascades = cascades(&scan, &inventory, &failures);
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
     let knock_ons = if failures.is_empty() {
         vec![]
     } else {
-        let graph = EnvGraph::new(&environment.site_packages, binaries_of(&scan), &failures);
+        let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan), &failures);
         rules::knock_on::find(&graph, &scan, &predicted)
     };
     if !knock_ons.is_empty() {
@@ -162,7 +217,7 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         rules::knock_on::check(&scan, &mut findings);
         rules::sort_findings(&mut findings);
     }
-    say_what_import_reaches(&scan, &environment, &cascades, &mut findings);
+    say_what_import_reaches(&scan, &inventory, &cascades, &mut findings);
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     if let Some(h) = &mut fix_hint {
         rank_blockers(&scan, h, &cascades);
@@ -176,6 +231,7 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
         cascades,
         fix_hint,
         not_judged,
+        from_cache,
     }
 }
 
@@ -185,7 +241,7 @@ pub fn scan_environment(environment: Environment, progress: &dyn Progress) -> Sc
 /// `try:` blocks and function bodies ([`crate::imports::graph`]).
 fn say_what_import_reaches(
     scan: &Scan,
-    env: &Environment,
+    inv: &Inventory,
     cascades: &[Cascade],
     findings: &mut [Finding],
 ) {
@@ -197,7 +253,7 @@ fn say_what_import_reaches(
         .modules
         .iter()
         .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&env.site_packages, binaries, &failures);
+    let graph = EnvGraph::new(&inv.sources, binaries, &failures);
     let mut by_top: BTreeMap<String, std::collections::HashMap<String, Vec<String>>> =
         BTreeMap::new();
     for f in findings.iter_mut().filter(|f| f.fails_import()) {
@@ -405,19 +461,18 @@ fn binaries_of(scan: &Scan) -> impl Iterator<Item = (&str, &[String])> {
 /// Where `import PKG` dies, for every top-level import name of every distribution.
 fn cascades(
     scan: &Scan,
-    env: &Environment,
     inv: &Inventory,
     failures: &BTreeMap<String, (String, String)>,
 ) -> Vec<Cascade> {
     if failures.is_empty() {
         return vec![];
     }
-    // Python sources are looked up along the whole path, in sys.path order.
+    // Python sources come from the inventory's index of the whole path, in sys.path order.
     let binaries = scan
         .modules
         .iter()
         .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&env.site_packages, binaries, failures);
+    let graph = EnvGraph::new(&inv.sources, binaries, failures);
     let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
     for d in &inv.distributions {
         for t in &d.top_level {

@@ -1,0 +1,348 @@
+//! The facts cache: what inspection learned about each compiled file, kept between runs so that a
+//! re-run of `check` reads only the files that changed. On by default, as ruff's cache is;
+//! `--no-cache` ([`super::ScanOptions::no_cache`]) turns it off.
+//!
+//! Where: `${XDG_CACHE_HOME:-~/.cache}/abi-doctor/facts` (`~/Library/Caches/abi-doctor/facts` on
+//! macOS, `%LOCALAPPDATA%\abi-doctor\cache\facts` on Windows), one JSON file per environment
+//! prefix; never inside the scanned environment (a cache directory under it turns the cache off).
+//! An entry is used only when the file's path, size, modification time (nanoseconds) and inode
+//! all match, and the file's format version and abi-doctor version match ours.
+//!
+//! Bounded: at most [`MAX_ENTRIES`] entries per environment and [`MAX_FILES`] environments (the
+//! least recently written are removed), and a cache file is read with a size cap. A cache file
+//! that cannot be read or parsed is ignored with a note and rewritten; it never stops a scan.
+
+use crate::binary::BinaryFacts;
+use crate::fsread::{read_bounded, Limit};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Bumped whenever the layout of a cache file or of [`BinaryFacts`] changes.
+// 2: BinaryFacts keeps imported_functions and numpy_init_exports (NPY014).
+pub const FORMAT: u32 = 2;
+/// Entries kept per environment: more than the largest real environments have binaries.
+pub const MAX_ENTRIES: usize = 20_000;
+/// Environments kept.
+pub const MAX_FILES: usize = 64;
+
+/// What identifies one version of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub inode: u64,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        let mtime_ns = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i128)
+            .unwrap_or(0);
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Stamp {
+            size: m.len(),
+            mtime_ns,
+            inode,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    stamp: Stamp,
+    facts: BinaryFacts,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CacheFile {
+    format: u32,
+    version: String,
+    prefix: PathBuf,
+    entries: HashMap<PathBuf, Entry>,
+}
+
+/// The cache of one environment, loaded.
+#[derive(Debug)]
+pub struct FactsCache {
+    file: PathBuf,
+    prefix: PathBuf,
+    old: HashMap<PathBuf, Entry>,
+    /// Entries of this run: what will be written back.
+    new: HashMap<PathBuf, Entry>,
+    pub hits: usize,
+}
+
+/// The user's cache directory for facts, from the given variables (`None`: no home known).
+pub fn default_dir(
+    vars: &std::collections::BTreeMap<String, std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let var = |k: &str| vars.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = if cfg!(windows) {
+        var("LOCALAPPDATA")?.join("abi-doctor").join("cache")
+    } else if cfg!(target_os = "macos") {
+        var("HOME")?.join("Library/Caches/abi-doctor")
+    } else {
+        var("XDG_CACHE_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| var("HOME").map(|h| h.join(".cache")))?
+            .join("abi-doctor")
+    };
+    Some(base.join("facts"))
+}
+
+/// FNV-1a, stable across runs and Rust versions: the cache file's name for a prefix.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl FactsCache {
+    /// Load the cache of `prefix` from `dir`. `inside` are the environment's directories: a cache
+    /// directory under one of them is refused. Problems become `notes`.
+    pub fn load(
+        dir: &Path,
+        prefix: &Path,
+        inside: &[PathBuf],
+        notes: &mut Vec<String>,
+    ) -> Option<Self> {
+        if inside.iter().any(|p| dir.starts_with(p)) {
+            notes.push(format!(
+                "facts cache not used: {} is inside the scanned environment",
+                dir.display()
+            ));
+            return None;
+        }
+        let name = format!("{:016x}.json", fnv(prefix.as_os_str().as_encoded_bytes()));
+        let file = dir.join(name);
+        let mut old = HashMap::new();
+        match read_bounded(&file, Limit::Record) {
+            Ok(bytes) => match serde_json::from_slice::<CacheFile>(&bytes) {
+                Ok(c)
+                    if c.format == FORMAT
+                        && c.version == env!("CARGO_PKG_VERSION")
+                        && c.prefix == prefix =>
+                {
+                    old = c.entries
+                }
+                Ok(_) => {} // another format or version: rebuilt silently
+                Err(e) => notes.push(format!(
+                    "facts cache {} is corrupt ({e}); ignored and rebuilt",
+                    file.display()
+                )),
+            },
+            Err(e) if file.exists() => notes.push(format!("facts cache ignored: {e}")),
+            Err(_) => {}
+        }
+        Some(FactsCache {
+            file,
+            prefix: prefix.to_path_buf(),
+            old,
+            new: HashMap::new(),
+            hits: 0,
+        })
+    }
+
+    /// The cached facts of `path` when its stamp matches.
+    pub fn get(&self, path: &Path, stamp: &Stamp) -> Option<&BinaryFacts> {
+        self.old
+            .get(path)
+            .filter(|e| e.stamp == *stamp)
+            .map(|e| &e.facts)
+    }
+
+    /// Remember the facts of `path` for the next run.
+    pub fn put(&mut self, path: PathBuf, stamp: Stamp, facts: BinaryFacts) {
+        if self.new.len() < MAX_ENTRIES {
+            self.new.insert(path, Entry { stamp, facts });
+        }
+    }
+
+    /// Write this run's entries (atomically: a temporary file renamed over the old one) and trim
+    /// the directory to [`MAX_FILES`] environments. Failures become notes.
+    pub fn save(self, notes: &mut Vec<String>) {
+        let Some(dir) = self.file.parent() else {
+            return;
+        };
+        let unchanged = self.new.len() == self.old.len()
+            && self
+                .new
+                .iter()
+                .all(|(p, e)| self.old.get(p).is_some_and(|o| o.stamp == e.stamp));
+        if unchanged {
+            return;
+        }
+        let data = CacheFile {
+            format: FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            prefix: self.prefix,
+            entries: self.new,
+        };
+        let result = (|| -> std::io::Result<()> {
+            std::fs::create_dir_all(dir)?;
+            let bytes = serde_json::to_vec(&data).map_err(std::io::Error::other)?;
+            if bytes.len() as u64 > Limit::Record.bytes() {
+                return Err(std::io::Error::other("over the size cap, not written"));
+            }
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            std::io::Write::write_all(&mut tmp, &bytes)?;
+            tmp.persist(&self.file).map_err(|e| e.error)?;
+            trim(dir);
+            Ok(())
+        })();
+        if let Err(e) = result {
+            notes.push(format!(
+                "facts cache not written to {}: {e}",
+                self.file.display()
+            ));
+        }
+    }
+}
+
+/// Keep the [`MAX_FILES`] most recently written cache files.
+fn trim(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = rd
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    if files.len() <= MAX_FILES {
+        return;
+    }
+    files.sort();
+    for (_, p) in &files[..files.len() - MAX_FILES] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::{self, DiscoverOptions};
+    use crate::scan::scan_environment_cached;
+    use crate::test_support;
+
+    fn hits(s: &crate::scan::Scanned) -> Option<usize> {
+        s.from_cache
+    }
+
+    fn cache_notes(s: &crate::scan::Scanned) -> Vec<&str> {
+        s.environment
+            .notes
+            .iter()
+            .filter(|n| n.contains("facts cache"))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// A real extension module (the interpreter's own `_json`), scanned three times through the
+    /// cache, then with the cache file corrupted, then with the cache directory inside the
+    /// environment.
+    #[test]
+    fn facts_are_reused_when_unchanged_and_a_bad_cache_is_ignored() {
+        let Some(py) = test_support::python("3.11") else {
+            return;
+        };
+        let dynload = py.prefix.join("lib/python3.11/lib-dynload");
+        let Some(json) = std::fs::read_dir(&dynload)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("_json.")
+            })
+        else {
+            panic!("no _json extension in {}", dynload.display());
+        };
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        let module = site.join(json.file_name().unwrap());
+        std::fs::copy(&json, &module).unwrap();
+        let dir = t.path().join("cache");
+        let env = || {
+            discover::discover(&DiscoverOptions {
+                site_packages: vec![site.clone()],
+                cwd: t.path().to_path_buf(),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let first = scan_environment_cached(env(), Some(&dir), &());
+        assert_eq!(hits(&first), Some(0));
+        assert!(cache_notes(&first).is_empty());
+        let second = scan_environment_cached(env(), Some(&dir), &());
+        assert_eq!(hits(&second), Some(1));
+        assert!(cache_notes(&second).is_empty());
+        assert_eq!(first.not_judged, second.not_judged);
+        assert_eq!(
+            format!("{:?}", first.scan.modules),
+            format!("{:?}", second.scan.modules)
+        );
+        // A new file at the same path (new inode, mtime): inspected again.
+        let tmp = site.join("new.tmp");
+        std::fs::copy(&json, &tmp).unwrap();
+        std::fs::rename(&tmp, &module).unwrap();
+        let third = scan_environment_cached(env(), Some(&dir), &());
+        assert_eq!(hits(&third), Some(0));
+        assert!(cache_notes(&third).is_empty());
+        // Corrupt: ignored with a note, the scan goes on and the file is rewritten.
+        let file = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
+        std::fs::write(&file, b"{\"format\": 1, \"entr").unwrap();
+        let fourth = scan_environment_cached(env(), Some(&dir), &());
+        let notes = cache_notes(&fourth);
+        assert!(
+            notes[0].contains("is corrupt") && notes[0].contains("ignored"),
+            "{notes:?}"
+        );
+        assert_eq!(fourth.scan.modules.len(), first.scan.modules.len());
+        let fifth = scan_environment_cached(env(), Some(&dir), &());
+        assert_eq!(hits(&fifth), Some(1));
+        assert!(cache_notes(&fifth).is_empty());
+        // Never inside the environment.
+        let inside = site.join(".cache");
+        let sixth = scan_environment_cached(env(), Some(&inside), &());
+        assert!(cache_notes(&sixth)[0].contains("inside the scanned environment"));
+        assert_eq!(hits(&sixth), None);
+        assert!(!inside.exists());
+    }
+
+    #[test]
+    fn the_default_directory_follows_xdg() {
+        let vars = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), std::ffi::OsString::from(v)))
+                .collect()
+        };
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            assert_eq!(
+                default_dir(&vars(&[("HOME", "/h"), ("XDG_CACHE_HOME", "/x")])),
+                Some(PathBuf::from("/x/abi-doctor/facts"))
+            );
+            assert_eq!(
+                default_dir(&vars(&[("HOME", "/h"), ("XDG_CACHE_HOME", "rel")])),
+                Some(PathBuf::from("/h/.cache/abi-doctor/facts"))
+            );
+            assert_eq!(default_dir(&vars(&[])), None);
+        }
+    }
+}
