@@ -484,3 +484,77 @@ fn an_environment_s_own_interpreter_is_not_run_to_learn_its_version() {
     );
     assert_unchanged(&before, &e);
 }
+
+/// `check --python` used to leave `.pyc` files in the scanned interpreter's standard library
+/// (its probe imported json and sysconfig without -B). A private copy of a real CPython whose
+/// stdlib has no `__pycache__` at all: after `check --python`, it still has none.
+#[test]
+fn check_python_writes_no_bytecode_into_the_interpreter() {
+    let Some(py) = support::python(PY311) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("cpython");
+    let lib = format!("lib/python{}", &PY311[..4]);
+    std::fs::create_dir_all(copy.join("bin")).unwrap();
+    // The interpreter, its shared library, and the stdlib without site-packages, tests and
+    // bytecode: the copy finds its prefix from its own location.
+    // std::fs::copy follows links (pyenv's python3 may be a relative link) and keeps the mode.
+    std::fs::copy(&py.path, copy.join("bin/python3")).unwrap();
+    for entry in std::fs::read_dir(py.prefix.join("lib")).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("libpython") {
+            std::fs::copy(entry.path(), copy.join("lib").join(entry.file_name()))
+                .or_else(|_| {
+                    std::fs::create_dir_all(copy.join("lib"))?;
+                    std::fs::copy(entry.path(), copy.join("lib").join(entry.file_name()))
+                })
+                .unwrap();
+        }
+    }
+    copy_tree(
+        &py.prefix.join(&lib),
+        &copy.join(&lib),
+        &["site-packages", "test", "__pycache__"],
+    );
+    std::fs::create_dir_all(copy.join(&lib).join("site-packages")).unwrap();
+    let before = manifest(&copy);
+    assert!(!before.keys().any(|p| p.ends_with("__pycache__")));
+    let r = abi_doctor(
+        &[
+            "check",
+            "--python",
+            copy.join("bin/python3").to_str().unwrap(),
+        ],
+        None,
+    );
+    eprintln!("{}", r.all());
+    assert!(matches!(r.code, Some(0 | 1)), "{}", r.all());
+    let created: Vec<PathBuf> = manifest(&copy)
+        .into_keys()
+        .filter(|p| !before.contains_key(p))
+        .collect();
+    assert!(
+        created.is_empty(),
+        "check wrote into the interpreter: {created:?}"
+    );
+}
+
+/// Copy a directory tree (files and symlinks as they are), leaving out entries named in `skip`.
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let name = e.file_name();
+        if skip.iter().any(|s| name == *s) {
+            continue;
+        }
+        let (src, dst) = (e.path(), to.join(&name));
+        let ft = e.file_type().unwrap();
+        if ft.is_symlink() {
+            symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if ft.is_dir() {
+            copy_tree(&src, &dst, skip);
+        } else if ft.is_file() {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}

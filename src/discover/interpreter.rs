@@ -206,7 +206,7 @@ pub(super) fn from_interpreter(
                 env.notes.insert(
                     0,
                     format!(
-                        "asked {} (-I -S): Python {}, venv {}",
+                        "asked {} (-I -S -B): Python {}, venv {}",
                         python.display(),
                         info.version,
                         dir.display()
@@ -217,7 +217,7 @@ pub(super) fn from_interpreter(
         }
     }
     let mut notes = vec![format!(
-        "asked {} (-I -S): Python {}, prefix {}",
+        "asked {} (-I -S -B): Python {}, prefix {}",
         python.display(),
         info.version,
         info.prefix.display()
