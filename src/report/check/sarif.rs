@@ -22,22 +22,23 @@ pub const ENVROOT: &str = "ENVROOT";
 /// The `partialFingerprints` key; the `v1` changes when what is hashed changes.
 pub const FINGERPRINT_KEY: &str = "abiDoctor/v1";
 
-/// The top-level `sarifLog` object.
+/// The top-level `sarifLog` object, over the result type of the command (`check`'s
+/// [`SarifResult`], `lint`'s own).
 #[derive(Debug, Serialize)]
-pub struct SarifLog {
+pub struct SarifLog<R = SarifResult> {
     pub version: &'static str,
     #[serde(rename = "$schema")]
     pub schema: &'static str,
-    pub runs: Vec<Run>,
+    pub runs: Vec<Run<R>>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Run {
+pub struct Run<R = SarifResult> {
     pub tool: Tool,
     /// Where each `uriBaseId` is: an absolute `file:` URI ending in `/`.
     pub original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
-    pub results: Vec<SarifResult>,
+    pub results: Vec<R>,
 }
 
 #[derive(Debug, Serialize)]

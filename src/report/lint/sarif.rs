@@ -6,7 +6,8 @@ use super::LintReport;
 use crate::lint::rules::LINT_RULES;
 use crate::report::check::sarif::{
     artifact, file_uri, fingerprint, help_uri, information_uri, ArtifactLocation, Driver, Level,
-    Message, ReportingDescriptor, Tool, FINGERPRINT_KEY, SARIF_SCHEMA, SARIF_VERSION,
+    Message, ReportingDescriptor, Run, SarifLog, Tool, FINGERPRINT_KEY, SARIF_SCHEMA,
+    SARIF_VERSION,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,23 +55,9 @@ pub struct LintProperties {
     pub fix: String,
 }
 
-#[derive(Debug, Serialize)]
-pub struct LintSarif {
-    pub version: &'static str,
-    #[serde(rename = "$schema")]
-    pub schema: &'static str,
-    pub runs: Vec<LintRun>,
-}
+/// `lint`'s SARIF log: the shared top level over lint's results.
+pub type LintSarif = SarifLog<LintResult>;
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LintRun {
-    pub tool: Tool,
-    pub original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
-    pub results: Vec<LintResult>,
-}
-
-/// The log of one lint; `project_root` is the absolute directory relative paths start from.
 pub fn log(r: &LintReport, project_root: &Path) -> LintSarif {
     let rules = LINT_RULES
         .iter()
@@ -115,7 +102,7 @@ pub fn log(r: &LintReport, project_root: &Path) -> LintSarif {
     LintSarif {
         version: SARIF_VERSION,
         schema: SARIF_SCHEMA,
-        runs: vec![LintRun {
+        runs: vec![Run {
             tool: Tool {
                 driver: Driver {
                     name: "abi-doctor",
