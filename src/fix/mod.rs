@@ -51,12 +51,19 @@ pub(crate) fn range_spec(releases: &[Release], lo: usize, hi: usize) -> String {
     s
 }
 
-fn commands(spec: &str) -> Vec<String> {
-    vec![
-        format!("pip install \"numpy{spec}\""),
-        format!("uv pip install \"numpy{spec}\""),
-        format!("conda install \"numpy{spec}\""),
+/// The commands that move NumPy in the scanned environment: pip and uv with its interpreter,
+/// conda only for a conda environment.
+fn commands(scan: &Scan, spec: &str) -> Vec<String> {
+    let arg = format!("\"numpy{spec}\"");
+    let t = &scan.target;
+    [
+        Some(t.pip_install(&arg)),
+        Some(t.uv_install(&arg)),
+        t.conda_install(&arg),
     ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The hint for a scan whose runtime NumPy makes some module fail (`failing` = distributions with
@@ -94,7 +101,7 @@ pub fn hint(scan: &Scan, failing: &[String]) -> Option<Hint> {
                 rt.version
             ),
             numpy_specifier: Some(spec.clone()),
-            commands: commands(&spec),
+            commands: commands(scan, &spec),
             blockers: vec![],
         });
     }
@@ -147,7 +154,7 @@ pub fn hint(scan: &Scan, failing: &[String]) -> Option<Hint> {
             target.line
         ),
         numpy_specifier: None,
-        commands: commands(&format!("=={}.*", target.line)),
+        commands: commands(scan, &format!("=={}.*", target.line)),
         blockers,
     })
 }

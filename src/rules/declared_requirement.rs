@@ -102,7 +102,8 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             predicted: None,
             evidence: problems,
             fix_hint: Some(format!(
-                "constrain NumPy yourself: pip install \"numpy{spec_text}\" (or add it to a constraints file)"
+                "constrain NumPy yourself: {} (or add it to a constraints file)",
+                scan.target.pip_install(&format!("\"numpy{spec_text}\""))
             )),
         });
     }

@@ -175,6 +175,56 @@ pub struct Scan {
     /// Modules that fail because their init imports a failing module (the scan's import graph,
     /// walked after the other rules; [`knock_on::find`]).
     pub knock_ons: Vec<knock_on::KnockOn>,
+    /// The scanned environment's interpreter and, for a conda environment, its prefix: every
+    /// command abi-doctor prints acts on them, never on whatever `pip` is first on `PATH`.
+    pub target: Target,
+}
+
+/// Which environment printed commands act on.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// The environment's interpreter (absolute), when one is known.
+    pub python: Option<String>,
+    /// The prefix, when the environment is a conda environment.
+    pub conda_prefix: Option<String>,
+}
+
+/// A word for a POSIX shell: as it is when it holds no special character, else single-quoted.
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+impl Target {
+    /// `PY -m pip install ARGS` for the scanned interpreter (`pip install ARGS` when only
+    /// site-packages directories were given and no interpreter is known).
+    pub fn pip_install(&self, args: &str) -> String {
+        match &self.python {
+            Some(py) => format!("{} -m pip install {args}", shell_word(py)),
+            None => format!("pip install {args}"),
+        }
+    }
+
+    /// `uv pip install --python PY ARGS`.
+    pub fn uv_install(&self, args: &str) -> String {
+        match &self.python {
+            Some(py) => format!("uv pip install --python {} {args}", shell_word(py)),
+            None => format!("uv pip install {args}"),
+        }
+    }
+
+    /// `conda install -p PREFIX ARGS`, for conda environments only.
+    pub fn conda_install(&self, args: &str) -> Option<String> {
+        self.conda_prefix
+            .as_ref()
+            .map(|p| format!("conda install -p {} {args}", shell_word(p)))
+    }
 }
 
 impl Scan {
@@ -283,7 +333,8 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
     if let (Window::Range { .. }, Some(spec)) = (&w, spec) {
         if !spec.is_empty() {
             parts.push(format!(
-                "install a NumPy it was built for: pip install \"numpy{spec}\""
+                "install a NumPy it was built for: {}",
+                scan.target.pip_install(&format!("\"numpy{spec}\""))
             ));
         }
     }
@@ -299,13 +350,21 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
     let name = dist.name.as_str();
     if dist.built_locally {
         parts.push(format!(
-            "it was built from source on this machine: rebuild it against NumPy {}: pip install --force-reinstall --no-deps --no-cache-dir --no-binary {name} --no-build-isolation {name}",
-            rt.version
+            "it was built from source on this machine: rebuild it against NumPy {}: {}",
+            rt.version,
+            scan.target.pip_install(&format!(
+                "--force-reinstall --no-deps --no-cache-dir --no-binary {name} \"{name}=={}\"",
+                dist.version
+            ))
         ));
     } else {
         parts.push(format!(
-            "or install a release of {name} built for NumPy {}, or rebuild it: pip install --force-reinstall --no-deps --no-cache-dir --no-binary {name} --no-build-isolation {name}",
-            rt.version
+            "or install a release of {name} built for NumPy {}, or rebuild it: {}",
+            rt.version,
+            scan.target.pip_install(&format!(
+                "--force-reinstall --no-deps --no-cache-dir --no-binary {name} \"{name}=={}\"",
+                dist.version
+            ))
         ));
     }
     Some(parts.join("; "))
@@ -516,6 +575,33 @@ mod tests {
                 assert!(doc.contains(section), "{code} lacks {section}");
             }
         }
+    }
+
+    /// Printed commands act on the scanned interpreter and paste into a shell as one word per
+    /// argument, spaces and quotes included.
+    #[test]
+    fn commands_name_the_scanned_interpreter() {
+        let t = Target {
+            python: Some("/home/ana/my envs/it's/bin/python3".into()),
+            conda_prefix: None,
+        };
+        assert_eq!(
+            t.pip_install("\"numpy>=1.23,<2\""),
+            "'/home/ana/my envs/it'\\''s/bin/python3' -m pip install \"numpy>=1.23,<2\""
+        );
+        assert_eq!(t.conda_install("x"), None);
+        let t = Target {
+            python: Some("/v/bin/python3".into()),
+            conda_prefix: Some("/opt/conda/envs/a".into()),
+        };
+        assert_eq!(
+            t.uv_install("x"),
+            "uv pip install --python /v/bin/python3 x"
+        );
+        assert_eq!(
+            t.conda_install("x").unwrap(),
+            "conda install -p /opt/conda/envs/a x"
+        );
     }
 
     /// Codes and names are public: configuration, CI annotations and users' notes refer to them.

@@ -55,8 +55,9 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             format!("{}/version.py: {}", rt.path, rt.version),
         ],
         fix_hint: Some(format!(
-            "reinstall NumPy cleanly: pip install --force-reinstall \"numpy=={}\"",
-            rt.version
+            "reinstall NumPy cleanly: {}",
+            scan.target
+                .pip_install(&format!("--force-reinstall \"numpy=={}\"", rt.version))
         )),
     });
 }

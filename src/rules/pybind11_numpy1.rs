@@ -62,10 +62,14 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             ),
             format!("installed NumPy {} (2.x layouts)", rt.version),
         ];
-        f.fix_hint = Some(
-            "pip install \"numpy<2\", or upgrade the package to a release built with pybind11 >= 2.12"
-                .into(),
-        );
+        // The module's own window bounds NumPy on both sides (a 1.x build: `>=1.X,<2`).
+        let spec = crate::rules::predict::compatible_specifier(&m.facts.numpy)
+            .filter(|s| s.starts_with(">="))
+            .unwrap_or_else(|| "<2".to_string());
+        f.fix_hint = Some(format!(
+            "{}, or upgrade the package to a release built with pybind11 >= 2.12",
+            scan.target.pip_install(&format!("\"numpy{spec}\""))
+        ));
         out.push(f);
     }
 }

@@ -31,8 +31,11 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         let d = u.dist.and_then(|i| scan.dists.get(i));
         let fix = match d {
             Some(d) => format!(
-                "reinstall it: pip install --force-reinstall --no-deps \"{}=={}\"",
-                d.name, d.version
+                "reinstall it: {}",
+                scan.target.pip_install(&format!(
+                    "--force-reinstall --no-deps \"{}=={}\"",
+                    d.name, d.version
+                ))
             ),
             None => "no installed distribution owns it: remove it, or reinstall what put it there"
                 .into(),

@@ -447,6 +447,11 @@ fn assemble(
         other_numpys,
         unreadable,
         knock_ons: vec![],
+        target: rules::Target {
+            python: env.python.as_ref().map(|p| p.display().to_string()),
+            conda_prefix: (env.kind == crate::discover::EnvKind::Conda)
+                .then(|| env.prefix.display().to_string()),
+        },
     };
     (scan, not_judged)
 }
