@@ -410,6 +410,41 @@ fn hostile_servers_give_errors_naming_the_url() {
 }
 
 #[test]
+fn the_configured_proxy_carries_the_requests_and_no_proxy_bypasses_it() {
+    let Some(w) = wheels(&[PANDAS_NEW]) else {
+        return;
+    };
+    let server = IndexServer::start(&w, Mode::Ranges);
+    // A host that does not resolve: only the proxy can reach it.
+    let mut vars: BTreeMap<String, std::ffi::OsString> = BTreeMap::new();
+    vars.insert("PIP_CONFIG_FILE".into(), "/dev/null".into());
+    vars.insert("PIP_INDEX_URL".into(), "http://index.invalid/simple".into());
+    vars.insert("HTTPS_PROXY".into(), server.url("").into());
+    let cfg = IndexConfig::from_env(&vars);
+    assert_eq!(cfg.proxy.as_deref(), Some(server.url("").as_str()));
+    let c = Client::new(cfg.clone(), None).unwrap();
+    let p = c.project("pandas").unwrap();
+    assert!(
+        p.files[0].url.starts_with("http://index.invalid/files/"),
+        "{}",
+        p.files[0].url
+    );
+    let facts = c.wheel_facts(&p.files[0]).unwrap();
+    assert_eq!(abi_major(&facts), 2);
+    let log = server.log.lock().unwrap().clone();
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("CONNECT index.invalid:80")),
+        "{log:?}"
+    );
+
+    vars.insert("NO_PROXY".into(), "localhost,.invalid".into());
+    let direct = Client::new(IndexConfig::from_env(&vars), None).unwrap();
+    let e = direct.project("pandas").unwrap_err().to_string();
+    assert!(e.contains("http://index.invalid/simple/pandas/"), "{e}");
+}
+
+#[test]
 fn pypi_pandas_2_2_3_cp311_facts() {
     if support::require(support::pypi_reachable(), "PyPI").is_none() {
         return;

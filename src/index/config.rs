@@ -28,6 +28,12 @@ pub struct IndexConfig {
     pub cert_source: Option<String>,
     /// The pip configuration files that were read, in the order pip reads them.
     pub config_files: Vec<PathBuf>,
+    /// The proxy for index requests: `HTTPS_PROXY`, `https_proxy`, `ALL_PROXY`, `all_proxy`,
+    /// `HTTP_PROXY`, `http_proxy`, the first set (as ureq and curl read them).
+    pub proxy: Option<String>,
+    /// Hosts reached without the proxy (`NO_PROXY`/`no_proxy`, comma-separated: a host, a
+    /// `.domain` or `domain` suffix, `*`); loopback addresses always are.
+    pub no_proxy: Vec<String>,
 }
 
 impl Default for IndexConfig {
@@ -41,6 +47,8 @@ impl Default for IndexConfig {
             offline_source: None,
             cert_source: None,
             config_files: Vec::new(),
+            proxy: None,
+            no_proxy: Vec::new(),
         }
     }
 }
@@ -269,7 +277,48 @@ impl IndexConfig {
             cfg.cert = Some(PathBuf::from(c));
             cfg.cert_source = Some(at.clone());
         }
+        cfg.proxy = [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+        ]
+        .iter()
+        .find_map(|k| var(k));
+        cfg.no_proxy = ["NO_PROXY", "no_proxy"]
+            .iter()
+            .find_map(|k| var(k))
+            .map(|v| {
+                v.split(',')
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
         cfg
+    }
+
+    /// Is `host` (without port) reached directly, not through [`IndexConfig::proxy`]?
+    pub fn bypasses_proxy(&self, host: &str) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        if host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+        {
+            return true;
+        }
+        self.no_proxy.iter().any(|n| {
+            let n = n.split(':').next().unwrap_or(n);
+            n == "*"
+                || host == n.trim_start_matches('.')
+                || host.ends_with(&format!(".{}", n.trim_start_matches('.')))
+        })
     }
 
     /// Every index, the primary first.
@@ -389,6 +438,31 @@ mod tests {
             .as_deref()
             .unwrap()
             .ends_with("venv/pip.conf"));
+    }
+
+    #[test]
+    fn proxies_come_from_the_variables_and_loopback_goes_direct() {
+        let c = IndexConfig::from_env(&vars(&[
+            ("https_proxy", "http://proxy.example:3128"),
+            ("HTTP_PROXY", "http://other.example:1"),
+            ("NO_PROXY", "internal.example, .corp.example,10.0.0.1"),
+            ("PIP_CONFIG_FILE", "/dev/null"),
+        ]));
+        assert_eq!(c.proxy.as_deref(), Some("http://proxy.example:3128"));
+        for direct in [
+            "127.0.0.1",
+            "localhost",
+            "[::1]",
+            "internal.example",
+            "a.corp.example",
+            "corp.example",
+            "10.0.0.1",
+        ] {
+            assert!(c.bypasses_proxy(direct), "{direct}");
+        }
+        for proxied in ["pypi.org", "notinternal.example", "10.0.0.2"] {
+            assert!(!c.bypasses_proxy(proxied), "{proxied}");
+        }
     }
 
     #[test]

@@ -48,7 +48,11 @@ impl Counters {
 }
 
 pub(crate) struct Http {
-    agent: ureq::Agent,
+    /// Through the configured proxy (the same as `direct` when there is none).
+    proxied: ureq::Agent,
+    /// Without a proxy: loopback and `NO_PROXY` hosts.
+    direct: ureq::Agent,
+    cfg: IndexConfig,
     pub counters: Counters,
     /// Hosts that answered a ranged GET with the whole file.
     pub refusing_hosts: Mutex<BTreeSet<String>>,
@@ -126,18 +130,36 @@ impl Http {
         let tls = ureq::tls::TlsConfig::builder()
             .root_certs(roots_cfg)
             .build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            .user_agent(concat!("abi-doctor/", env!("CARGO_PKG_VERSION")))
-            .timeout_connect(Some(Duration::from_secs(15)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
-            .timeout_recv_body(Some(Duration::from_secs(600)))
-            .max_redirects(10)
-            .build()
-            .new_agent();
+        let proxy = match &cfg.proxy {
+            None => None,
+            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| IndexError::Transport {
+                url: p.clone(),
+                reason: format!("not a usable proxy: {e}"),
+            })?),
+        };
+        let agent = |proxy: Option<ureq::Proxy>| {
+            ureq::Agent::config_builder()
+                .tls_config(tls.clone())
+                .proxy(proxy)
+                .http_status_as_error(false)
+                .user_agent(concat!("abi-doctor/", env!("CARGO_PKG_VERSION")))
+                .timeout_connect(Some(Duration::from_secs(15)))
+                .timeout_recv_response(Some(Duration::from_secs(60)))
+                .timeout_recv_body(Some(Duration::from_secs(600)))
+                .max_redirects(10)
+                .build()
+                .new_agent()
+        };
+        let direct = agent(None);
+        let proxied = if proxy.is_some() {
+            agent(proxy)
+        } else {
+            direct.clone()
+        };
         Ok(Http {
-            agent,
+            proxied,
+            direct,
+            cfg: cfg.clone(),
             counters: Counters::default(),
             refusing_hosts: Mutex::new(BTreeSet::new()),
             roots,
@@ -148,7 +170,17 @@ impl Http {
     /// name the URL.
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Response, IndexError> {
         Counters::add(&self.counters.requests, 1);
-        let mut req = self.agent.get(url);
+        let host = host_of(url);
+        let bare = match host.rsplit_once(':') {
+            Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+            _ => host.as_str(),
+        };
+        let agent = if self.cfg.bypasses_proxy(bare) {
+            &self.direct
+        } else {
+            &self.proxied
+        };
+        let mut req = agent.get(url);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }

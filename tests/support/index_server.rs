@@ -3,7 +3,9 @@
 //! `Accept: application/vnd.pypi.simple.v1+json`), the files at `/files/<filename>` with range
 //! support (`206` + `content-range`, suffix ranges, `416` for unsatisfiable ones), or, in
 //! [`Mode::RefuseRanges`], always the whole file with `200`. Counts requests and body bytes;
-//! [`Mode::Hostile`] serves fixed bodies at fixed paths. Stops when dropped.
+//! [`Mode::Hostile`] serves fixed bodies at fixed paths. It also answers `CONNECT` as an HTTP
+//! proxy whose every tunnel leads back to itself, so a test can name it as `HTTPS_PROXY` for an
+//! index host that does not exist. Stops when dropped.
 //!
 //! [`index_wheels`] fills `~/.cache/abi-doctor/index-wheels` with real wheels from PyPI.
 
@@ -207,6 +209,17 @@ fn connection(
                 .map(|r| format!(" Range: {r}"))
                 .unwrap_or_default()
         ));
+        if method == "CONNECT" {
+            // Acting as the proxy in front of itself: the tunnel's far end is this server, so
+            // the requests that follow on this connection are served as usual.
+            if out
+                .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                .is_err()
+            {
+                return;
+            }
+            continue;
+        }
         let accept = headers.get("accept").cloned().unwrap_or_default();
         let resp = respond(served, &method, &path, &accept, range.as_deref());
         let mut head = format!("HTTP/1.1 {}\r\n", resp.status);
