@@ -10,11 +10,13 @@ use abi_doctor::index::{Client, DistFile, IndexConfig, IndexError, WheelFacts};
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use support::index_server::{index_wheels, IndexServer, Mode};
+use support::index_server::{index_wheels, Canned, IndexServer, Mode};
 
 const PANDAS_NEW: &str = "pandas==2.2.3";
 const PANDAS_OLD: &str = "pandas==2.1.4";
 const NUMPY: &str = "numpy==2.0.2";
+/// A pure-Python wheel (no compiled members).
+const PURE: &str = "six==1.16.0";
 
 fn wheels(specs: &[&str]) -> Option<Vec<PathBuf>> {
     support::require(
@@ -344,36 +346,57 @@ fn hostile_servers_give_errors_naming_the_url() {
     };
     let wheel = std::fs::read(&w[0]).unwrap();
     let mut bodies = BTreeMap::new();
-    let json = "application/vnd.pypi.simple.v1+json".to_string();
-    bodies.insert(
-        "/simple/garbage/".to_string(),
-        (json.clone(), b"{\"files\": [tru".to_vec()),
+    let json = "application/vnd.pypi.simple.v1+json";
+    let mut put = |path: &str, c: Canned| {
+        bodies.insert(path.to_string(), c);
+    };
+    put(
+        "/simple/garbage/",
+        Canned::ok(json, b"{\"files\": [tru".to_vec()),
     );
-    bodies.insert(
-        "/simple/notalist/".to_string(),
-        (json.clone(), b"{\"files\": 7}".to_vec()),
+    put(
+        "/simple/notalist/",
+        Canned::ok(json, b"{\"files\": 7}".to_vec()),
     );
-    bodies.insert(
-        "/simple/huge/".to_string(),
-        ("text/html".to_string(), vec![b'<'; (64 << 20) + 1]),
+    put(
+        "/simple/huge/",
+        Canned::ok("text/html", vec![b'<'; (64 << 20) + 1]),
     );
-    bodies.insert(
-        "/simple/binary/".to_string(),
-        ("application/octet-stream".to_string(), vec![0xff; 100]),
+    // No content-length: the cap stops the read, not the header.
+    let mut endless = Canned::ok("text/html", vec![b' '; (64 << 20) + 4096]);
+    endless.length = None;
+    put("/simple/endless/", endless);
+    // Says 1,000 bytes, sends 10 and closes.
+    let mut short = Canned::ok(json, b"{\"files\":[".to_vec());
+    short.length = Some(1000);
+    put("/simple/short/", short);
+    put(
+        "/simple/binary/",
+        Canned::ok("application/octet-stream", vec![0xff; 100]),
     );
-    bodies.insert(
-        "/files/truncated.whl".to_string(),
-        (
-            "application/octet-stream".to_string(),
+    put(
+        "/files/truncated.whl",
+        Canned::ok(
+            "application/octet-stream",
             wheel[..wheel.len() / 2].to_vec(),
         ),
     );
+    // A 206 for a range other than the one asked for.
+    let mut wrong = Canned::ok("application/octet-stream", wheel[..100].to_vec());
+    wrong.status = "206 Partial Content";
+    wrong.headers.push((
+        "content-range".into(),
+        format!("bytes 0-99/{}", wheel.len()),
+    ));
+    put("/files/wrong-range.whl", wrong);
     let server = IndexServer::start(&[], Mode::Hostile(bodies));
     let c = Client::new(config(server.index_url()), None).unwrap();
     for (name, want) in [
         ("garbage", "not JSON"),
         ("notalist", "no \"files\" list"),
         ("huge", "larger than the"),
+        ("endless", "larger than the"),
+        ("short", "/simple/short/: "),
         ("binary", "not UTF-8"),
     ] {
         let e = c.project(name).unwrap_err().to_string();
@@ -391,6 +414,12 @@ fn hostile_servers_give_errors_naming_the_url() {
         e.contains(&url) && e.contains("not a readable wheel"),
         "{e}"
     );
+    // (A fresh client: the one above has learnt that this host refuses ranges.)
+    let c = Client::new(config(server.index_url()), None).unwrap();
+    let url = server.url("/files/wrong-range.whl");
+    let file = DistFile::from_filename("pandas-2.2.3-cp311-cp311-win_amd64.whl", &url, "pandas");
+    let e = c.wheel_facts(&file).unwrap_err().to_string();
+    assert!(e.contains(&url) && e.contains("content-range"), "{e}");
 
     // A wheel cut short on a server that does ranges: the end record is missing.
     let t = tempfile::tempdir().unwrap();
@@ -442,6 +471,83 @@ fn the_configured_proxy_carries_the_requests_and_no_proxy_bypasses_it() {
     let direct = Client::new(IndexConfig::from_env(&vars), None).unwrap();
     let e = direct.project("pandas").unwrap_err().to_string();
     assert!(e.contains("http://index.invalid/simple/pandas/"), "{e}");
+}
+
+#[test]
+fn extra_indexes_are_merged_after_the_primary() {
+    let Some(w) = wheels(&[PANDAS_NEW, PANDAS_OLD, PURE]) else {
+        return;
+    };
+    let primary = IndexServer::start(&w[..1], Mode::Ranges);
+    let extra = IndexServer::start(&w, Mode::HtmlOnly);
+    let cfg = IndexConfig {
+        extra_index_urls: vec![extra.index_url()],
+        ..config(primary.index_url())
+    };
+    let c = Client::new(cfg, None).unwrap();
+    let p = c.project("pandas").unwrap();
+    let names: Vec<_> = p
+        .files
+        .iter()
+        .map(|f| (f.version.as_str(), f.url.clone()))
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].1.starts_with(&primary.url("/")), "{names:?}");
+    assert_eq!(names[1].0, "2.1.4");
+    assert!(names[1].1.starts_with(&extra.url("/")), "{names:?}");
+    // Only the extra index has six; the primary's 404 is not an error.
+    let six = c.project("six").unwrap();
+    assert_eq!(six.files.len(), 1);
+}
+
+#[test]
+fn a_pure_python_wheel_fits_every_target_and_has_no_compiled_members() {
+    let Some(w) = wheels(&[PURE]) else {
+        return;
+    };
+    let server = IndexServer::start(&w, Mode::Ranges);
+    let c = Client::new(config(server.index_url()), None).unwrap();
+    let p = c.project("six").unwrap();
+    for (py, plat) in [
+        ("3.11", "x86_64-manylinux_2_17"),
+        ("3.13", "windows"),
+        ("3.9", "macos"),
+    ] {
+        let t = Target::parse(py, plat).unwrap();
+        assert!(best_wheel(&p.files, &t).is_some(), "{py} {plat}");
+    }
+    let f = c.wheel_facts(&p.files[0]).unwrap();
+    assert_eq!((f.binaries, f.members.len()), (0, 0), "{f:#?}");
+    assert!(f.numpy_member().is_none());
+    assert!(f.notes.is_empty(), "{:?}", f.notes);
+    assert_eq!(
+        f.cost.requests, 1,
+        "a small wheel is read whole by the first suffix request"
+    );
+    assert_eq!(f.cost.bytes, p.files[0].size.unwrap());
+}
+
+#[test]
+fn the_client_is_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Client>();
+    let Some(w) = wheels(&[PANDAS_NEW, PANDAS_OLD]) else {
+        return;
+    };
+    let server = IndexServer::start(&w, Mode::Ranges);
+    let c = Client::new(config(server.index_url()), None).unwrap();
+    let p = c.project("pandas").unwrap();
+    let mut majors: Vec<u32> = std::thread::scope(|s| {
+        let hs: Vec<_> = p
+            .files
+            .iter()
+            .map(|f| s.spawn(|| abi_major(&c.wheel_facts(f).unwrap())))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    majors.sort();
+    assert_eq!(majors, [1, 2]);
+    assert_eq!(c.stats().requests, server.requests());
 }
 
 #[test]

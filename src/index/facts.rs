@@ -162,7 +162,10 @@ fn from_io(file: &DistFile, e: std::io::Error) -> IndexError {
 fn read_remote(client: &Client, file: &DistFile) -> Result<WheelFacts, IndexError> {
     let mut rf = client.open(file)?;
     let shown = file.filename.clone();
-    // The central directory in one request (the end record is in the block read at open).
+    // The end record is in the block read at open (this fetches nothing, unless the file is
+    // shorter than it); then the central directory in one request.
+    let len = rf.len();
+    rf.prefetch(len.saturating_sub(super::remote::PROBE), len)?;
     let (cd_at, cd_size) = wheel::central_span(&mut rf)
         .ok_or_else(|| bad_wheel(file, "no zip end record (not a zip, or truncated)"))?;
     rf.prefetch(cd_at, cd_at + cd_size)?;

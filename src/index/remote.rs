@@ -129,6 +129,15 @@ impl RemoteFile {
                     url: f.url.clone(),
                     reason: "206 without a byte range".to_string(),
                 })?;
+                if b + 1 != len || a != len.saturating_sub(PROBE) {
+                    return Err(IndexError::BadResponse {
+                        url: f.url.clone(),
+                        reason: format!(
+                            "asked for the last {PROBE} bytes, got content-range {:?}",
+                            resp.content_range
+                        ),
+                    });
+                }
                 f.len = len;
                 let data = f.read_part(&mut resp, b - a + 1)?;
                 f.insert(a, data);

@@ -28,8 +28,31 @@ pub enum Mode {
     RefuseRanges,
     /// Ranges honoured, but project pages always PEP 503 HTML (the `Accept` header ignored).
     HtmlOnly,
-    /// `path -> (content-type, body)` for every request; anything else is 404.
-    Hostile(BTreeMap<String, (String, Vec<u8>)>),
+    /// `path -> canned answer` for every request; anything else is 404.
+    Hostile(BTreeMap<String, Canned>),
+}
+
+/// A fixed answer of a hostile server.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    pub status: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// `content-length` to send: `Some(n)` (a lie when it is not the body's length), or `None`
+    /// for none at all (the body ends when the connection closes).
+    pub length: Option<u64>,
+}
+
+impl Canned {
+    /// `200` with `content-type` and an honest `content-length`.
+    pub fn ok(content_type: &str, body: Vec<u8>) -> Canned {
+        Canned {
+            status: "200 OK",
+            headers: vec![("content-type".into(), content_type.into())],
+            length: Some(body.len() as u64),
+            body,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -226,7 +249,10 @@ fn connection(
         for (k, v) in &resp.headers {
             head.push_str(&format!("{k}: {v}\r\n"));
         }
-        head.push_str(&format!("content-length: {}\r\n\r\n", resp.body_len));
+        match resp.body_len {
+            Some(n) => head.push_str(&format!("content-length: {n}\r\n\r\n")),
+            None => head.push_str("connection: close\r\n\r\n"),
+        }
         if out.write_all(head.as_bytes()).is_err() {
             return;
         }
@@ -247,6 +273,9 @@ fn connection(
             }
         }
         out.flush().ok();
+        if resp.body_len.is_none() || resp.close {
+            return;
+        }
     }
 }
 
@@ -259,7 +288,10 @@ struct Resp {
     status: &'static str,
     headers: Vec<(String, String)>,
     body: Body,
-    body_len: u64,
+    /// The `content-length` sent (`None`: none, and the connection closes after the body).
+    body_len: Option<u64>,
+    /// Close the connection after this answer (a declared length that is a lie).
+    close: bool,
 }
 
 fn text(status: &'static str, ctype: &str, body: Vec<u8>) -> Resp {
@@ -268,7 +300,8 @@ fn text(status: &'static str, ctype: &str, body: Vec<u8>) -> Resp {
         status,
         headers: vec![("content-type".into(), ctype.into())],
         body: Body::Bytes(body),
-        body_len: n,
+        body_len: Some(n),
+        close: false,
     }
 }
 
@@ -303,7 +336,13 @@ fn parse_range(h: &str, len: u64) -> Option<Result<(u64, u64), ()>> {
 fn respond(served: &Served, method: &str, path: &str, accept: &str, range: Option<&str>) -> Resp {
     if let Mode::Hostile(map) = &served.mode {
         return match map.get(path) {
-            Some((ctype, body)) => text("200 OK", ctype, body.clone()),
+            Some(c) => Resp {
+                status: c.status,
+                headers: c.headers.clone(),
+                body: Body::Bytes(c.body.clone()),
+                body_len: c.length,
+                close: c.length != Some(c.body.len() as u64),
+            },
             None => text("404 Not Found", "text/plain", b"not found".to_vec()),
         };
     }
@@ -364,7 +403,8 @@ fn respond(served: &Served, method: &str, path: &str, accept: &str, range: Optio
                 ("accept-ranges".into(), "bytes".into()),
             ],
             body: Body::File(p.clone(), 0, len),
-            body_len: len,
+            body_len: Some(len),
+            close: false,
         };
         if matches!(served.mode, Mode::RefuseRanges) {
             let mut w = whole;
@@ -377,7 +417,8 @@ fn respond(served: &Served, method: &str, path: &str, accept: &str, range: Optio
                 status: "416 Range Not Satisfiable",
                 headers: vec![("content-range".into(), format!("bytes */{len}"))],
                 body: Body::Bytes(Vec::new()),
-                body_len: 0,
+                body_len: Some(0),
+                close: false,
             },
             Some(Ok((a, b))) => Resp {
                 status: "206 Partial Content",
@@ -386,7 +427,8 @@ fn respond(served: &Served, method: &str, path: &str, accept: &str, range: Optio
                     ("content-range".into(), format!("bytes {a}-{b}/{len}")),
                 ],
                 body: Body::File(p.clone(), a, b - a + 1),
-                body_len: b - a + 1,
+                body_len: Some(b - a + 1),
+                close: false,
             },
         };
     }
@@ -404,7 +446,8 @@ pub fn wheels_dir() -> PathBuf {
 
 static DOWNLOAD: Mutex<()> = Mutex::new(());
 
-/// The CPython 3.11 manylinux2014 x86_64 wheels of `specs` (`pandas==2.2.3`), downloaded from
+/// The CPython 3.11 manylinux2014 x86_64 wheels of `specs` (`pandas==2.2.3`; a pure-Python
+/// project's `py3-none-any` wheel), downloaded from
 /// PyPI into [`wheels_dir`] when missing (`pip download --no-deps --only-binary=:all:`). `Err`
 /// says what is missing (PyPI unreachable, pip failed) for `support::require`.
 pub fn index_wheels(specs: &[&str]) -> Result<Vec<PathBuf>, String> {
@@ -416,7 +459,8 @@ pub fn index_wheels(specs: &[&str]) -> Result<Vec<PathBuf>, String> {
         let (name, version) = spec
             .split_once("==")
             .ok_or_else(|| format!("{spec:?}: want name==version"))?;
-        let prefix = format!("{}-{version}-cp311-cp311-", name.replace('-', "_"));
+        let prefix = format!("{}-{version}-", name.replace('-', "_"));
+        // The cp311 x86_64 wheel, or the pure-Python one for a pure project.
         let find = || -> Option<PathBuf> {
             std::fs::read_dir(&dir)
                 .ok()?
@@ -425,7 +469,10 @@ pub fn index_wheels(specs: &[&str]) -> Result<Vec<PathBuf>, String> {
                 .find(|p| {
                     p.file_name().is_some_and(|n| {
                         let n = n.to_string_lossy();
-                        n.starts_with(&prefix) && n.ends_with(".whl") && n.contains("x86_64")
+                        n.starts_with(&prefix)
+                            && n.ends_with(".whl")
+                            && ((n.contains("-cp311-cp311-") && n.contains("x86_64"))
+                                || n.ends_with("-none-any.whl"))
                     })
                 })
         };
@@ -457,7 +504,10 @@ pub fn index_wheels(specs: &[&str]) -> Result<Vec<PathBuf>, String> {
             let dest = dir.join(e.file_name());
             std::fs::rename(e.path(), &dest).map_err(|e| e.to_string())?;
         }
-        out.push(find().ok_or_else(|| format!("pip download {spec} gave no cp311 x86_64 wheel"))?);
+        out.push(
+            find()
+                .ok_or_else(|| format!("pip download {spec} gave no cp311 x86_64 or pure wheel"))?,
+        );
     }
     Ok(out)
 }
