@@ -22,6 +22,8 @@ const SITE: &str = "lib/python3.11/site-packages";
 /// The broken template: pandas 2.1.4 (and its dependencies, pinned) with NumPy 2.0.2 forced in
 /// with `--no-deps`; built once with uv.
 fn broken_template(uv: &Path) -> Option<PathBuf> {
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let python = support::require(support::find_python(PY), "CPython 3.11")?;
     let dir = cache_dir().join("fixapply-py3.11-pandas2.1.4-numpy2.0.2");
     if dir.join("ready").exists() {
@@ -568,16 +570,14 @@ fn locally_built_distribution_comes_back_from_the_snapshot() {
     )
     .unwrap();
     let py = venv.join("bin/python");
-    run(Command::new(&py)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--disable-pip-version-check",
-            "--no-build-isolation",
-            "--no-index",
-            "--no-deps",
-        ])
+    // Built by uv in an isolated build environment (setuptools from the index, cached).
+    if support::require(support::pypi_reachable(), "network access to PyPI (setuptools)").is_none()
+    {
+        return;
+    }
+    run(Command::new(&uv)
+        .args(["pip", "install", "--no-deps", "--python"])
+        .arg(&py)
         .arg(&src))
     .unwrap();
     std::fs::remove_dir_all(&src).unwrap();
