@@ -29,7 +29,10 @@ fn broken_template(uv: &Path) -> Option<PathBuf> {
     if dir.join("ready").exists() {
         return Some(dir);
     }
-    support::require(support::pypi_reachable(), "network access to PyPI (first build)")?;
+    support::require(
+        support::pypi_reachable(),
+        "network access to PyPI (first build)",
+    )?;
     std::fs::create_dir_all(cache_dir()).unwrap();
     let tmp = cache_dir().join(format!(".fixapply.{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -281,7 +284,8 @@ fn failed_recheck_rolls_back_automatically_with_pip() {
     );
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("still predicts import failures in pandas") && stderr.contains("rolled back"),
+        stderr.contains("still predicts import failures in pandas")
+            && stderr.contains("rolled back"),
         "{stderr}"
     );
     assert_eq!(differences(&before, &state(&venv)), Vec::<String>::new());
@@ -349,27 +353,44 @@ fn sigkill_at_random_moments_leaves_the_original_or_the_planned_environment() {
         "--yes",
     ];
 
-    // The reference run, uninterrupted: the planned state and how long an apply takes.
+    // The reference run, uninterrupted: the planned state and how long each phase takes.
     copy_venv(&template, &venv);
     let original = state(&venv);
     let cache0 = tmp.path().join("cache-ref");
     let env = Env::new(&cache0, &uv);
-    let t0 = Instant::now();
-    assert_eq!(env.run(&apply_args).status.code(), Some(0));
-    let total = t0.elapsed();
+    let mut json_args = apply_args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let out = env.run(&json_args);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let at = |p: &str| -> u64 {
+        doc["result"]["timings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["phase"] == p)
+            .and_then(|t| t["ms"].as_u64())
+            .unwrap()
+    };
+    // Each phase the kill aims at, and how long it lasted in the reference run.
+    let targets = [
+        ("snapshot-started", at("snapshot-complete")),
+        ("applying", at("applied") - at("applying")),
+        ("applied", at("verified") - at("applied")),
+    ];
     let planned = state(&venv);
     assert_ne!(original, planned);
-    eprintln!("reference apply: {total:?}");
+    eprintln!("reference apply: phase durations {targets:?} ms");
 
     let mut rng = Rng(seed);
     let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
     let mut phases: BTreeMap<String, usize> = BTreeMap::new();
     let started = Instant::now();
     for i in 0..runs {
-        // Stratified: run i is killed somewhere in the i-th of `runs` equal slices of 1.1 x the
-        // reference time, so every phase gets its share.
-        let slice = total.as_secs_f64() * 1.1 / runs as f64;
-        let delay = Duration::from_secs_f64(slice * (i as f64 + rng.next_f64()));
+        // Run i aims at phase i mod 3: it waits until the journal shows that phase, then a
+        // random part (up to 1.2 x) of that phase's reference duration, then kills.
+        let (target, ms) = targets[i % targets.len()];
+        let delay = Duration::from_secs_f64(ms as f64 / 1000.0 * 1.2 * rng.next_f64());
         copy_venv(&template, &venv);
         let cache = tmp.path().join(format!("cache-{i}"));
         let env = Env::new(&cache, &uv);
@@ -379,6 +400,25 @@ fn sigkill_at_random_moments_leaves_the_original_or_the_planned_environment() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        let order = |p: &str| {
+            [
+                "snapshot-started",
+                "snapshot-complete",
+                "applying",
+                "applied",
+                "verified",
+                "committed",
+            ]
+            .iter()
+            .position(|q| *q == p)
+        };
+        let waited = Instant::now();
+        while child.try_wait().unwrap().is_none()
+            && order(&journal_phase(&cache)) < order(target)
+            && waited.elapsed() < Duration::from_secs(120)
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         std::thread::sleep(delay);
         let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill(); // SIGKILL
@@ -405,7 +445,7 @@ fn sigkill_at_random_moments_leaves_the_original_or_the_planned_environment() {
             "planned"
         } else {
             panic!(
-                "run {i} (killed after {delay:?} at {phase}): the environment is neither the original nor the planned one:\n  vs original: {:?}\n  vs planned: {:?}\nrecovery said: {}",
+                "run {i} (killed {delay:?} into {target}, journal at {phase}): the environment is neither the original nor the planned one:\n  vs original: {:?}\n  vs planned: {:?}\nrecovery said: {}",
                 differences(&original, &now),
                 differences(&planned, &now),
                 String::from_utf8_lossy(&rec.stderr)
@@ -413,7 +453,7 @@ fn sigkill_at_random_moments_leaves_the_original_or_the_planned_environment() {
         };
         *tally.entry(outcome).or_default() += 1;
         eprintln!(
-            "run {i:2}: killed after {:6.0} ms at {phase:28} -> {outcome}; recovery: {}",
+            "run {i:2}: killed {:5.0} ms into {target:16} (journal: {phase:26}) -> {outcome}; recovery: {}",
             delay.as_secs_f64() * 1000.0,
             String::from_utf8_lossy(&rec.stderr).trim()
         );
@@ -493,11 +533,17 @@ fn externally_managed_environment_is_refused() {
     ] {
         assert!(stderr.contains(needed), "{needed:?} not in {stderr}");
     }
-    assert_eq!(manifest(&copy), before, "the refused apply changed the interpreter");
-    assert!(!tmp.path().join("cache/abi-doctor/fix").exists() || {
-        // No journal was written for a refused apply.
-        journal_phase(&tmp.path().join("cache")) == "(no journal)"
-    });
+    assert_eq!(
+        manifest(&copy),
+        before,
+        "the refused apply changed the interpreter"
+    );
+    assert!(
+        !tmp.path().join("cache/abi-doctor/fix").exists() || {
+            // No journal was written for a refused apply.
+            journal_phase(&tmp.path().join("cache")) == "(no journal)"
+        }
+    );
 }
 
 fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
@@ -526,7 +572,10 @@ fn manifest(dir: &Path) -> BTreeMap<PathBuf, String> {
         .map(|e| {
             let e = e.unwrap();
             let m = std::fs::symlink_metadata(e.path()).unwrap();
-            (e.path().to_path_buf(), format!("{:?} {}", m.file_type(), m.len()))
+            (
+                e.path().to_path_buf(),
+                format!("{:?} {}", m.file_type(), m.len()),
+            )
         })
         .collect()
 }
@@ -571,7 +620,11 @@ fn locally_built_distribution_comes_back_from_the_snapshot() {
     .unwrap();
     let py = venv.join("bin/python");
     // Built by uv in an isolated build environment (setuptools from the index, cached).
-    if support::require(support::pypi_reachable(), "network access to PyPI (setuptools)").is_none()
+    if support::require(
+        support::pypi_reachable(),
+        "network access to PyPI (setuptools)",
+    )
+    .is_none()
     {
         return;
     }

@@ -8,7 +8,7 @@
 use super::{EnvArgs, Format};
 use abi_doctor::discover::{self, Environment};
 use abi_doctor::fix::apply::{
-    self, ApplyError, ApplyOptions, Applied, Change, Installer, Recovered, Recovery, RolledBack,
+    self, Applied, ApplyError, ApplyOptions, Change, Installer, Recovered, Recovery, RolledBack,
 };
 use abi_doctor::scan;
 use abi_doctor::verify::{Mode, Outcome, Runner};
@@ -80,7 +80,10 @@ pub fn find_uv() -> Option<PathBuf> {
         .get("ABI_DOCTOR_CACHE")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .or_else(|| vars.get("HOME").map(|h| PathBuf::from(h).join(".cache/abi-doctor")));
+        .or_else(|| {
+            vars.get("HOME")
+                .map(|h| PathBuf::from(h).join(".cache/abi-doctor"))
+        });
     let extra: Vec<PathBuf> = cache
         .map(|c| c.join("package/tools/bin/uv"))
         .into_iter()
@@ -115,8 +118,7 @@ pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
         return Ok(code);
     }
     if let Some(file) = &args.apply.apply_changes {
-        let text =
-            std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+        let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
         let changes: Vec<Change> = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a JSON list of changes", file.display()))?;
         return apply_changes(&env, &changes, &args.apply, json);
