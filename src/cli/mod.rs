@@ -6,6 +6,7 @@
 
 pub(crate) mod check;
 mod explain;
+mod fix;
 pub(crate) mod global;
 mod inspect;
 mod lint;
@@ -39,6 +40,10 @@ pub enum Command {
     /// the extension was built against, which is running, and what to do. Exit 3 when the text
     /// holds no NumPy binary-incompatibility message.
     Explain(ExplainArgs),
+    /// Plan the fix of an environment: exact releases (move NumPy, move packages, rebuild),
+    /// resolved with uv and proven in a scratch venv before anything is changed. Exit 0 when
+    /// nothing needs fixing or the plan is proven, 1 otherwise, 2 when it cannot run.
+    Fix(fix::FixArgs),
     /// Print the documentation of a rule (NPY001 ..., NPL001 ...), or list the rules.
     Rule(RuleArgs),
     /// Check project files (pyproject.toml, setup.py/cfg, requirements, environment.yml,
@@ -225,6 +230,7 @@ pub fn run() -> i32 {
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Fix(args) => fix::run(&args, &globals),
         Command::Lint(args) => lint::run(&args, &globals),
         Command::GenerateShellCompletion { shell } => {
             let mut cmd = command();

@@ -8,7 +8,7 @@
 
 use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
-use crate::fix::{self, Hint};
+use crate::rules::hint::{self as fix, Hint};
 use crate::imports::graph::EnvGraph;
 use crate::inventory::{self, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
