@@ -6,7 +6,7 @@
 
 pub(crate) mod check;
 mod explain;
-mod fix;
+pub(crate) mod fix;
 pub(crate) mod global;
 mod inspect;
 mod lint;
