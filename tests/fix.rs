@@ -81,7 +81,10 @@ fn pandas_214_on_numpy_202_plan_is_proven_and_its_commands_work() {
     assert_eq!(r["schema_version"], 1, "{r:#}");
     assert_eq!(r["proven"], true, "{r:#}");
     assert_eq!(code, 0, "{r:#}");
-    assert!(r["alternatives"].is_array() && r["blockers"].is_array(), "{r:#}");
+    assert!(
+        r["alternatives"].is_array() && r["blockers"].is_array(),
+        "{r:#}"
+    );
     let changes = r["plan"]["changes"].as_array().unwrap();
     assert!(!changes.is_empty(), "{r:#}");
     for c in changes {
@@ -135,7 +138,10 @@ fn pandas_214_on_numpy_202_plan_is_proven_and_its_commands_work() {
     // Nothing left to do: fix says so and exits 0.
     let (code, r3) = fix_json(&venv, &uv);
     assert_eq!(code, 0, "{r3:#}");
-    assert!(r3["plan"]["changes"].as_array().unwrap().is_empty(), "{r3:#}");
+    assert!(
+        r3["plan"]["changes"].as_array().unwrap().is_empty(),
+        "{r3:#}"
+    );
 }
 
 /// scripts/realworld scenario 09: a distribution declaring numpy~=1.19.2 (src/oldpin) beside
@@ -149,7 +155,10 @@ fn pin_conflict_reports_the_blocker_and_no_looping_plan() {
     let Some((tmp, venv, _site)) = test_venv("3.9.18", "1.20.3") else {
         return;
     };
-    pip(&venv, &["--only-binary=:all:", "cython<3", "wheel", "setuptools<70"]);
+    pip(
+        &venv,
+        &["--only-binary=:all:", "cython<3", "wheel", "setuptools<70"],
+    );
     pip(
         &venv,
         &[
@@ -169,7 +178,10 @@ fn pin_conflict_reports_the_blocker_and_no_looping_plan() {
         .arg(repo.join("scripts/realworld/scenarios/src/oldpin"))
         .arg(&src))
     .unwrap();
-    pip(&venv, &["--no-build-isolation", "--no-deps", src.to_str().unwrap()]);
+    pip(
+        &venv,
+        &["--no-build-isolation", "--no-deps", src.to_str().unwrap()],
+    );
     let (code, r) = fix_json(&venv, &uv);
     assert_eq!(code, 1, "{r:#}");
     assert_eq!(r["proven"], false, "{r:#}");
@@ -184,7 +196,10 @@ fn pin_conflict_reports_the_blocker_and_no_looping_plan() {
         assert_ne!(a["kind"], "move_numpy", "{a:#}");
         for c in a["changes"].as_array().unwrap() {
             if c["name"] == "numpy" {
-                assert!(c["to"].as_str().unwrap().starts_with("1.19."), "loops: {a:#}");
+                assert!(
+                    c["to"].as_str().unwrap().starts_with("1.19."),
+                    "loops: {a:#}"
+                );
             }
         }
     }

@@ -2,11 +2,11 @@
 
 use super::{ExplainArgs, Format};
 use abi_doctor::explain::explain;
+use abi_doctor::fix::plan::{self, PlanOptions};
+use abi_doctor::fix::render;
 use abi_doctor::report::check::CheckReport;
 use abi_doctor::report::explain::{packages, text, ExplainReport};
 use abi_doctor::report::json;
-use abi_doctor::fix::plan::{self, PlanOptions};
-use abi_doctor::fix::render;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -33,7 +33,8 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     // Scan only when the text names a package to look for, and only an environment that was
     // named (--env, --python, --site-packages) or that the traceback's own paths name and that
     // exists here: never whatever interpreter happens to be on PATH.
-    let named = args.env.python.is_some() || args.env.env.is_some() || !args.env.site_packages.is_empty();
+    let named =
+        args.env.python.is_some() || args.env.env.is_some() || !args.env.site_packages.is_empty();
     let opts = if args.no_env || packages(&found).is_empty() {
         None
     } else if named {
@@ -51,29 +52,35 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
     let scanned = opts.and_then(|o| abi_doctor::scan::scan(&o, &()).ok());
     let in_env = scanned.as_ref().map(CheckReport::from_scan);
     // The same planner as `abi-doctor fix`, when something there fails.
-    let plan = scanned.as_ref().filter(|s| !s.failing_distributions().is_empty()).map(|s| {
-        let fix_args = super::fix::FixArgs {
-            dir: None,
-            env: args.env.clone(),
-            format: Format::Text,
-            no_prove: false,
-            uv: None,
-            apply: false,
-        };
-        let vars = args.env.discover_options().env_vars;
-        let opts = PlanOptions {
-            resolver: super::fix::resolver(&fix_args, &vars, s),
-            ..PlanOptions::default()
-        };
-        plan::plan(s, &opts, &())
-    });
+    let plan = scanned
+        .as_ref()
+        .filter(|s| !s.failing_distributions().is_empty())
+        .map(|s| {
+            let fix_args = super::fix::FixArgs {
+                dir: None,
+                env: args.env.clone(),
+                format: Format::Text,
+                no_prove: false,
+                uv: None,
+                apply: false,
+            };
+            let vars = args.env.discover_options().env_vars;
+            let opts = PlanOptions {
+                resolver: super::fix::resolver(&fix_args, &vars, s),
+                ..PlanOptions::default()
+            };
+            plan::plan(s, &opts, &())
+        });
     let report = ExplainReport::new(found, in_env.as_ref());
     let mut out = std::io::stdout().lock();
     match (args.format, &plan, &scanned) {
         (Format::Json, Some(p), Some(s)) => {
             let mut v = serde_json::to_value(&report)?;
             if let Some(o) = v.as_object_mut() {
-                o.insert("plan".into(), serde_json::to_value(render::FixReport::new(&s.environment, p))?);
+                o.insert(
+                    "plan".into(),
+                    serde_json::to_value(render::FixReport::new(&s.environment, p))?,
+                );
             }
             serde_json::to_writer_pretty(&mut out, &v)?;
             writeln!(out)?;
@@ -82,7 +89,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
         (Format::Text, p, s) => {
             text::write(&mut out, &report)?;
             if let (Some(p), Some(s)) = (p, s) {
-                writeln!(out, "\nThe plan for this environment (as `abi-doctor fix` gives it):")?;
+                writeln!(
+                    out,
+                    "\nThe plan for this environment (as `abi-doctor fix` gives it):"
+                )?;
                 render::text(&mut out, &s.environment, p)?;
             }
         }

@@ -139,8 +139,18 @@ mod tests {
             "/tmp/bc.txt",
         );
         assert_eq!(old.pip[1], "PIP_CONSTRAINT=/tmp/bc.txt /e/bin/python -m pip install --force-reinstall --no-deps --no-cache-dir --no-binary pyxdameraulevenshtein pyxdameraulevenshtein==1.5.3");
-        let c = install(&t, &Installers::default(), &[("numpy".into(), "1.26.4".into())]);
-        assert!(c.pip.is_empty(), "no pip in the environment: no pip command");
-        assert_eq!(c.uv, ["uv pip install --python /e/bin/python numpy==1.26.4"]);
+        let c = install(
+            &t,
+            &Installers::default(),
+            &[("numpy".into(), "1.26.4".into())],
+        );
+        assert!(
+            c.pip.is_empty(),
+            "no pip in the environment: no pip command"
+        );
+        assert_eq!(
+            c.uv,
+            ["uv pip install --python /e/bin/python numpy==1.26.4"]
+        );
     }
 }

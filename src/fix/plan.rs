@@ -276,7 +276,10 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             evidence,
             |name| {
                 if name == "numpy" {
-                    format!("every module here imports under numpy{spec} (it was {})", rt.version)
+                    format!(
+                        "every module here imports under numpy{spec} (it was {})",
+                        rt.version
+                    )
                 } else {
                     "needed by the new NumPy".into()
                 }
@@ -329,10 +332,9 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             .find(|&li| py_ok[li] && decl_ok(li))
             .map(|li| releases[li].last_patch.clone())
     };
-    let numpy_move_works = plan
-        .alternatives
-        .iter()
-        .any(|a| a.kind == Kind::MoveNumpy && a.proof.status != ProofStatus::Failed && !a.changes.is_empty());
+    let numpy_move_works = plan.alternatives.iter().any(|a| {
+        a.kind == Kind::MoveNumpy && a.proof.status != ProofStatus::Failed && !a.changes.is_empty()
+    });
     if let Some(np) = target_numpy.filter(|_| !numpy_move_works) {
         let mut changes = Vec::new();
         let mut cmds = Commands::default();
@@ -344,7 +346,10 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 name: d.name.clone(),
                 from: Some(d.version.clone()),
                 to: Some(d.version.clone()),
-                reason: format!("rebuild {} {} from source against NumPy {np}", d.name, d.version),
+                reason: format!(
+                    "rebuild {} {} from source against NumPy {np}",
+                    d.name, d.version
+                ),
             });
             let c = commands::rebuild(
                 &scan.target,
@@ -379,7 +384,10 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             ));
             plan.alternatives.push(Alternative {
                 kind: Kind::Rebuild,
-                summary: format!("rebuild {} from source against NumPy {np}", failing.join(", ")),
+                summary: format!(
+                    "rebuild {} from source against NumPy {np}",
+                    failing.join(", ")
+                ),
                 changes,
                 evidence,
                 proof: Proof::unproven("a rebuild from source is not tried in a scratch venv"),
@@ -408,7 +416,11 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         plan.summary = format!(
             "{}{}",
             c.summary,
-            if plan.proven { " (proven)" } else { " (not proven)" }
+            if plan.proven {
+                " (proven)"
+            } else {
+                " (not proven)"
+            }
         );
     } else if !plan.blockers.is_empty() {
         plan.summary = format!(
@@ -459,7 +471,11 @@ fn base_request(
     for d in &inv.distributions {
         if !reinstallable(d) {
             // Kept as they are: what they declare binds the resolution.
-            for r in d.requires.iter().filter(|r| r.extra.is_none() && r.url.is_none()) {
+            for r in d
+                .requires
+                .iter()
+                .filter(|r| r.extra.is_none() && r.url.is_none())
+            {
                 if !r.specifier.is_empty() && marker_ok(ctx, r.marker.as_deref()) {
                     constraints.push(format!("{}{}", r.name, r.specifier));
                 }
@@ -475,7 +491,11 @@ fn base_request(
     requirements.sort();
     requirements.dedup();
     // Constraints may only name plain version bounds (the `numpy...` window), not `pkg>1.0`.
-    constraints.retain(|c| !moved.iter().any(|m| m != "numpy" && normalize_name(resolve::name_of(c)) == *m));
+    constraints.retain(|c| {
+        !moved
+            .iter()
+            .any(|m| m != "numpy" && normalize_name(resolve::name_of(c)) == *m)
+    });
     Request {
         requirements,
         constraints,
@@ -582,7 +602,9 @@ fn resolve_and_prove(
             summary,
             changes: vec![],
             evidence,
-            proof: Proof::unproven("no resolver (uv or pip) to turn the window into exact versions"),
+            proof: Proof::unproven(
+                "no resolver (uv or pip) to turn the window into exact versions",
+            ),
             commands: Commands::default(),
         };
     }
@@ -665,7 +687,10 @@ fn move_packages(
         let alt = resolve_and_prove(
             ctx,
             Kind::MovePackages,
-            format!("move {} to releases built for NumPy {numpy}", names.join(", ")),
+            format!(
+                "move {} to releases built for NumPy {numpy}",
+                names.join(", ")
+            ),
             req,
             evidence,
             |name| {
@@ -688,7 +713,11 @@ fn move_packages(
                 .failing
                 .iter()
                 .any(|m| m.split('.').next().is_some_and(|t| normalize_name(t) == n))
-                || alt.proof.failing.iter().any(|m| m.contains(&format!("import {}", c.name)));
+                || alt
+                    .proof
+                    .failing
+                    .iter()
+                    .any(|m| m.contains(&format!("import {}", c.name)));
             if still && movable.iter().any(|d| d.normalized == n) {
                 if let Some(v) = &c.to {
                     excluded.push((n, v.clone()));

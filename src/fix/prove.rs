@@ -113,10 +113,7 @@ fn prove_inner(
         .map_err(|e| format!("{}: {e}", opts.scratch_parent.display()))?;
     let venv = tmp.path().join("venv");
     let planned_txt = tmp.path().join("planned.txt");
-    let text: String = planned
-        .iter()
-        .map(|(n, v)| format!("{n}=={v}\n"))
-        .collect();
+    let text: String = planned.iter().map(|(n, v)| format!("{n}=={v}\n")).collect();
     std::fs::write(&planned_txt, text).map_err(|e| e.to_string())?;
     let spy = venv.join("bin/python");
     match &opts.resolver {
@@ -285,7 +282,9 @@ fn parallel_imports(
     names: &[String],
     jobs: usize,
 ) -> Vec<crate::verify::ImportResult> {
-    let chunks: Vec<&[String]> = names.chunks(names.len().div_ceil(jobs.max(1)).max(1)).collect();
+    let chunks: Vec<&[String]> = names
+        .chunks(names.len().div_ceil(jobs.max(1)).max(1))
+        .collect();
     std::thread::scope(|s| {
         let handles: Vec<_> = chunks
             .iter()

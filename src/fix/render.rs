@@ -51,7 +51,10 @@ impl<'a> FixReport<'a> {
                 proof: plan.proof.as_ref(),
             },
             proven: plan.proven,
-            commands: plan.chosen().map(|a| a.commands.clone()).unwrap_or_default(),
+            commands: plan
+                .chosen()
+                .map(|a| a.commands.clone())
+                .unwrap_or_default(),
             alternatives: &plan.alternatives,
             blockers: &plan.blockers,
             resolver: plan.resolver.as_deref(),
@@ -61,7 +64,11 @@ impl<'a> FixReport<'a> {
     }
 }
 
-pub fn json(out: &mut dyn Write, env: &crate::discover::Environment, plan: &Plan) -> std::io::Result<()> {
+pub fn json(
+    out: &mut dyn Write,
+    env: &crate::discover::Environment,
+    plan: &Plan,
+) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &FixReport::new(env, plan))?;
     writeln!(out)
 }
@@ -74,7 +81,11 @@ fn status(s: &ProofStatus) -> &'static str {
     }
 }
 
-pub fn text(out: &mut dyn Write, env: &crate::discover::Environment, plan: &Plan) -> std::io::Result<()> {
+pub fn text(
+    out: &mut dyn Write,
+    env: &crate::discover::Environment,
+    plan: &Plan,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "Python {} at {}",
@@ -128,7 +139,13 @@ pub fn text(out: &mut dyn Write, env: &crate::discover::Environment, plan: &Plan
     if !others.is_empty() {
         writeln!(out, "Alternatives, best first:")?;
         for (i, a) in others.iter().enumerate() {
-            writeln!(out, "  {}. {} ({})", i + 1, a.summary, status(&a.proof.status))?;
+            writeln!(
+                out,
+                "  {}. {} ({})",
+                i + 1,
+                a.summary,
+                status(&a.proof.status)
+            )?;
             for c in &a.changes {
                 writeln!(
                     out,

@@ -39,7 +39,9 @@ pub enum Resolver {
     Uv(Uv),
     /// `PYTHON -m pip install --dry-run --ignore-installed --report -`, run with an interpreter
     /// that has pip (no preferences: every unchanged package is pinned exactly instead).
-    Pip { python: PathBuf },
+    Pip {
+        python: PathBuf,
+    },
 }
 
 impl Resolver {
@@ -104,7 +106,14 @@ pub fn probe_uv(path: &Path) -> Result<Uv, ResolveError> {
     std::fs::write(dir.path().join("empty.in"), "")?;
     let ok = Command::new(path)
         .current_dir(dir.path())
-        .args(["pip", "compile", "empty.in", "--no-index", "--quiet", "--config-file"])
+        .args([
+            "pip",
+            "compile",
+            "empty.in",
+            "--no-index",
+            "--quiet",
+            "--config-file",
+        ])
         .arg(dir.path().join("uv.toml"))
         .output()
         .map_err(|e| spawn(path, e))?
@@ -171,7 +180,13 @@ pub fn compile(resolver: &Resolver, req: &Request) -> Result<Resolution, Resolve
             let mut cmd = Command::new(&uv.path);
             cmd.current_dir(d)
                 .args(["pip", "compile", "requirements.in", "-c", "constraints.txt"])
-                .args(["-o", "requirements.txt", "--no-header", "--no-annotate", "--quiet"]);
+                .args([
+                    "-o",
+                    "requirements.txt",
+                    "--no-header",
+                    "--no-annotate",
+                    "--quiet",
+                ]);
             if uv.scoped_overrides && !req.overrides.is_empty() {
                 std::fs::write(d.join("uv.toml"), overrides_toml(&req.overrides))?;
                 cmd.arg("--config-file").arg(d.join("uv.toml"));
@@ -234,7 +249,11 @@ fn lines(v: &[String]) -> String {
 
 fn tidy(stderr: &[u8]) -> String {
     let t = String::from_utf8_lossy(stderr);
-    let t: Vec<&str> = t.lines().map(str::trim_end).filter(|l| !l.is_empty()).collect();
+    let t: Vec<&str> = t
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
     t.join("\n")
 }
 

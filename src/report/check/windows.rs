@@ -9,8 +9,8 @@
 //! release passes the rules' prediction (`rules::predict::verdicts`), the same test the fix hint
 //! uses (src/fix/mod.rs).
 
-use crate::rules::hint::{admits, range_spec, Hint};
 use crate::knowledge::{knowledge, Release};
+use crate::rules::hint::{admits, range_spec, Hint};
 use crate::rules::{dist_verdicts, predict, Finding, Scan};
 use serde::Serialize;
 
