@@ -347,6 +347,39 @@ def compare(rec, check, verify):
     return problems, stats
 
 
+def fix_checks(binary, rec):
+    venv = os.path.join(rec["dir"], "venv")
+    t0 = time.time()
+    code, data, _, err = run_json([binary, "fix", "--env", venv, "--format", "json"], extra_env=scenario_env(rec))
+    secs = round(time.time() - t0, 1)
+    if data is None:
+        return ["FIX: no JSON (exit %d): %s" % (code, norm(err)[:300])], {"seconds": secs}
+    plan = data.get("plan") or {}
+    info = {
+        "seconds": secs,
+        "exit": code,
+        "proven": data.get("proven"),
+        "kind": plan.get("kind"),
+        "changes": ["%s %s -> %s" % (c.get("name"), c.get("from"), c.get("to")) for c in plan.get("changes") or []],
+        "blockers": [b.get("reason") for b in data.get("blockers") or []],
+        "stats": data.get("stats"),
+    }
+    with open(os.path.join(rec["dir"], "fix.json"), "w") as f:
+        json.dump(data, f, indent=1)
+    probs = []
+    fc = (rec.get("assert") or {}).get("fix_conflict")
+    if fc:
+        blob = " ".join(info["blockers"]).lower()
+        for name in fc.get("blockers_mention", []):
+            if name.lower() not in blob:
+                probs.append("FIX: blockers do not mention %s: %s" % (name, info["blockers"]))
+        if plan.get("kind") == "move_numpy":
+            probs.append("FIX: a NumPy move offered despite the conflict: %s" % info["changes"])
+    elif data.get("proven") is not True:
+        probs.append("FIX: plan not proven: %s" % plan.get("summary"))
+    return probs, info
+
+
 def capture_real_error(rec, py):
     """The stderr of the first failing `python -c "import X"` of the scenario's imports."""
     for name in rec.get("imports", []):
@@ -458,6 +491,7 @@ def main():
         return 2
     have_verify = has_subcommand(args.binary, "verify")
     have_explain = has_subcommand(args.binary, "explain")
+    have_fix = has_subcommand(args.binary, "fix")
     if not have_verify:
         log("!!! abi-doctor has no `verify` subcommand yet: real outcomes cannot be compared")
         return 2
@@ -509,6 +543,12 @@ def main():
                 eprobs, edata = explain_checks(args.binary, s, text, res["numpy"], dists)
                 res["explain"] = edata
                 problems += eprobs
+        # `abi-doctor fix`: a broken scenario gets a proven plan, or (fix_conflict) the blocker
+        # and no plan that moves NumPy out of what the blocking requirement admits.
+        if have_fix and ccode == 1:
+            fprobs, fdata = fix_checks(args.binary, s)
+            res["fix"] = fdata
+            problems += fprobs
         res["problems"] += problems
         res["status"] = "FAIL" if problems else "PASS"
         res["seconds"] = round(time.time() - t0 + res.get("build_seconds", 0), 1)

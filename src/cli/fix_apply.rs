@@ -1,12 +1,11 @@
 //! `abi-doctor fix --apply` / `--rollback`: the CLI over `abi_doctor::fix::apply`.
 //!
-//! [`ApplyArgs`] is meant to be flattened into the planner's `fix` arguments; the planner calls
-//! [`recover_first`] at the start of every run on an environment and [`apply_changes`] with its
-//! plan. Until the planner is in, [`FixArgs`] is a minimal `fix` command: `--rollback`, and a
-//! hidden `--apply-changes FILE` (a JSON list of changes) that drives the machinery directly.
+//! [`ApplyArgs`] is flattened into `fix`'s arguments (cli/fix.rs), which calls [`recover_first`]
+//! at the start of every run on an environment, [`rollback`] for `--rollback`, [`apply_file`] for
+//! the hidden `--apply-changes FILE` (a JSON list of changes that drives the machinery directly)
+//! and [`apply_changes`] with its plan's changes.
 
-use super::{EnvArgs, Format};
-use abi_doctor::discover::{self, Environment};
+use abi_doctor::discover::Environment;
 use abi_doctor::fix::apply::{
     self, Applied, ApplyError, ApplyOptions, Change, Installer, Recovered, Recovery, RolledBack,
 };
@@ -19,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The apply options of `fix`.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct ApplyArgs {
     /// Apply the plan: snapshot what it changes, run the environment's own installer, re-check
     /// and import, and roll back automatically when that fails.
@@ -40,21 +39,6 @@ pub struct ApplyArgs {
     /// testing the apply machinery.
     #[arg(long, value_name = "FILE", hide = true, conflicts_with = "rollback")]
     pub apply_changes: Option<PathBuf>,
-}
-
-/// `abi-doctor fix` while the planner is not in this build.
-#[derive(Debug, clap::Args)]
-pub struct FixArgs {
-    /// The environment (as --env DIR).
-    #[arg(value_name = "DIR", conflicts_with_all = ["env", "python", "site_packages"])]
-    pub dir: Option<PathBuf>,
-    #[command(flatten)]
-    pub env: EnvArgs,
-    #[command(flatten)]
-    pub apply: ApplyArgs,
-    /// Output format (`--format` is the same option).
-    #[arg(long = "output-format", alias = "format", value_enum, default_value_t = Format::Text)]
-    pub format: Format,
 }
 
 /// The user's cache directory for journals and snapshots: `~/.cache/abi-doctor/fix`.
@@ -91,56 +75,29 @@ pub fn find_uv() -> Option<PathBuf> {
     apply::find_uv(&vars, &extra)
 }
 
-pub fn run(args: &FixArgs) -> anyhow::Result<i32> {
-    let mut env_args = args.env.clone();
-    if let Some(dir) = &args.dir {
-        env_args.env = Some(dir.clone());
-    }
-    let env = match discover::discover(&env_args.discover_options()) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("abi-doctor: error: {e}");
-            return Ok(2);
+/// `fix --rollback`: restore the snapshot taken before the last apply.
+pub fn rollback(env: &Environment, opts: &ApplyOptions, json: bool) -> anyhow::Result<i32> {
+    Ok(match apply::rollback(env, opts) {
+        Ok(r) => {
+            print_rolled_back(env, &r, json)?;
+            0
         }
-    };
-    let opts = options(&args.apply)?;
-    let json = args.format == Format::Json;
-    if args.apply.rollback {
-        return Ok(match apply::rollback(&env, &opts) {
-            Ok(r) => {
-                print_rolled_back(&env, &r, json)?;
-                0
-            }
-            Err(e) => report_error(&e),
-        });
-    }
-    if let Some(code) = recover_first(&env, &opts) {
-        return Ok(code);
-    }
-    if let Some(file) = &args.apply.apply_changes {
-        let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
-        let changes: Vec<Change> = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a JSON list of changes", file.display()))?;
-        return apply_changes(&env, &changes, &args.apply, json);
-    }
-    if args.apply.apply {
-        eprintln!(
-            "abi-doctor: error: this build has no fix planner yet; `fix --rollback` undoes the last apply"
-        );
-        return Ok(2);
-    }
-    // Nothing asked: say what is recorded.
-    match apply::pending(&env, &opts) {
-        Some(j) => println!(
-            "{}: last apply {} ({} change(s)); `abi-doctor fix --rollback --env {}` restores the snapshot taken before it.",
-            env.prefix.display(),
-            j.phase,
-            j.changes.len(),
-            abi_doctor::rules::shell_word(&env.prefix.display().to_string())
-        ),
-        None => println!("{}: no apply recorded", env.prefix.display()),
-    }
-    Ok(0)
+        Err(e) => report_error(&e),
+    })
+}
+
+/// The hidden `fix --apply-changes FILE`: a JSON list of changes, straight into the machinery
+/// (tests of the machinery without a planner).
+pub fn apply_file(
+    env: &Environment,
+    file: &std::path::Path,
+    args: &ApplyArgs,
+    json: bool,
+) -> anyhow::Result<i32> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?;
+    let changes: Vec<Change> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a JSON list of changes", file.display()))?;
+    apply_changes(env, &changes, args, json)
 }
 
 /// Finish an interrupted apply on `env` (printing what was done). `Some(2)` when that failed and

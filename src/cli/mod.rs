@@ -6,6 +6,7 @@
 
 pub(crate) mod check;
 mod explain;
+pub(crate) mod fix;
 pub(crate) mod fix_apply;
 pub(crate) mod global;
 mod inspect;
@@ -40,15 +41,18 @@ pub enum Command {
     /// the extension was built against, which is running, and what to do. Exit 3 when the text
     /// holds no NumPy binary-incompatibility message.
     Explain(ExplainArgs),
+    /// Plan the fix of an environment: exact releases (move NumPy, move packages, rebuild),
+    /// resolved with uv and proven in a scratch venv before anything is changed. Exit 0 when
+    /// nothing needs fixing or the plan is proven, 1 otherwise, 2 when it cannot run.
+    /// `--apply` carries a proven plan out with a snapshot to fall back on; `--rollback` undoes
+    /// the last apply; every run first finishes an apply that was interrupted.
+    Fix(fix::FixArgs),
     /// Print the documentation of a rule (NPY001 ..., NPL001 ...), or list the rules.
     Rule(RuleArgs),
     /// Check project files (pyproject.toml, setup.py/cfg, requirements, environment.yml,
     /// Dockerfiles, shell scripts, GitHub workflows) for what later breaks NumPy imports; reads,
     /// never executes. Exit 0 clean, 1 findings, 2 could not run.
     Lint(lint::LintArgs),
-    /// Apply a fix to an environment with a snapshot to fall back on, or roll the last one back
-    /// (`--rollback`). Every run first finishes an apply that was interrupted.
-    Fix(fix_apply::FixArgs),
     // Help text (it runs code from the environment): `about` of cli/verify.rs VerifyArgs.
     Verify(verify::VerifyArgs),
     /// Print a shell's completion script (bash, zsh, fish, elvish, powershell) on standard
@@ -229,7 +233,7 @@ pub fn run() -> i32 {
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Verify(args) => verify::run(&args),
-        Command::Fix(args) => fix_apply::run(&args),
+        Command::Fix(args) => fix::run(&args, &globals),
         Command::Lint(args) => lint::run(&args, &globals),
         Command::GenerateShellCompletion { shell } => {
             let mut cmd = command();

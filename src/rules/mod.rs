@@ -9,6 +9,7 @@ pub mod cascade;
 pub mod declared_requirement;
 pub mod helper_library;
 pub mod helper_library_init;
+pub mod hint;
 pub mod knock_on;
 pub mod larger_runtime_type;
 pub mod numpy1_on_numpy2;

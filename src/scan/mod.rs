@@ -8,10 +8,10 @@
 
 use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
-use crate::fix::{self, Hint};
 use crate::imports::graph::EnvGraph;
 use crate::inventory::{self, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
+use crate::rules::hint::{self as fix, Hint};
 use crate::rules::predict;
 use crate::rules::{self, Dist, Finding, Module, Predicted, Scan, Severity, Unreadable};
 use crate::runtime::{self, NumpyInstall};

@@ -409,31 +409,37 @@ fn host_port(url: &str) -> (String, u16) {
     )
 }
 
-/// uv from the project's tools venv (`scripts/package/tools.sh`, which installs it from PyPI on
-/// first use): `$ABI_DOCTOR_CACHE/package/tools/bin/uv`.
+/// uv: `uv` on PATH, else the project tools' copy (`$CACHE/package/tools/bin/uv`), installed by
+/// `scripts/package/tools.sh` (`tools_venv`) when missing.
 pub fn find_uv() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("uv"))
+            .find(|c| c.is_file())
+    }) {
+        return Ok(p);
+    }
     let cache = std::env::var_os("ABI_DOCTOR_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| venv::home().join(".cache/abi-doctor"));
-    let uv = cache.join("package/tools/bin/uv");
-    if !uv.is_file() {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new("bash")
-            .arg("-c")
-            .arg("source scripts/package/tools.sh && tools_venv")
-            .current_dir(repo)
-            .output()
-            .map_err(|e| format!("bash scripts/package/tools.sh: {e}"))?;
-        if !out.status.success() || !uv.is_file() {
-            return Err(format!(
-                "scripts/package/tools.sh did not install {} ({}): {}",
-                uv.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
+    let tools = cache.join("package/tools/bin/uv");
+    if tools.is_file() {
+        return Ok(tools);
     }
-    Ok(uv)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .current_dir(root)
+        .args(["-c", "source scripts/package/tools.sh && tools_venv"])
+        .output()
+        .map_err(|e| format!("bash scripts/package/tools.sh: {e}"))?;
+    if tools.is_file() {
+        Ok(tools)
+    } else {
+        Err(format!(
+            "uv (not on PATH; scripts/package/tools.sh did not install it: {})",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub use text::Style;
 pub use windows::{DistWindow, Windows};
 
 use crate::discover::EnvKind;
-use crate::fix::Hint;
+use crate::rules::hint::Hint;
 use crate::rules::{Finding, Severity};
 use crate::scan::Scanned;
 use serde::Serialize;

@@ -9,8 +9,8 @@
 //! release passes the rules' prediction (`rules::predict::verdicts`), the same test the fix hint
 //! uses (src/fix/mod.rs).
 
-use crate::fix::{admits, range_spec, Hint};
 use crate::knowledge::{knowledge, Release};
+use crate::rules::hint::{admits, range_spec, Hint};
 use crate::rules::{dist_verdicts, predict, Finding, Scan};
 use serde::Serialize;
 
@@ -267,7 +267,7 @@ mod tests {
         );
         scan.dists.push(dist("pure", "2.0", None));
         let findings = crate::rules::run_all(&scan);
-        let hint = crate::fix::hint(&scan, &["pkg".to_string()]);
+        let hint = crate::rules::hint::hint(&scan, &["pkg".to_string()]);
         let w = Windows::of_scan(&scan, &findings, hint.as_ref());
         assert_eq!(w.distributions.len(), 1, "{:?}", w.distributions);
         let d = &w.distributions[0];

@@ -1,0 +1,173 @@
+//! `fix`'s text and JSON. Writes to a writer; the CLI prints.
+
+use crate::fix::plan::{Plan, SCHEMA_VERSION};
+use crate::fix::prove::ProofStatus;
+use serde::Serialize;
+use std::io::Write;
+
+/// `fix --format json`.
+#[derive(Debug, Serialize)]
+pub struct FixReport<'a> {
+    pub schema_version: u32,
+    pub environment: Environment,
+    pub plan: PlanJson<'a>,
+    pub proven: bool,
+    pub commands: crate::fix::commands::Commands,
+    pub alternatives: &'a [crate::fix::plan::Alternative],
+    pub blockers: &'a [crate::fix::plan::Blocker],
+    pub resolver: Option<&'a str>,
+    pub notes: &'a [String],
+    pub stats: &'a crate::fix::plan::Stats,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Environment {
+    pub prefix: String,
+    pub python: Option<String>,
+    pub python_version: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlanJson<'a> {
+    pub summary: &'a str,
+    pub kind: Option<crate::fix::plan::Kind>,
+    pub changes: &'a [crate::fix::plan::Change],
+    pub proof: Option<&'a crate::fix::prove::Proof>,
+}
+
+impl<'a> FixReport<'a> {
+    pub fn new(env: &crate::discover::Environment, plan: &'a Plan) -> Self {
+        FixReport {
+            schema_version: SCHEMA_VERSION,
+            environment: Environment {
+                prefix: env.prefix.display().to_string(),
+                python: env.python.as_ref().map(|p| p.display().to_string()),
+                python_version: env.python_version.clone(),
+            },
+            plan: PlanJson {
+                summary: &plan.summary,
+                kind: plan.kind,
+                changes: &plan.changes,
+                proof: plan.proof.as_ref(),
+            },
+            proven: plan.proven,
+            commands: plan
+                .chosen()
+                .map(|a| a.commands.clone())
+                .unwrap_or_default(),
+            alternatives: &plan.alternatives,
+            blockers: &plan.blockers,
+            resolver: plan.resolver.as_deref(),
+            notes: &plan.notes,
+            stats: &plan.stats,
+        }
+    }
+}
+
+pub fn json(
+    out: &mut dyn Write,
+    env: &crate::discover::Environment,
+    plan: &Plan,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &FixReport::new(env, plan))?;
+    writeln!(out)
+}
+
+fn status(s: &ProofStatus) -> &'static str {
+    match s {
+        ProofStatus::Proven => "proven",
+        ProofStatus::Failed => "failed its proof",
+        ProofStatus::Unproven => "not proven",
+    }
+}
+
+pub fn text(
+    out: &mut dyn Write,
+    env: &crate::discover::Environment,
+    plan: &Plan,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Python {} at {}",
+        env.python_version.as_deref().unwrap_or("?"),
+        env.prefix.display()
+    )?;
+    writeln!(out, "Plan: {}", plan.summary)?;
+    for c in &plan.changes {
+        writeln!(
+            out,
+            "  {} {} -> {}: {}",
+            c.name,
+            c.from.as_deref().unwrap_or("(not installed)"),
+            c.to.as_deref().unwrap_or("(removed)"),
+            c.reason
+        )?;
+    }
+    if let Some(p) = &plan.proof {
+        for l in &p.passed {
+            writeln!(out, "  proof: {l}")?;
+        }
+        for l in &p.notes {
+            writeln!(out, "  note: {l}")?;
+        }
+    }
+    if let Some(a) = plan.chosen() {
+        if !a.commands.pip.is_empty() || !a.commands.uv.is_empty() {
+            writeln!(out, "Commands:")?;
+            for c in &a.commands.pip {
+                writeln!(out, "  pip   {c}")?;
+            }
+            for c in &a.commands.uv {
+                writeln!(out, "  uv    {c}")?;
+            }
+            for c in &a.commands.conda {
+                writeln!(out, "  conda {c}")?;
+            }
+        }
+    }
+    for b in &plan.blockers {
+        writeln!(out, "Blocked: {}", b.reason)?;
+        for o in &b.options {
+            writeln!(out, "  you could: {o}")?;
+        }
+    }
+    let others: Vec<_> = plan
+        .alternatives
+        .iter()
+        .filter(|a| Some(a.kind) != plan.kind)
+        .collect();
+    if !others.is_empty() {
+        writeln!(out, "Alternatives, best first:")?;
+        for (i, a) in others.iter().enumerate() {
+            writeln!(
+                out,
+                "  {}. {} ({})",
+                i + 1,
+                a.summary,
+                status(&a.proof.status)
+            )?;
+            for c in &a.changes {
+                writeln!(
+                    out,
+                    "     {} {} -> {}",
+                    c.name,
+                    c.from.as_deref().unwrap_or("-"),
+                    c.to.as_deref().unwrap_or("-")
+                )?;
+            }
+            for e in &a.evidence {
+                writeln!(out, "     evidence: {e}")?;
+            }
+            for n in a.proof.notes.iter().chain(&a.proof.failing).take(6) {
+                writeln!(out, "     proof: {n}")?;
+            }
+            for c in a.commands.pip.iter().chain(&a.commands.uv) {
+                writeln!(out, "     $ {c}")?;
+            }
+        }
+    }
+    for n in &plan.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    Ok(())
+}
