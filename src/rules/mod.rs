@@ -24,9 +24,10 @@ pub mod unreadable;
 use crate::binary::BinaryFacts;
 use crate::rules::predict::Failure;
 pub use crate::runtime::RuntimeNumpy;
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -52,7 +53,7 @@ impl Severity {
 /// `printed` was added within schema version 1 (an added field; the others keep their meaning:
 /// `exception`/`message` are the first exception, which for a 1.x module on NumPy 2 is now the
 /// real `AttributeError: _ARRAY_API not found` rather than the printed notice).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Predicted {
     pub printed: Option<String>,
     pub exception: String,
@@ -76,7 +77,7 @@ impl Predicted {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PredictedThen {
     pub exception: String,
     pub message: String,
@@ -100,7 +101,7 @@ impl From<&Failure> for Predicted {
 }
 
 /// One finding. Every finding carries its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Finding {
     pub code: &'static str,
     pub rule: &'static str,

@@ -14,11 +14,12 @@ use crate::discover::EnvKind;
 use crate::fix::Hint;
 use crate::rules::{Finding, Severity};
 use crate::scan::Scanned;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckReport {
     pub schema_version: u32,
     pub environment: EnvironmentInfo,
@@ -26,6 +27,8 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// For each top-level package whose import will die: the module it dies in.
     pub cascades: Vec<Cascade>,
+    /// What to install so that everything imports, or what blocks that; null when nothing fails.
+    #[schemars(with = "Option<HintSchema>")]
     pub fix_hint: Option<Hint>,
     pub binaries_scanned: usize,
     pub numpy_binaries: usize,
@@ -35,7 +38,7 @@ pub struct CheckReport {
     pub windows: Windows,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct EnvironmentInfo {
     pub python: Option<String>,
     pub python_version: Option<String>,
@@ -50,7 +53,7 @@ pub struct EnvironmentInfo {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NumpyInfo {
     pub version: String,
     pub path: String,
@@ -61,7 +64,24 @@ pub struct NumpyInfo {
 
 pub use crate::rules::cascade::Cascade;
 
-#[derive(Debug, Default, Serialize)]
+/// The JSON shape of [`crate::fix::Hint`], for the schema (the fix module's types do not derive
+/// `JsonSchema`; `tests::hint_schema_is_the_hint` keeps the two equal).
+#[derive(JsonSchema)]
+#[allow(dead_code, reason = "only its schema is used")]
+struct HintSchema {
+    /// One sentence.
+    summary: String,
+    /// NumPy versions under which every module imports and every declared requirement holds
+    /// (PEP 440, `>=1.26.4,<2`).
+    numpy_specifier: Option<String>,
+    /// Commands for pip, uv and conda, each naming the scanned environment's interpreter or
+    /// prefix, ready to paste.
+    commands: Vec<String>,
+    /// Packages that must be rebuilt, upgraded or moved, each with the reason.
+    blockers: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
@@ -463,6 +483,24 @@ pub(crate) mod samples {
 mod tests {
     use super::{samples, text, CheckReport, Finding, Severity, Style};
     use crate::report::{json, rendered};
+
+    /// The schema's mirror of the fix hint has exactly the keys a serialized hint has.
+    #[test]
+    fn hint_schema_is_the_hint() {
+        let hint = samples::failing().fix_hint.unwrap();
+        let value = serde_json::to_value(&hint).unwrap();
+        let mut keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        let schema = schemars::schema_for!(super::HintSchema);
+        let mut props: Vec<&String> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .unwrap()
+            .keys()
+            .collect();
+        keys.sort();
+        props.sort();
+        assert_eq!(keys, props);
+    }
 
     #[test]
     fn json_is_the_model() {

@@ -10,6 +10,7 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::discover::Environment;
@@ -23,7 +24,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// One extension module: its own import, the plain import when that failed in a parent, and the
 /// comparison with the prediction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ModuleReport {
     pub module: String,
     pub path: PathBuf,
@@ -54,7 +55,7 @@ pub struct ModuleReport {
 }
 
 /// `import <package>` for a top-level package.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PackageReport {
     pub package: String,
     #[serde(flatten)]
@@ -65,14 +66,14 @@ pub struct PackageReport {
 }
 
 /// A compiled module that was not imported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Skipped {
     pub module: String,
     pub path: PathBuf,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RuntimeNumpy {
     pub version: String,
     pub path: PathBuf,
@@ -81,7 +82,7 @@ pub struct RuntimeNumpy {
     pub beyond_knowledge: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     pub modules: usize,
     pub outcomes: BTreeMap<&'static str, usize>,
@@ -91,7 +92,7 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OptionsUsed {
     pub jobs: usize,
     pub timeout_seconds: f64,
@@ -99,7 +100,7 @@ pub struct OptionsUsed {
 }
 
 /// The `verify --format json` document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub environment: Environment,
