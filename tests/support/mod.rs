@@ -16,6 +16,7 @@
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub mod schema;
 pub mod venv;
 
 use std::io::Write;
