@@ -148,6 +148,23 @@ fn real_reports_validate_against_their_schemas() {
     let (ok, said) = validate(&py, "check", &doc, tmp.path());
     assert!(ok, "{said}");
     assert!(check["summary"]["failing_modules"].as_u64().unwrap() > 0);
+    // Every file is given absolute and relative to the prefix.
+    let prefix = check["environment"]["prefix"].as_str().unwrap().to_string();
+    let both = |item: &serde_json::Value| {
+        let abs = item["path"].as_str().unwrap();
+        let rel = item["path_in_env"].as_str().unwrap();
+        assert_eq!(format!("{prefix}/{rel}"), abs);
+        assert!(rel.starts_with("lib/python3.11/site-packages/"), "{rel}");
+    };
+    let with_files: Vec<&serde_json::Value> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["path"].is_null())
+        .collect();
+    assert!(!with_files.is_empty());
+    with_files.iter().for_each(|f| both(f));
+    both(&check["numpy"]);
 
     // The validator is not blind: a wrong schema_version, a missing field, an unknown key and a
     // wrong type each fail.
@@ -225,6 +242,8 @@ fn real_reports_validate_against_their_schemas() {
     let (ok, said) = validate(&py, "verify", &doc, tmp.path());
     assert!(ok, "{said}");
     assert!(!verify["modules"].as_array().unwrap().is_empty());
+    verify["modules"].as_array().unwrap().iter().for_each(both);
+    both(&verify["numpy"]);
 
     // lint: a project whose build pins the NumPy 1.x headers.
     let proj = tmp.path().join("proj");

@@ -112,7 +112,12 @@ pub struct Finding {
     pub distribution_version: Option<String>,
     /// Import name of the module (`pandas._libs.interval`).
     pub module: Option<String>,
+    /// The file, absolute.
     pub path: Option<String>,
+    /// `path` relative to the environment's prefix (`environment.prefix` of the check report),
+    /// `/`-separated; null when there is no file or it lies outside the prefix. The rules leave it
+    /// null; the check report fills it in.
+    pub path_in_env: Option<String>,
     pub predicted: Option<Predicted>,
     pub evidence: Vec<String>,
     pub fix_hint: Option<String>,
@@ -462,6 +467,7 @@ pub(crate) fn module_finding(
         distribution_version: d.map(|d| d.version.clone()),
         module: m.module.clone(),
         path: Some(m.path.clone()),
+        path_in_env: None,
         predicted: None,
         evidence: vec![],
         fix_hint: None,

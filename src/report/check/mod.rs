@@ -19,6 +19,9 @@ use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Every path is absolute, and every file in the environment is also given relative to
+/// `environment.prefix` (`path_in_env`, `/`-separated, null when the file lies outside the prefix:
+/// a system site-packages seen from a venv, a user site).
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckReport {
     pub schema_version: u32,
@@ -56,7 +59,10 @@ pub struct EnvironmentInfo {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct NumpyInfo {
     pub version: String,
+    /// The `numpy` package directory, absolute.
     pub path: String,
+    /// `path` relative to `environment.prefix`, `/`-separated; null when outside it.
+    pub path_in_env: Option<String>,
     pub abi_version: String,
     pub c_api_version: String,
     pub beyond_knowledge: bool,
@@ -121,6 +127,7 @@ impl CheckReport {
             numpy: s.scan.numpy.as_ref().map(|n| NumpyInfo {
                 version: n.version.clone(),
                 path: n.path.clone(),
+                path_in_env: None,
                 abi_version: format!("{:#x}", n.release.abi_version),
                 c_api_version: format!("{:#x}", n.release.api_version),
                 beyond_knowledge: n.beyond_knowledge,
@@ -133,6 +140,20 @@ impl CheckReport {
             binaries_scanned: s.inventory.binaries.len(),
             numpy_binaries: s.numpy_binaries(),
         }
+        .with_paths_in_env()
+    }
+
+    /// Fills every `path_in_env` from the absolute path and `environment.prefix`.
+    pub fn with_paths_in_env(mut self) -> Self {
+        let prefix = std::path::PathBuf::from(&self.environment.prefix);
+        let rel = |p: &str| crate::paths::in_prefix(&prefix, std::path::Path::new(p));
+        for f in &mut self.findings {
+            f.path_in_env = f.path.as_deref().and_then(rel);
+        }
+        if let Some(n) = &mut self.numpy {
+            n.path_in_env = rel(&n.path);
+        }
+        self
     }
 
     pub fn summarize(findings: &[Finding]) -> Summary {
@@ -205,6 +226,7 @@ pub(crate) mod samples {
             distribution_version: None,
             module: None,
             path: None,
+            path_in_env: None,
             predicted: None,
             evidence: vec![],
             fix_hint: None,
@@ -348,6 +370,7 @@ pub(crate) mod samples {
             numpy: Some(NumpyInfo {
                 version: "2.0.2".into(),
                 path: format!("{SITE}/numpy"),
+                path_in_env: None,
                 abi_version: "0x2000000".into(),
                 c_api_version: "0x12".into(),
                 beyond_knowledge: false,
@@ -419,6 +442,7 @@ pub(crate) mod samples {
                 Some("1.26".into()),
             ),
         }
+        .with_paths_in_env()
     }
 
     pub fn healthy() -> CheckReport {
@@ -452,6 +476,7 @@ pub(crate) mod samples {
             numpy: Some(NumpyInfo {
                 version: "2.5.0".into(),
                 path: "/usr/lib/python3/dist-packages/numpy".into(),
+                path_in_env: None,
                 abi_version: "0x2000000".into(),
                 c_api_version: "0x15".into(),
                 beyond_knowledge: true,
@@ -476,6 +501,7 @@ pub(crate) mod samples {
                 None,
             ),
         }
+        .with_paths_in_env()
     }
 }
 
