@@ -1,5 +1,6 @@
 //! `abi-doctor explain [TEXT]`: a pasted error, traceback or CI log -> what happened, what to do.
 
+use super::global::Globals;
 use super::{ExplainArgs, Format};
 use abi_doctor::explain::explain;
 use abi_doctor::report::check::CheckReport;
@@ -10,13 +11,13 @@ use std::io::Write;
 /// Exit code when the text holds no NumPy binary-incompatibility message.
 pub const NOTHING_RECOGNIZED: i32 = 3;
 
-pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
+pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
     let text = match &args.text {
         Some(t) => t.clone(),
         None => {
             use abi_doctor::fsread::{read_stream_bounded, Limit};
             let (buf, cut) = read_stream_bounded(std::io::stdin().lock(), Limit::Log)?;
-            if cut {
+            if cut && g.quiet == 0 {
                 eprintln!(
                     "abi-doctor: standard input is longer than {} MiB; only the first {} MiB were read",
                     Limit::Log.bytes() >> 20,
@@ -37,10 +38,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
             .map(|s| CheckReport::from_scan(&s))
     };
     let report = ExplainReport::new(found, in_env.as_ref());
-    let mut out = std::io::stdout().lock();
+    let mut out = g.stdout();
     match args.format {
         Format::Json => json::write(&mut out, &report)?,
-        Format::Text => text::write(&mut out, &report)?,
+        Format::Text => text::write(&mut out, &report, g.style())?,
     }
     out.flush()?;
     Ok(if report.recognized {

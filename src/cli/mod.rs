@@ -229,12 +229,12 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Inspect(args) => inspect::run(&args),
+        Command::Inspect(args) => inspect::run(&args, &globals),
         Command::Check(args) => check::run(&args, &globals),
         Command::Rule(args) => rule(&args),
         Command::Schema(args) => schema(&args),
-        Command::Explain(args) => explain::run(&args),
-        Command::Verify(args) => verify::run(&args),
+        Command::Explain(args) => explain::run(&args, &globals),
+        Command::Verify(args) => verify::run(&args, &globals),
         Command::Lint(args) => lint::run(&args, &globals),
         Command::GenerateShellCompletion { shell } => {
             let mut cmd = command();
