@@ -49,9 +49,41 @@ pub fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// `path` relative to `prefix`, `/`-separated (`lib/python3.11/site-packages/numpy`), as the
+/// JSON reports give it beside the absolute path; `None` when `path` is not under `prefix` (a
+/// system site-packages seen from a venv, a user site) or is `prefix` itself.
+pub fn in_prefix(prefix: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(prefix).ok()?;
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_in_the_prefix() {
+        let env = Path::new("/srv/my env");
+        assert_eq!(
+            in_prefix(
+                env,
+                Path::new("/srv/my env/lib/python3.11/site-packages/a b.so")
+            )
+            .as_deref(),
+            Some("lib/python3.11/site-packages/a b.so")
+        );
+        assert_eq!(in_prefix(env, Path::new("/srv/my envelope/x.so")), None);
+        assert_eq!(in_prefix(env, Path::new("/usr/lib/python3/x.so")), None);
+        assert_eq!(in_prefix(env, env), None);
+    }
 
     #[test]
     fn lib_names_and_site_prefix() {

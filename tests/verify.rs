@@ -517,3 +517,65 @@ fn daemons_started_by_imports_do_not_outlive_verify() {
     // Its daemon is killed (checked above); the "left N process(es)" count is best effort:
     // strays are killed, and counted, by whichever import ends first.
 }
+
+/// `-q`, `-qq` and `--color` work for verify as for check: -q drops the warning on stderr, -qq
+/// the report too (the exit code still tells), --color always / FORCE_COLOR paint the table,
+/// NO_COLOR and --color never do not.
+#[test]
+fn quiet_and_color() {
+    let Some((_tmp, venv, site)) = test_venv(PY311, NUMPY) else {
+        return;
+    };
+    copy_fixture("capi_np1_26_4_x86_64.so", &site);
+    let text = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_abi-doctor"));
+        for v in [
+            "NO_COLOR",
+            "FORCE_COLOR",
+            "CLICOLOR_FORCE",
+            "ABI_DOCTOR_COLOR",
+        ] {
+            c.env_remove(v);
+        }
+        c.envs(envs.iter().copied());
+        let out = c
+            .arg("verify")
+            .arg("--env")
+            .arg(&venv)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, plain, err) = text(&[], &[]);
+    assert_eq!(code, 0, "{plain}{err}");
+    assert!(err.contains("RUNS CODE"), "{err}");
+    assert!(
+        plain.contains("agree") && !plain.contains('\x1b'),
+        "{plain}"
+    );
+    let (code, out, err) = text(&["-q"], &[]);
+    assert_eq!((code, err.as_str()), (0, ""), "{err}");
+    assert!(out.contains("capi_np1_26_4_x86_64"), "{out}");
+    let (code, out, err) = text(&["-qq"], &[]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    for (args, envs, painted) in [
+        (&["--color", "always"][..], &[][..], true),
+        (&[], &[("FORCE_COLOR", "1")][..], true),
+        (&[], &[("CLICOLOR_FORCE", "1")][..], true),
+        (&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")][..], false),
+        (&["--color", "never"], &[("FORCE_COLOR", "1")][..], false),
+    ] {
+        let (code, out, _) = text(args, envs);
+        assert_eq!(code, 0);
+        assert_eq!(
+            out.contains("\x1b[32magree"),
+            painted,
+            "{args:?} {envs:?}: {out}"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 //! Nothing from the `object` or `iced-x86` crates appears in this module's public API: callers get
 //! [`BinaryFacts`], plain data that serializes to the `inspect` JSON.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod aarch64;
@@ -16,7 +17,7 @@ pub(crate) mod x86;
 pub(crate) use analyse::{CodeFacts, TypeHit};
 
 /// Container format of a compiled file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Elf,
@@ -92,7 +93,7 @@ impl HeaderGeneration {
 }
 
 /// Cython's `check_size` mode for an imported extension type (Cython/Utility/ImportExport.c).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckSize {
     Error,
@@ -147,21 +148,21 @@ pub struct NumpyFacts {
 }
 
 /// Cython, as seen in the binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct CythonInfo {
     /// `3.0.11` from `_cython_3_0_11`; `None` when the binary does not name it.
     pub version: Option<String>,
 }
 
 /// f2py, as seen in the binary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct F2pyInfo {
     /// The NumPy version f2py embedded in the wrapper (`"... f2py version ..."`), when present.
     pub numpy_version: Option<String>,
 }
 
 /// How a pybind11 module talks to NumPy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Pybind11Numpy {
     /// No `numpy.h` use found: NumPy-agnostic.
@@ -172,19 +173,19 @@ pub enum Pybind11Numpy {
     Numpy2Aware,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct Pybind11Info {
     /// `__pybind11_internals_v4_gcc_libstdcpp_cxxabi1017__`
     pub internals: Option<String>,
     pub numpy: Pybind11Numpy,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct NanobindInfo {
     pub internals: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct Toolchain {
     pub cython: Option<CythonInfo>,
     pub f2py: Option<F2pyInfo>,

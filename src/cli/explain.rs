@@ -1,5 +1,6 @@
 //! `abi-doctor explain [TEXT]`: a pasted error, traceback or CI log -> what happened, what to do.
 
+use super::global::Globals;
 use super::{ExplainArgs, Format};
 use abi_doctor::explain::explain;
 use abi_doctor::fix::plan::{self, PlanOptions};
@@ -13,13 +14,13 @@ use std::path::PathBuf;
 /// Exit code when the text holds no NumPy binary-incompatibility message.
 pub const NOTHING_RECOGNIZED: i32 = 3;
 
-pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
+pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
     let text = match &args.text {
         Some(t) => t.clone(),
         None => {
             use abi_doctor::fsread::{read_stream_bounded, Limit};
             let (buf, cut) = read_stream_bounded(std::io::stdin().lock(), Limit::Log)?;
-            if cut {
+            if cut && g.quiet == 0 {
                 eprintln!(
                     "abi-doctor: standard input is longer than {} MiB; only the first {} MiB were read",
                     Limit::Log.bytes() >> 20,
@@ -72,7 +73,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
             plan::plan(s, &opts, &())
         });
     let report = ExplainReport::new(found, in_env.as_ref());
-    let mut out = std::io::stdout().lock();
+    let mut out = g.stdout();
     match (args.format, &plan, &scanned) {
         (Format::Json, Some(p), Some(s)) => {
             let mut v = serde_json::to_value(&report)?;
@@ -87,7 +88,7 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<i32> {
         }
         (Format::Json, _, _) => json::write(&mut out, &report)?,
         (Format::Text, p, s) => {
-            text::write(&mut out, &report)?;
+            text::write(&mut out, &report, g.style())?;
             if let (Some(p), Some(s)) = (p, s) {
                 writeln!(
                     out,

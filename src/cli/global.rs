@@ -157,6 +157,23 @@ pub struct Globals {
 }
 
 impl Globals {
+    /// Where a report goes: standard output (buffered), or nowhere with `-qq`.
+    pub fn stdout(&self) -> Box<dyn std::io::Write> {
+        if self.quiet >= 2 {
+            Box::new(std::io::sink())
+        } else {
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+        }
+    }
+
+    /// The text renderers' style: `--color` resolved, `-v`.
+    pub fn style(&self) -> abi_doctor::report::check::Style {
+        abi_doctor::report::check::Style {
+            color: self.color,
+            verbose: self.verbose > 0,
+        }
+    }
+
     pub fn resolve(g: &GlobalArgs) -> anyhow::Result<Globals> {
         let config = Config::load(g.config.as_deref())?;
         let choice = g.color.or(config.color).unwrap_or(ColorChoice::Auto);

@@ -55,6 +55,9 @@ pub enum Command {
     Lint(lint::LintArgs),
     // Help text (it runs code from the environment): `about` of cli/verify.rs VerifyArgs.
     Verify(verify::VerifyArgs),
+    /// Print the JSON Schema (draft 2020-12) of a command's JSON report (check, explain, inspect,
+    /// lint, verify), or list the reports. The same files are in docs/schema/.
+    Schema(SchemaArgs),
     /// Print a shell's completion script (bash, zsh, fish, elvish, powershell) on standard
     /// output, e.g. `abi-doctor generate-shell-completion bash > ~/.local/share/bash-completion/completions/abi-doctor`.
     #[command(hide = true)]
@@ -197,6 +200,12 @@ pub struct RuleArgs {
     pub code: Option<String>,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// The report: check, explain, inspect, lint or verify; omit to list them.
+    pub report: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -228,11 +237,12 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Inspect(args) => inspect::run(&args),
+        Command::Inspect(args) => inspect::run(&args, &globals),
         Command::Check(args) => check::run(&args, &globals),
         Command::Rule(args) => rule(&args),
-        Command::Explain(args) => explain::run(&args),
-        Command::Verify(args) => verify::run(&args),
+        Command::Schema(args) => schema(&args),
+        Command::Explain(args) => explain::run(&args, &globals),
+        Command::Verify(args) => verify::run(&args, &globals),
         Command::Fix(args) => fix::run(&args, &globals),
         Command::Lint(args) => lint::run(&args, &globals),
         Command::GenerateShellCompletion { shell } => {
@@ -296,6 +306,33 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+fn schema(args: &SchemaArgs) -> anyhow::Result<i32> {
+    use abi_doctor::report::schema::Report;
+    let mut out = std::io::stdout().lock();
+    match &args.report {
+        None => {
+            for r in Report::ALL {
+                writeln!(out, "{}", r.name())?;
+            }
+            Ok(0)
+        }
+        Some(name) => match Report::from_name(name) {
+            Some(r) => {
+                abi_doctor::report::json::write(&mut out, &r.schema())?;
+                Ok(0)
+            }
+            None => {
+                let names: Vec<&str> = Report::ALL.iter().map(|r| r.name()).collect();
+                eprintln!(
+                    "abi-doctor: no JSON report {name:?}; the reports are {}",
+                    names.join(", ")
+                );
+                Ok(2)
+            }
+        },
+    }
 }
 
 fn rule(args: &RuleArgs) -> anyhow::Result<i32> {

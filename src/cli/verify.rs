@@ -7,6 +7,7 @@ use abi_doctor::report::{json, verify::text};
 use abi_doctor::verify::{verify, VerifyOptions};
 use anyhow::{bail, Context};
 
+use super::global::Globals;
 use super::{EnvArgs, Format};
 
 /// One line for `abi-doctor --help`.
@@ -56,7 +57,7 @@ pub struct VerifyArgs {
     pub numpy_only: bool,
 }
 
-pub fn run(args: &VerifyArgs) -> anyhow::Result<i32> {
+pub fn run(args: &VerifyArgs, g: &Globals) -> anyhow::Result<i32> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout < 1e9) {
         bail!("--timeout must be a positive number of seconds");
     }
@@ -76,7 +77,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<i32> {
         .as_ref()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no interpreter)".into());
-    let mut err = std::io::stderr().lock();
+    // -q: the report only; the warning is in `verify --help` too.
+    let mut err: Box<dyn Write> = if g.quiet > 0 {
+        Box::new(std::io::sink())
+    } else {
+        Box::new(std::io::stderr().lock())
+    };
     writeln!(
         err,
         "abi-doctor verify: importing the extension modules of {} with {python}.\n\
@@ -92,10 +98,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<i32> {
     let started = Instant::now();
     let report = verify(&scanned, &vopts).context("cannot verify")?;
     let elapsed = started.elapsed();
-    let mut out = std::io::stdout().lock();
+    let mut out = g.stdout();
     match args.format {
         Format::Json => json::write(&mut out, &report)?,
-        Format::Text => text::write(&mut out, &report, elapsed)?,
+        Format::Text => text::write(&mut out, &report, elapsed, g.style())?,
     }
     out.flush()?;
     Ok(report.exit_code())

@@ -36,10 +36,11 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// What kind of environment was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EnvKind {
     /// A PEP 405 virtual environment (`pyvenv.cfg`).
@@ -53,7 +54,7 @@ pub enum EnvKind {
 }
 
 /// A Python environment, as far as import resolution is concerned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Environment {
     /// The interpreter, when one is known.
     pub python: Option<PathBuf>,

@@ -5,13 +5,14 @@
 //! whether an interpreter came from a given path, an active environment, a discovered `.venv` or
 //! the search path.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::fmt;
 use std::path::PathBuf;
 
 /// How [`discover`](super::discover) found the environment. Serialized as
 /// `{"kind": "dot_venv", "path": "/x/y"}`; variants without data have no `path`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(tag = "kind", content = "path", rename_all = "snake_case")]
 pub enum Source {
     /// `--python PATH` (absolute, as given; a launcher is not resolved here).

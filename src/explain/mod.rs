@@ -11,17 +11,18 @@ use crate::messages::{
     Message, RequiresNewerNumpy, SizeChanged, SizeForm,
 };
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::sync::OnceLock;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Remedy {
     pub title: String,
     pub pip: Option<String>,
@@ -29,7 +30,7 @@ pub struct Remedy {
     pub conda: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Explanation {
     /// The message family (pybind11's `initialization failed` only wraps the real cause and gets
     /// no explanation of its own).

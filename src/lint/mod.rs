@@ -19,11 +19,12 @@ pub mod shell;
 pub mod versions;
 
 use crate::rules::Severity;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// A place in a file: 1-based line and column (in characters).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct Loc {
     /// The path as given on the command line joined with the file's place under it.
     pub file: String,
@@ -32,7 +33,7 @@ pub struct Loc {
 }
 
 /// A safe rewrite of one file: replace the bytes `start..end` with `replacement`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Edit {
     #[serde(skip)]
     pub path: PathBuf,
@@ -46,7 +47,7 @@ pub struct Edit {
 }
 
 /// One lint finding. Every finding carries its evidence and its fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct LintFinding {
     pub code: &'static str,
     pub rule: &'static str,
@@ -62,7 +63,7 @@ pub struct LintFinding {
 }
 
 /// A file that could not be read or parsed; the rest is still linted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Problem {
     pub file: String,
     pub message: String,

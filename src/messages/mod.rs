@@ -55,6 +55,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use regex::{Captures, Regex};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 #[cfg(test)]
@@ -62,7 +63,7 @@ mod tests;
 
 /// The message families, in the order of specificity `verify` uses to name a failure (a chain
 /// that shows both a size check and the final `failed to import` is a size failure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     SizeChanged,

@@ -3,7 +3,8 @@
 //! One model per command (`check`, `explain`, `inspect`, `verify`), each with a
 //! `schema_version`; every renderer is one file that writes to a [`std::io::Write`] and does no
 //! other I/O, so the CLI hands it a locked stdout and tests hand it a buffer. JSON is the same
-//! for every command: [`json::write`].
+//! for every command: [`json::write`]; each JSON report's JSON Schema is generated from its model
+//! ([`schema`], published in docs/schema/).
 
 pub mod check;
 pub mod explain;
@@ -11,6 +12,7 @@ pub mod explain;
 pub mod inspect;
 pub mod json;
 pub mod lint;
+pub mod schema;
 pub mod verify;
 
 /// What a renderer writes, as text: the renderers' snapshot tests compare this.

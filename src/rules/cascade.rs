@@ -6,11 +6,12 @@
 //! ([`crate::imports::graph`]) in import order until it reaches a module predicted to fail.
 
 use crate::imports::graph::ModuleGraph;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// `import <package>` ends in a failure of `dies_in`, possibly through other packages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Cascade {
     /// The top-level import name a user types: `sklearn`.
     pub package: String,

@@ -99,6 +99,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             distribution_version: Some(d.version.clone()),
             module: None,
             path: None,
+            path_in_env: None,
             predicted: None,
             evidence: problems,
             fix_hint: Some(format!(

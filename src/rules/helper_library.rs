@@ -111,6 +111,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             distribution_version: d.map(|d| d.version.clone()),
             module: None,
             path: Some(m.path.clone()),
+            path_in_env: None,
             predicted: None,
             evidence,
             fix_hint: super::fix_for_module(scan, m),

@@ -25,9 +25,10 @@ pub mod unreadable;
 use crate::binary::BinaryFacts;
 use crate::rules::predict::Failure;
 pub use crate::runtime::RuntimeNumpy;
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -53,7 +54,7 @@ impl Severity {
 /// `printed` was added within schema version 1 (an added field; the others keep their meaning:
 /// `exception`/`message` are the first exception, which for a 1.x module on NumPy 2 is now the
 /// real `AttributeError: _ARRAY_API not found` rather than the printed notice).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Predicted {
     pub printed: Option<String>,
     pub exception: String,
@@ -77,7 +78,7 @@ impl Predicted {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct PredictedThen {
     pub exception: String,
     pub message: String,
@@ -101,7 +102,7 @@ impl From<&Failure> for Predicted {
 }
 
 /// One finding. Every finding carries its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Finding {
     pub code: &'static str,
     pub rule: &'static str,
@@ -112,7 +113,12 @@ pub struct Finding {
     pub distribution_version: Option<String>,
     /// Import name of the module (`pandas._libs.interval`).
     pub module: Option<String>,
+    /// The file, absolute.
     pub path: Option<String>,
+    /// `path` relative to the environment's prefix (`environment.prefix` of the check report),
+    /// `/`-separated; null when there is no file or it lies outside the prefix. The rules leave it
+    /// null; the check report fills it in.
+    pub path_in_env: Option<String>,
     pub predicted: Option<Predicted>,
     pub evidence: Vec<String>,
     pub fix_hint: Option<String>,
@@ -462,6 +468,7 @@ pub(crate) fn module_finding(
         distribution_version: d.map(|d| d.version.clone()),
         module: m.module.clone(),
         path: Some(m.path.clone()),
+        path_in_env: None,
         predicted: None,
         evidence: vec![],
         fix_hint: None,

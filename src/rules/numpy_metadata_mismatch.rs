@@ -49,6 +49,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
         distribution_version: Some(meta.clone()),
         module: Some("numpy".into()),
         path: Some(rt.path.clone()),
+        path_in_env: None,
         predicted: None,
         evidence: vec![
             format!("dist-info METADATA Version: {meta}"),

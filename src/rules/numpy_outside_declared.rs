@@ -53,6 +53,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             distribution_version: Some(d.version.clone()),
             module: None,
             path: None,
+            path_in_env: None,
             predicted: None,
             evidence: vec![format!(
                 "Requires-Dist: numpy{req}; installed numpy {} at {}",

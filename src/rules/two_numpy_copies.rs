@@ -45,6 +45,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             distribution_version: Some(rt.version.clone()),
             module: Some("numpy".into()),
             path: Some(path.clone()),
+            path_in_env: None,
             predicted: None,
             evidence: vec![format!(
                 "first on sys.path: {}; also present: {path}",

@@ -50,6 +50,7 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             distribution_version: d.map(|d| d.version.clone()),
             module: None,
             path: Some(u.path.clone()),
+            path_in_env: None,
             predicted: None,
             evidence: vec![format!("{}: {}", u.path, u.problem)],
             fix_hint: Some(fix),

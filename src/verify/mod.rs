@@ -135,6 +135,7 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
     let numpy = scanned.numpy_install.as_ref().map(|n| RuntimeNumpy {
         version: rt.map_or_else(|| n.version.clone(), |r| r.version.clone()),
         path: n.path.clone(),
+        path_in_env: None,
         release_line: rt.map(|r| r.release.line.clone()),
         beyond_knowledge: rt.is_some_and(|r| r.beyond_knowledge),
     });
@@ -172,6 +173,7 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
             skipped.push(Skipped {
                 module: name.to_string(),
                 path: PathBuf::from(&m.path),
+                path_in_env: None,
                 reason: "not an extension module: exports no PyInit_ function (a shared library \
                          that modules load)"
                     .into(),
@@ -197,6 +199,7 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
             skipped.push(Skipped {
                 module: module.clone(),
                 path: PathBuf::from(&u.path),
+                path_in_env: None,
                 reason: format!("unreadable, so not known to use NumPy: {}", u.problem),
             });
             continue;
@@ -216,6 +219,7 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
             NotJudgedWhy::Shadowed => skipped.push(Skipped {
                 module: module.clone(),
                 path: n.path.clone(),
+                path_in_env: None,
                 reason: "shadowed: Python imports another file for this name".into(),
             }),
             // NumPy's own modules are the runtime: imported, but not judged, as in `check`.
@@ -320,6 +324,7 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
             ModuleReport {
                 module: c.module.clone(),
                 path: c.path.clone(),
+                path_in_env: None,
                 distribution: dist.map(|d| d.name.clone()),
                 distribution_version: dist.map(|d| d.version.clone()),
                 depends_on_numpy: c.depends_on_numpy,
@@ -377,7 +382,8 @@ pub fn verify(scanned: &Scanned, opts: &VerifyOptions) -> Result<Report, VerifyE
         skipped,
         summary,
         notes,
-    })
+    }
+    .with_paths_in_env())
 }
 
 fn failure_of(r: &ImportResult) -> Failure<'_> {

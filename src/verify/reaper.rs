@@ -64,25 +64,33 @@ pub(super) fn ended(pid: u32) -> usize {
 
 /// SIGKILL every process whose session is `sid`.
 fn kill_session(sid: u32) -> usize {
-    let mut n = 0;
     #[cfg(target_os = "linux")]
-    for p in processes() {
-        if p.session == sid {
-            n += usize::from(kill(p.pid));
-        }
+    {
+        processes()
+            .into_iter()
+            .filter(|p| p.session == sid)
+            .filter(|p| kill(p.pid))
+            .count()
     }
     #[cfg(all(unix, not(target_os = "linux")))]
     {
         // The session's first process group: the import's own.
-        n += usize::from(kill_group(sid));
+        usize::from(kill_group(sid))
     }
-    let _ = sid;
-    n
+    #[cfg(not(unix))]
+    {
+        // No sessions to kill: the child itself is killed by the runner.
+        let _ = sid;
+        0
+    }
 }
 
 /// SIGKILL and reap every child of this process that is not a running import: orphans of
 /// earlier imports, re-parented to us as their subreaper.
 pub(super) fn kill_strays() -> usize {
+    #[cfg(not(target_os = "linux"))]
+    let n = 0;
+    #[cfg(target_os = "linux")]
     let mut n = 0;
     #[cfg(target_os = "linux")]
     {

@@ -192,6 +192,8 @@ struct Done {
 #[derive(Debug, Clone, Copy)]
 enum Ended {
     Exited(i32),
+    /// Killed by a signal: only Unix reports one (a Windows process always has an exit code).
+    #[cfg(unix)]
     Signal(i32),
     TimedOut,
     Unknown,
@@ -201,6 +203,7 @@ impl Ended {
     fn describe(self) -> String {
         match self {
             Ended::Exited(c) => format!("exited with status {c}"),
+            #[cfg(unix)]
             Ended::Signal(s) => format!("killed by {}", signal_name(s)),
             Ended::TimedOut => "did not finish in time".to_string(),
             Ended::Unknown => "ended in an unknown way".to_string(),
@@ -311,10 +314,13 @@ pub(crate) fn parse_driver_output(
     signal: bool,
 ) -> ImportResult {
     let mut r = ImportResult::new(Mode::Plain, Outcome::Error);
-    let status = if signal {
-        Ended::Signal(exit)
-    } else {
-        Ended::Exited(exit)
+    let status = match signal {
+        #[cfg(unix)]
+        true => Ended::Signal(exit),
+        // Windows has no signals: a fuzz input that claims one ended in an unknown way.
+        #[cfg(not(unix))]
+        true => Ended::Unknown,
+        false => Ended::Exited(exit),
     };
     fill(
         &mut r,
@@ -356,6 +362,7 @@ fn fill(r: &mut ImportResult, done: Done) {
                 r.last_stage_module.as_deref().unwrap_or("the module")
             ));
         }
+        #[cfg(unix)]
         (Ended::Signal(sig), _) => {
             r.outcome = Outcome::Crash;
             r.signal = Some(signal_name(sig));

@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod index_server;
+pub mod schema;
 pub mod venv;
 
 use std::io::Write;

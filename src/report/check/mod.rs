@@ -14,11 +14,15 @@ use crate::discover::EnvKind;
 use crate::rules::hint::Hint;
 use crate::rules::{Finding, Severity};
 use crate::scan::Scanned;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+/// Every path is absolute, and every file in the environment is also given relative to
+/// `environment.prefix` (`path_in_env`, `/`-separated, null when the file lies outside the prefix:
+/// a system site-packages seen from a venv, a user site).
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckReport {
     pub schema_version: u32,
     pub environment: EnvironmentInfo,
@@ -26,6 +30,8 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     /// For each top-level package whose import will die: the module it dies in.
     pub cascades: Vec<Cascade>,
+    /// What to install so that everything imports, or what blocks that; null when nothing fails.
+    #[schemars(with = "Option<HintSchema>")]
     pub fix_hint: Option<Hint>,
     pub binaries_scanned: usize,
     pub numpy_binaries: usize,
@@ -35,7 +41,7 @@ pub struct CheckReport {
     pub windows: Windows,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct EnvironmentInfo {
     pub python: Option<String>,
     pub python_version: Option<String>,
@@ -50,10 +56,13 @@ pub struct EnvironmentInfo {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NumpyInfo {
     pub version: String,
+    /// The `numpy` package directory, absolute.
     pub path: String,
+    /// `path` relative to `environment.prefix`, `/`-separated; null when outside it.
+    pub path_in_env: Option<String>,
     pub abi_version: String,
     pub c_api_version: String,
     pub beyond_knowledge: bool,
@@ -61,7 +70,24 @@ pub struct NumpyInfo {
 
 pub use crate::rules::cascade::Cascade;
 
-#[derive(Debug, Default, Serialize)]
+/// The JSON shape of [`crate::fix::Hint`], for the schema (the fix module's types do not derive
+/// `JsonSchema`; `tests::hint_schema_is_the_hint` keeps the two equal).
+#[derive(JsonSchema)]
+#[allow(dead_code, reason = "only its schema is used")]
+struct HintSchema {
+    /// One sentence.
+    summary: String,
+    /// NumPy versions under which every module imports and every declared requirement holds
+    /// (PEP 440, `>=1.26.4,<2`).
+    numpy_specifier: Option<String>,
+    /// Commands for pip, uv and conda, each naming the scanned environment's interpreter or
+    /// prefix, ready to paste.
+    commands: Vec<String>,
+    /// Packages that must be rebuilt, upgraded or moved, each with the reason.
+    blockers: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
@@ -101,6 +127,7 @@ impl CheckReport {
             numpy: s.scan.numpy.as_ref().map(|n| NumpyInfo {
                 version: n.version.clone(),
                 path: n.path.clone(),
+                path_in_env: None,
                 abi_version: format!("{:#x}", n.release.abi_version),
                 c_api_version: format!("{:#x}", n.release.api_version),
                 beyond_knowledge: n.beyond_knowledge,
@@ -113,6 +140,20 @@ impl CheckReport {
             binaries_scanned: s.inventory.binaries.len(),
             numpy_binaries: s.numpy_binaries(),
         }
+        .with_paths_in_env()
+    }
+
+    /// Fills every `path_in_env` from the absolute path and `environment.prefix`.
+    pub fn with_paths_in_env(mut self) -> Self {
+        let prefix = std::path::PathBuf::from(&self.environment.prefix);
+        let rel = |p: &str| crate::paths::in_prefix(&prefix, std::path::Path::new(p));
+        for f in &mut self.findings {
+            f.path_in_env = f.path.as_deref().and_then(rel);
+        }
+        if let Some(n) = &mut self.numpy {
+            n.path_in_env = rel(&n.path);
+        }
+        self
     }
 
     pub fn summarize(findings: &[Finding]) -> Summary {
@@ -185,6 +226,7 @@ pub(crate) mod samples {
             distribution_version: None,
             module: None,
             path: None,
+            path_in_env: None,
             predicted: None,
             evidence: vec![],
             fix_hint: None,
@@ -328,6 +370,7 @@ pub(crate) mod samples {
             numpy: Some(NumpyInfo {
                 version: "2.0.2".into(),
                 path: format!("{SITE}/numpy"),
+                path_in_env: None,
                 abi_version: "0x2000000".into(),
                 c_api_version: "0x12".into(),
                 beyond_knowledge: false,
@@ -399,6 +442,7 @@ pub(crate) mod samples {
                 Some("1.26".into()),
             ),
         }
+        .with_paths_in_env()
     }
 
     pub fn healthy() -> CheckReport {
@@ -432,6 +476,7 @@ pub(crate) mod samples {
             numpy: Some(NumpyInfo {
                 version: "2.5.0".into(),
                 path: "/usr/lib/python3/dist-packages/numpy".into(),
+                path_in_env: None,
                 abi_version: "0x2000000".into(),
                 c_api_version: "0x15".into(),
                 beyond_knowledge: true,
@@ -456,6 +501,7 @@ pub(crate) mod samples {
                 None,
             ),
         }
+        .with_paths_in_env()
     }
 }
 
@@ -463,6 +509,24 @@ pub(crate) mod samples {
 mod tests {
     use super::{samples, text, CheckReport, Finding, Severity, Style};
     use crate::report::{json, rendered};
+
+    /// The schema's mirror of the fix hint has exactly the keys a serialized hint has.
+    #[test]
+    fn hint_schema_is_the_hint() {
+        let hint = samples::failing().fix_hint.unwrap();
+        let value = serde_json::to_value(&hint).unwrap();
+        let mut keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+        let schema = schemars::schema_for!(super::HintSchema);
+        let mut props: Vec<&String> = schema
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .unwrap()
+            .keys()
+            .collect();
+        keys.sort();
+        props.sort();
+        assert_eq!(keys, props);
+    }
 
     #[test]
     fn json_is_the_model() {

@@ -15,7 +15,9 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(&self, code: &str, s: &str) -> String {
+    /// `s` in the ANSI SGR `code` (`1;31`: bold red) when colors are on; every text renderer
+    /// colors through this.
+    pub(crate) fn paint(&self, code: &str, s: &str) -> String {
         if self.color {
             format!("\x1b[{code}m{s}\x1b[0m")
         } else {
@@ -29,7 +31,7 @@ impl Style {
             Severity::Info => self.paint("1;34", "info"),
         }
     }
-    fn bold(&self, s: &str) -> String {
+    pub(crate) fn bold(&self, s: &str) -> String {
         self.paint("1", s)
     }
 }

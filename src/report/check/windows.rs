@@ -12,9 +12,10 @@
 use crate::knowledge::{knowledge, Release};
 use crate::rules::hint::{admits, range_spec, Hint};
 use crate::rules::{dist_verdicts, predict, Finding, Scan};
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Windows {
     /// The knowledge base's NumPy release lines ("1.7" ... "2.4"), oldest first: the axis.
     pub release_lines: Vec<String>,
@@ -33,7 +34,7 @@ pub struct Windows {
     pub planned_line: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DistWindow {
     pub distribution: String,
     pub version: String,

@@ -7,12 +7,13 @@ pub mod text;
 use crate::explain::Explanation;
 use crate::report::check::CheckReport;
 use crate::rules::Severity;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ExplainReport {
     pub schema_version: u32,
     /// The text holds at least one NumPy binary-incompatibility message.
@@ -27,7 +28,7 @@ pub struct ExplainReport {
 }
 
 /// The scanned environment, as far as the explanation needs it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ExplainEnvironment {
     pub prefix: String,
     pub python_version: Option<String>,
@@ -36,7 +37,7 @@ pub struct ExplainEnvironment {
 }
 
 /// What `check` finds for one package named by the traceback.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Culprits {
     pub package: String,
     pub distribution: Option<String>,

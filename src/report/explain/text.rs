@@ -3,12 +3,13 @@
 
 use super::{Culprits, ExplainEnvironment, ExplainReport};
 use crate::explain::{Explanation, Severity};
+use crate::report::check::Style;
 use std::io::{self, Write};
 
 /// At most this many failing modules per package; `check` lists them all.
 const MODULES_SHOWN: usize = 10;
 
-pub fn write(w: &mut dyn Write, r: &ExplainReport) -> io::Result<()> {
+pub fn write(w: &mut dyn Write, r: &ExplainReport, style: Style) -> io::Result<()> {
     if r.explanations.is_empty() {
         writeln!(
             w,
@@ -21,20 +22,20 @@ pub fn write(w: &mut dyn Write, r: &ExplainReport) -> io::Result<()> {
         if i > 0 {
             writeln!(w)?;
         }
-        explanation(w, e)?;
+        explanation(w, e, style)?;
     }
     if let Some(env) = &r.environment {
         for c in &r.culprits {
-            culprits(w, env, c)?;
+            culprits(w, env, c, style)?;
         }
     }
     Ok(())
 }
 
-fn explanation(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
+fn explanation(w: &mut dyn Write, e: &Explanation, style: Style) -> io::Result<()> {
     let sev = match e.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning (harmless)",
+        Severity::Error => style.paint("1;31", "error"),
+        Severity::Warning => style.paint("1;33", "warning (harmless)"),
     };
     // The matched line may be wrapped (a CI log); one line here.
     writeln!(
@@ -60,7 +61,7 @@ fn explanation(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
     if !e.remedies.is_empty() {
         writeln!(w, "  what to do, best first:")?;
         for (i, r) in e.remedies.iter().enumerate() {
-            writeln!(w, "    {}. {}", i + 1, r.title)?;
+            writeln!(w, "    {}. {}", i + 1, style.bold(&r.title))?;
             for (tool, cmd) in [("pip", &r.pip), ("uv", &r.uv), ("conda", &r.conda)] {
                 if let Some(c) = cmd {
                     writeln!(w, "       {tool:<5} {c}")?;
@@ -71,9 +72,21 @@ fn explanation(w: &mut dyn Write, e: &Explanation) -> io::Result<()> {
     Ok(())
 }
 
-fn culprits(w: &mut dyn Write, env: &ExplainEnvironment, c: &Culprits) -> io::Result<()> {
+fn culprits(
+    w: &mut dyn Write,
+    env: &ExplainEnvironment,
+    c: &Culprits,
+    style: Style,
+) -> io::Result<()> {
     let numpy = env.numpy.as_deref().unwrap_or("(not installed)");
-    writeln!(w, "\nIn the environment at {} (NumPy {numpy}):", env.prefix)?;
+    writeln!(
+        w,
+        "\n{}",
+        style.bold(&format!(
+            "In the environment at {} (NumPy {numpy}):",
+            env.prefix
+        ))
+    )?;
     if c.modules.is_empty() && c.dies_in.is_none() {
         writeln!(
             w,
@@ -116,20 +129,43 @@ mod tests {
     #[test]
     fn without_environment() {
         let r = ExplainReport::new(samples::explanations(), None);
-        insta::assert_snapshot!("explain_text", rendered(|w| write(w, &r)));
+        insta::assert_snapshot!("explain_text", rendered(|w| write(w, &r, Style::default())));
     }
 
     #[test]
     fn with_culprits() {
         let env = check::failing();
         let r = ExplainReport::new(samples::explanations(), Some(&env));
-        insta::assert_snapshot!("explain_text_culprits", rendered(|w| write(w, &r)));
+        insta::assert_snapshot!(
+            "explain_text_culprits",
+            rendered(|w| write(w, &r, Style::default()))
+        );
+    }
+
+    #[test]
+    fn colors_paint_the_same_text() {
+        let env = check::failing();
+        let r = ExplainReport::new(samples::explanations(), Some(&env));
+        let plain = rendered(|w| write(w, &r, Style::default()));
+        let style = Style {
+            color: true,
+            verbose: false,
+        };
+        let painted = rendered(|w| write(w, &r, style));
+        assert!(painted.starts_with("\x1b[1;31merror\x1b[0m: "), "{painted}");
+        let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&painted, "");
+        assert_eq!(stripped, plain);
     }
 
     #[test]
     fn nothing_recognized() {
         let r = ExplainReport::new(vec![], None);
-        insta::assert_snapshot!("explain_text_unrecognized", rendered(|w| write(w, &r)));
+        insta::assert_snapshot!(
+            "explain_text_unrecognized",
+            rendered(|w| write(w, &r, Style::default()))
+        );
     }
 
     #[test]
@@ -144,7 +180,7 @@ mod tests {
                 .collect(),
             dies_in: None,
         }];
-        let out = rendered(|w| write(w, &r));
+        let out = rendered(|w| write(w, &r, Style::default()));
         assert!(
             out.contains("scipy.m09: ") && !out.contains("scipy.m10"),
             "{out}"

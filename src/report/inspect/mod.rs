@@ -6,11 +6,12 @@ pub mod text;
 use crate::binary::{BinaryFacts, CheckSize, Toolchain};
 use crate::knowledge::knowledge;
 use crate::rules::predict::{self, Window};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct InspectReport {
     pub schema_version: u32,
     pub binaries: Vec<BinaryEntry>,
@@ -18,7 +19,7 @@ pub struct InspectReport {
     pub problems: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct BinaryEntry {
     pub path: String,
     pub format: Option<crate::binary::Format>,
@@ -34,7 +35,7 @@ pub struct BinaryEntry {
     pub description: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NumpyEntry {
     pub uses_c_api: bool,
     pub umath_only: bool,
@@ -51,7 +52,7 @@ pub struct NumpyEntry {
     pub evidence: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct TypeCheckEntry {
     #[serde(rename = "type")]
     pub type_name: String,

@@ -3,9 +3,10 @@
 
 use super::InspectReport;
 use crate::binary::Format;
+use crate::report::check::Style;
 use std::io::{self, Write};
 
-pub fn write(w: &mut dyn Write, r: &InspectReport) -> io::Result<()> {
+pub fn write(w: &mut dyn Write, r: &InspectReport, style: Style) -> io::Result<()> {
     for entry in &r.binaries {
         match (entry.format, &entry.arch) {
             (Some(format), Some(arch)) => {
@@ -14,12 +15,17 @@ pub fn write(w: &mut dyn Write, r: &InspectReport) -> io::Result<()> {
                     .as_deref()
                     .map(|s| format!(", {s}"))
                     .unwrap_or_default();
-                writeln!(w, "{} ({} {arch}{init})", entry.path, format_name(format))?;
+                writeln!(
+                    w,
+                    "{} ({} {arch}{init})",
+                    style.bold(&entry.path),
+                    format_name(format)
+                )?;
                 for line in &entry.description {
                     writeln!(w, "  {line}")?;
                 }
                 for p in &entry.problems {
-                    writeln!(w, "  note: {p}")?;
+                    writeln!(w, "  {}: {p}", style.paint("1;33", "note"))?;
                 }
             }
             // Unreadable: its problems name the file.
@@ -53,6 +59,22 @@ mod tests {
     #[test]
     fn files_members_and_problems() {
         let r = samples::report();
-        insta::assert_snapshot!("inspect_text", rendered(|w| write(w, &r)));
+        insta::assert_snapshot!("inspect_text", rendered(|w| write(w, &r, Style::default())));
+    }
+
+    #[test]
+    fn colors_paint_the_same_text() {
+        let r = samples::report();
+        let plain = rendered(|w| write(w, &r, Style::default()));
+        let style = Style {
+            color: true,
+            verbose: false,
+        };
+        let painted = rendered(|w| write(w, &r, style));
+        assert!(painted.starts_with("\x1b[1m"), "{painted}");
+        let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&painted, "");
+        assert_eq!(stripped, plain);
     }
 }

@@ -8,11 +8,12 @@ pub mod text;
 use crate::lint::files::Kind;
 use crate::lint::{LintFinding, Linted, Problem};
 use crate::rules::Severity;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct LintReport {
     pub schema_version: u32,
     /// The path linted, as given.
@@ -26,19 +27,19 @@ pub struct LintReport {
     pub summary: Summary,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FileInfo {
     pub path: String,
     pub kind: Kind,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct FixedInfo {
     pub path: String,
     pub edits: Vec<crate::lint::Edit>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, JsonSchema)]
 pub struct Summary {
     pub errors: usize,
     pub warnings: usize,

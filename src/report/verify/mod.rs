@@ -10,6 +10,7 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::discover::Environment;
@@ -23,10 +24,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// One extension module: its own import, the plain import when that failed in a parent, and the
 /// comparison with the prediction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ModuleReport {
     pub module: String,
+    /// The compiled file, absolute.
     pub path: PathBuf,
+    /// `path` relative to `environment.prefix`, `/`-separated; null when outside it.
+    pub path_in_env: Option<String>,
     pub distribution: Option<String>,
     pub distribution_version: Option<String>,
     /// The binary uses NumPy's C API or Cython NumPy type checks.
@@ -54,7 +58,7 @@ pub struct ModuleReport {
 }
 
 /// `import <package>` for a top-level package.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PackageReport {
     pub package: String,
     #[serde(flatten)]
@@ -65,23 +69,29 @@ pub struct PackageReport {
 }
 
 /// A compiled module that was not imported.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Skipped {
     pub module: String,
+    /// The compiled file, absolute.
     pub path: PathBuf,
+    /// `path` relative to `environment.prefix`, `/`-separated; null when outside it.
+    pub path_in_env: Option<String>,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RuntimeNumpy {
     pub version: String,
+    /// The `numpy` package directory, absolute.
     pub path: PathBuf,
+    /// `path` relative to `environment.prefix`, `/`-separated; null when outside it.
+    pub path_in_env: Option<String>,
     /// The knowledge-base release line predictions were made with (null: no prediction).
     pub release_line: Option<String>,
     pub beyond_knowledge: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Summary {
     pub modules: usize,
     pub outcomes: BTreeMap<&'static str, usize>,
@@ -91,15 +101,17 @@ pub struct Summary {
     pub skipped: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OptionsUsed {
     pub jobs: usize,
     pub timeout_seconds: f64,
     pub numpy_only: bool,
 }
 
-/// The `verify --format json` document.
-#[derive(Debug, Clone, Serialize)]
+/// The `verify --format json` document. Every path is absolute, and every file in the
+/// environment is also given relative to `environment.prefix` (`path_in_env`, `/`-separated, null
+/// when the file lies outside the prefix).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub environment: Environment,
@@ -114,6 +126,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// Fills every `path_in_env` from the absolute path and `environment.prefix`.
+    pub fn with_paths_in_env(mut self) -> Self {
+        let prefix = self.environment.prefix.clone();
+        let rel = |p: &std::path::Path| crate::paths::in_prefix(&prefix, p);
+        for m in &mut self.modules {
+            m.path_in_env = rel(&m.path);
+        }
+        for s in &mut self.skipped {
+            s.path_in_env = rel(&s.path);
+        }
+        if let Some(n) = &mut self.numpy {
+            n.path_in_env = rel(&n.path);
+        }
+        self
+    }
+
     /// 0 when every prediction agrees (or the failure is unrelated), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         if self.modules.iter().any(|m| m.prediction.is_disagreement()) {
@@ -170,6 +198,7 @@ pub(crate) mod samples {
                 "{SITE}/{}.cpython-311-x86_64-linux-gnu.so",
                 name.replace('.', "/")
             )),
+            path_in_env: None,
             distribution: Some(dist.into()),
             distribution_version: Some(version.into()),
             depends_on_numpy: true,
@@ -437,6 +466,7 @@ pub(crate) mod samples {
             numpy: Some(RuntimeNumpy {
                 version: "2.0.2".into(),
                 path: format!("{SITE}/numpy").into(),
+                path_in_env: None,
                 release_line: Some("2.0".into()),
                 beyond_knowledge: false,
             }),
@@ -477,6 +507,7 @@ pub(crate) mod samples {
                 Skipped {
                     module: "scipy.special.libsf_error_state".into(),
                     path: format!("{SITE}/scipy/special/libsf_error_state.so").into(),
+                    path_in_env: None,
                     reason: "not an extension module: exports no PyInit_ function (a shared \
                              library that modules load)"
                         .into(),
@@ -484,6 +515,7 @@ pub(crate) mod samples {
                 Skipped {
                     module: "yaml._yaml".into(),
                     path: format!("{SITE}/yaml/_yaml.cpython-311-x86_64-linux-gnu.so").into(),
+                    path_in_env: None,
                     reason: "shadowed: Python imports another file for this name".into(),
                 },
             ],
@@ -491,6 +523,7 @@ pub(crate) mod samples {
                 "{SITE}/mystery-0.3.0.dist-info: no RECORD file: its files are not known"
             )],
         }
+        .with_paths_in_env()
     }
 }
 

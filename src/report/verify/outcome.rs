@@ -2,10 +2,11 @@
 //! with its [`Cause`] and [`Warning`]s, in a [`Mode`]), and how that compares with the prediction
 //! ([`PredictionClass`]). They are pure data; the verify command produces them.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// How an import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Imported, no warning.
@@ -45,14 +46,14 @@ impl Outcome {
 }
 
 /// An exception's chained cause (`__cause__`, else `__context__`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct Cause {
     pub exception: String,
     pub message: String,
 }
 
 /// A warning caught during the import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
 pub struct Warning {
     pub category: String,
     pub message: String,
@@ -63,7 +64,7 @@ pub struct Warning {
 }
 
 /// How to import: the way a user does, or with the parent packages replaced by empty stubs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     Plain,
@@ -71,7 +72,7 @@ pub enum Mode {
 }
 
 /// What one import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ImportResult {
     pub mode: Mode,
     pub outcome: Outcome,
@@ -134,7 +135,7 @@ impl ImportResult {
 }
 
 /// How reality compares with the prediction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PredictionClass {
     /// Predicted to import and it did, or predicted to fail and it failed for a NumPy ABI reason.

@@ -4,6 +4,7 @@
 
 use super::{ModuleReport, Outcome, PredictionClass, Report};
 use crate::messages::normalize;
+use crate::report::check::Style;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::time::Duration;
@@ -13,7 +14,7 @@ const PAD: &str = "                     ";
 
 /// `elapsed` is the wall time of the run, which the report does not hold (it would make the
 /// JSON differ between identical runs).
-pub fn write(w: &mut dyn Write, r: &Report, elapsed: Duration) -> io::Result<()> {
+pub fn write(w: &mut dyn Write, r: &Report, elapsed: Duration, style: Style) -> io::Result<()> {
     let np = r
         .numpy
         .as_ref()
@@ -22,7 +23,7 @@ pub fn write(w: &mut dyn Write, r: &Report, elapsed: Duration) -> io::Result<()>
     writeln!(
         w,
         "{} ({}, {})",
-        r.environment.prefix.display(),
+        style.bold(&r.environment.prefix.display().to_string()),
         r.environment
             .python_version
             .as_deref()
@@ -43,7 +44,7 @@ pub fn write(w: &mut dyn Write, r: &Report, elapsed: Duration) -> io::Result<()>
         "PREDICTION", "OUTCOME", "MODULE"
     )?;
     for m in &r.modules {
-        module(w, m, width)?;
+        module(w, m, width, style)?;
     }
     if !r.packages.is_empty() {
         writeln!(w)?;
@@ -60,7 +61,13 @@ pub fn write(w: &mut dyn Write, r: &Report, elapsed: Duration) -> io::Result<()>
                 ),
                 _ => clip(i.message.as_deref().unwrap_or(""), 160),
             };
-            writeln!(w, "{:<8} {} {}", i.outcome.as_str(), p.package, detail)?;
+            writeln!(
+                w,
+                "{} {} {}",
+                outcome(style, i.outcome, 8),
+                p.package,
+                detail
+            )?;
         }
     }
     for s in &r.skipped {
@@ -93,12 +100,17 @@ pub fn write(w: &mut dyn Write, r: &Report, elapsed: Duration) -> io::Result<()>
 }
 
 /// One row of the table and its detail lines.
-fn module(w: &mut dyn Write, m: &ModuleReport, width: usize) -> io::Result<()> {
+fn module(w: &mut dyn Write, m: &ModuleReport, width: usize, style: Style) -> io::Result<()> {
+    let prediction = format!("{:<11}", m.prediction.as_str());
+    let prediction = match m.prediction {
+        PredictionClass::Agree => style.paint("32", &prediction),
+        p if p.is_disagreement() => style.paint("1;31", &prediction),
+        _ => prediction,
+    };
     writeln!(
         w,
-        "{:<11} {:<8} {:<width$} {}",
-        m.prediction.as_str(),
-        m.import.outcome.as_str(),
+        "{prediction} {} {:<width$} {}",
+        outcome(style, m.import.outcome, 8),
         m.module,
         real_line(m)
     )?;
@@ -153,6 +165,16 @@ fn module(w: &mut dyn Write, m: &ModuleReport, width: usize) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The outcome, padded to `width`, green when it imported, yellow with warnings, red otherwise.
+fn outcome(style: Style, o: Outcome, width: usize) -> String {
+    let s = format!("{:<width$}", o.as_str());
+    match o {
+        Outcome::Ok => style.paint("32", &s),
+        Outcome::Warning => style.paint("33", &s),
+        _ => style.paint("1;31", &s),
+    }
 }
 
 /// The message on one line (normalized), cut to `n` characters with an ellipsis.
@@ -211,8 +233,30 @@ mod tests {
         let r = samples::report();
         insta::assert_snapshot!(
             "verify_text",
-            rendered(|w| write(w, &r, Duration::from_millis(8_400)))
+            rendered(|w| write(w, &r, Duration::from_millis(8_400), Style::default()))
         );
+    }
+
+    /// With colors the table is the same text, painted.
+    #[test]
+    fn colors_paint_the_same_table() {
+        let r = samples::report();
+        let d = Duration::from_millis(8_400);
+        let plain = rendered(|w| write(w, &r, d, Style::default()));
+        let style = Style {
+            color: true,
+            verbose: false,
+        };
+        let painted = rendered(|w| write(w, &r, d, style));
+        assert!(
+            painted.contains("\x1b[1;31mmissed     \x1b[0m"),
+            "{painted}"
+        );
+        assert!(painted.contains("\x1b[32magree      \x1b[0m"), "{painted}");
+        let stripped = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&painted, "");
+        assert_eq!(stripped, plain);
     }
 
     #[test]

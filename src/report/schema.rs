@@ -1,0 +1,151 @@
+//! The JSON Schema (draft 2020-12) of each JSON report, generated from the report types: every
+//! report model derives `schemars::JsonSchema` next to serde's `Serialize`, so the schema is the
+//! model, its descriptions are the models' doc comments, and it cannot drift from what
+//! `--output-format json` prints.
+//!
+//! `abi-doctor schema REPORT` prints one; the published copies are `docs/schema/REPORT.schema.json`
+//! (tests/json_schema.rs keeps them equal to this, and validates real reports against them).
+//!
+//! A new report joins by one variant of [`Report`], its name in [`Report::name`], and its type in
+//! [`Report::schema`] (for example the planned `fix` report: `Report::Fix`, `"fix"`,
+//! `of::<FixReport>(...)`); the model needs `schema_version: u32`, which the schema pins to the
+//! report's `SCHEMA_VERSION`.
+
+use schemars::generate::SchemaSettings;
+use schemars::JsonSchema;
+use serde_json::{json, Value};
+
+/// The commands with a JSON report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Report {
+    Check,
+    Explain,
+    Inspect,
+    Lint,
+    Verify,
+}
+
+impl Report {
+    pub const ALL: [Report; 5] = [
+        Report::Check,
+        Report::Explain,
+        Report::Inspect,
+        Report::Lint,
+        Report::Verify,
+    ];
+
+    /// The command's name, which is also the schema's file name (`check.schema.json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Report::Check => "check",
+            Report::Explain => "explain",
+            Report::Inspect => "inspect",
+            Report::Lint => "lint",
+            Report::Verify => "verify",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Report> {
+        Report::ALL
+            .into_iter()
+            .find(|r| r.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The schema, as a JSON document.
+    pub fn schema(self) -> Value {
+        use crate::report::{check, explain, inspect, lint, verify};
+        match self {
+            Report::Check => of::<check::CheckReport>(
+                self,
+                check::SCHEMA_VERSION,
+                "`abi-doctor check --output-format json`: every predicted NumPy import failure of \
+                 one environment, with evidence and the fix.",
+            ),
+            Report::Explain => of::<explain::ExplainReport>(
+                self,
+                explain::SCHEMA_VERSION,
+                "`abi-doctor explain --output-format json`: what a pasted NumPy error means and \
+                 what to do, and what `check` finds for the packages it names.",
+            ),
+            Report::Inspect => of::<inspect::InspectReport>(
+                self,
+                inspect::SCHEMA_VERSION,
+                "`abi-doctor inspect --output-format json`: which NumPy each compiled file (or \
+                 wheel member) was built against and which NumPy versions it imports under.",
+            ),
+            Report::Lint => of::<lint::LintReport>(
+                self,
+                lint::SCHEMA_VERSION,
+                "`abi-doctor lint --output-format json`: findings in project files (file, line, \
+                 column) that later break NumPy imports.",
+            ),
+            Report::Verify => of::<verify::Report>(
+                self,
+                verify::SCHEMA_VERSION,
+                "`abi-doctor verify --output-format json`: each extension module's real import \
+                 beside the static prediction.",
+            ),
+        }
+    }
+}
+
+/// `T`'s schema for what serde writes (every field present, `null` for `None`), with the report's
+/// title and description, and `schema_version` pinned to `version`.
+fn of<T: JsonSchema>(report: Report, version: u32, description: &str) -> Value {
+    let schema = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    let mut value = schema.to_value();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "title".into(),
+            json!(format!("abi-doctor {} report", report.name())),
+        );
+        obj.insert("description".into(), json!(description));
+        if let Some(v) = obj
+            .get_mut("properties")
+            .and_then(|p| p.get_mut("schema_version"))
+            .and_then(Value::as_object_mut)
+        {
+            v.insert("const".into(), json!(version));
+            v.insert(
+                "description".into(),
+                json!(format!(
+                    "Version of this report's shape; this schema describes version {version}. \
+                     Fields may be added within a version; a removal or change of meaning raises it."
+                )),
+            );
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_report_has_a_titled_schema_with_its_version() {
+        for r in Report::ALL {
+            let s = r.schema();
+            assert_eq!(Report::from_name(r.name()), Some(r));
+            assert_eq!(
+                s["$schema"],
+                "https://json-schema.org/draft/2020-12/schema",
+                "{}",
+                r.name()
+            );
+            assert_eq!(s["type"], "object", "{}", r.name());
+            assert_eq!(
+                s["properties"]["schema_version"]["const"],
+                1,
+                "{}",
+                r.name()
+            );
+            let required = s["required"].as_array().unwrap();
+            assert!(required.contains(&json!("schema_version")), "{}", r.name());
+        }
+        assert_eq!(Report::from_name("fix"), None);
+    }
+}
