@@ -1,5 +1,6 @@
-//! Path helpers shared by environment discovery and the inventory: lexical normalization and the
-//! CPython site-directory layout (`<prefix>/lib/pythonX.Y/site-packages`, `<prefix>/Lib/site-packages`).
+//! Path helpers shared by environment discovery and the inventory: lexical normalization, the
+//! CPython site-directory layout (`<prefix>/lib/pythonX.Y/site-packages`, `<prefix>/Lib/site-packages`)
+//! and abi-doctor's cache root ([`cache_root`]).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -63,6 +64,26 @@ pub fn in_prefix(prefix: &Path, path: &Path) -> Option<String> {
         }
     }
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// abi-doctor's cache root for these environment variables: `$XDG_CACHE_HOME/abi-doctor` (absolute
+/// only), else `~/.cache/abi-doctor`; `~/Library/Caches/abi-doctor` on macOS,
+/// `%LOCALAPPDATA%\\abi-doctor\\cache` on Windows. `None`: no home is known. The facts cache
+/// (`facts/`), the index cache (`index/`) and `fix`'s journals (`fix/`) live under it.
+pub fn cache_root(
+    vars: &std::collections::BTreeMap<String, std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let var = |k: &str| vars.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    Some(if cfg!(windows) {
+        var("LOCALAPPDATA")?.join("abi-doctor").join("cache")
+    } else if cfg!(target_os = "macos") {
+        var("HOME")?.join("Library/Caches/abi-doctor")
+    } else {
+        var("XDG_CACHE_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| var("HOME").map(|h| h.join(".cache")))?
+            .join("abi-doctor")
+    })
 }
 
 #[cfg(test)]

@@ -137,25 +137,11 @@ pub enum IndexError {
     },
 }
 
-/// abi-doctor's cache root for these variables: `$XDG_CACHE_HOME/abi-doctor` (absolute only),
-/// else `~/.cache/abi-doctor`; `~/Library/Caches/abi-doctor` on macOS,
-/// `%LOCALAPPDATA%\abi-doctor\cache` on Windows. The scan cache's default directory is its
-/// `facts/` (a unit test keeps the two in step; `index` does not depend on `scan`, so that
-/// modules under the scan may use the index).
+/// abi-doctor's cache root ([`crate::paths::cache_root`]); the index's facts live in its `index/`.
 pub fn default_cache_dir(
     vars: &std::collections::BTreeMap<String, std::ffi::OsString>,
 ) -> Option<PathBuf> {
-    let var = |k: &str| vars.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    Some(if cfg!(windows) {
-        var("LOCALAPPDATA")?.join("abi-doctor").join("cache")
-    } else if cfg!(target_os = "macos") {
-        var("HOME")?.join("Library/Caches/abi-doctor")
-    } else {
-        var("XDG_CACHE_HOME")
-            .filter(|p| p.is_absolute())
-            .or_else(|| var("HOME").map(|h| h.join(".cache")))?
-            .join("abi-doctor")
-    })
+    crate::paths::cache_root(vars)
 }
 
 /// Reads projects and wheels from the configured indexes.
@@ -312,27 +298,6 @@ mod tests {
         };
         assert_eq!(p.versions(), ["1.9", "1.10", "2.0rc1"]);
         assert_eq!(p.files_of("1.9.0").len(), 2);
-    }
-
-    #[test]
-    fn the_cache_root_is_the_scan_caches_parent() {
-        for kv in [
-            vec![("HOME", "/h")],
-            vec![("HOME", "/h"), ("XDG_CACHE_HOME", "/x")],
-            vec![("HOME", "/h"), ("XDG_CACHE_HOME", "rel")],
-            vec![("LOCALAPPDATA", "C:/l"), ("HOME", "/h")],
-            vec![],
-        ] {
-            let vars = kv
-                .iter()
-                .map(|(k, v)| (k.to_string(), std::ffi::OsString::from(v)))
-                .collect();
-            assert_eq!(
-                default_cache_dir(&vars).map(|d| d.join("facts")),
-                crate::scan::cache::default_dir(&vars),
-                "{kv:?}"
-            );
-        }
     }
 
     #[test]

@@ -80,22 +80,12 @@ pub struct FactsCache {
     pub hits: usize,
 }
 
-/// The user's cache directory for facts, from the given variables (`None`: no home known).
+/// The user's cache directory for facts: `facts/` under [`crate::paths::cache_root`] (`None`: no
+/// home known).
 pub fn default_dir(
     vars: &std::collections::BTreeMap<String, std::ffi::OsString>,
 ) -> Option<PathBuf> {
-    let var = |k: &str| vars.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let base = if cfg!(windows) {
-        var("LOCALAPPDATA")?.join("abi-doctor").join("cache")
-    } else if cfg!(target_os = "macos") {
-        var("HOME")?.join("Library/Caches/abi-doctor")
-    } else {
-        var("XDG_CACHE_HOME")
-            .filter(|p| p.is_absolute())
-            .or_else(|| var("HOME").map(|h| h.join(".cache")))?
-            .join("abi-doctor")
-    };
-    Some(base.join("facts"))
+    Some(crate::paths::cache_root(vars)?.join("facts"))
 }
 
 /// FNV-1a, stable across runs and Rust versions: the cache file's name for a prefix.
