@@ -37,6 +37,29 @@ impl Style {
 pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()> {
     let env = &r.environment;
     match (&env.python_version, env.kind.as_str()) {
+        _ if r.plan.is_some() => {
+            if let Some(p) = &r.plan {
+                writeln!(
+                    w,
+                    "Before install: {} wheel{} from {}, for {} (nothing installed)",
+                    p.wheels.len(),
+                    plural(p.wheels.len()),
+                    p.inputs.join(", "),
+                    p.target
+                )?;
+                for n in &p.notes {
+                    writeln!(w, "note: {n}")?;
+                }
+                for pr in &p.problems {
+                    let level = if pr.level == "error" {
+                        style.sev(Severity::Error)
+                    } else {
+                        style.sev(Severity::Warning)
+                    };
+                    writeln!(w, "{level}: {}", pr.message)?;
+                }
+            }
+        }
         (_, "site-packages") => {
             writeln!(
                 w,
@@ -157,6 +180,12 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
                 c.exception,
                 first_sentence(&c.message)
             )?;
+        }
+    }
+    if let Some(p) = r.plan.as_ref().filter(|p| !p.explanations.is_empty()) {
+        writeln!(w, "\n{}", style.bold("Why the metadata let it through"))?;
+        for e in &p.explanations {
+            writeln!(w, "  {e}")?;
         }
     }
     if let Some(h) = &r.fix_hint {
