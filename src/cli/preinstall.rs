@@ -215,6 +215,10 @@ pub fn run(
             n.path = p.trim_end_matches("/__init__.py").to_string();
         }
     }
+    if let Some(h) = &mut report.fix_hint {
+        // Nothing is installed yet: the set's NumPy is what would be.
+        h.summary = h.summary.replace(" is installed)", " is in the set)");
+    }
     filter_findings(&mut report, args, g);
     report.environment.source = "before install".to_string();
     report.plan = Some(PlanInfo {
@@ -250,6 +254,14 @@ pub fn run(
         requests: checked.stats.requests,
         bytes: checked.stats.bytes,
         cache_hits: checked.stats.cache_hits,
+        full_bytes: plan
+            .pins
+            .iter()
+            .filter_map(|p| match &p.choice {
+                abi_doctor::preinstall::PinChoice::Wheel(f) if f.path.is_none() => f.size,
+                _ => None,
+            })
+            .sum(),
     });
     render(&report, format, g)?;
     if g.verbose > 0 && g.quiet == 0 {

@@ -30,16 +30,23 @@ pub fn explain(s: &Scanned, resolved: bool) -> Vec<String> {
     let rt = &np.version;
     // Per failing distribution: the header generations and import windows of its failing modules.
     let mut built: BTreeMap<usize, (BTreeMap<String, usize>, Option<String>)> = BTreeMap::new();
-    for f in s.findings.iter().filter(|f| f.fails_import()) {
-        let Some(m) = s
-            .scan
-            .modules
-            .iter()
-            .find(|m| m.module.is_some() && m.module == f.module)
-        else {
+    let failing: std::collections::BTreeSet<usize> = s
+        .findings
+        .iter()
+        .filter(|f| f.fails_import())
+        .filter_map(|f| {
+            s.scan.dists.iter().position(|d| {
+                Some(&d.name) == f.distribution.as_ref()
+                    && Some(&d.version) == f.distribution_version.as_ref()
+            })
+        })
+        .collect();
+    // The NumPy headers of every compiled file of a failing distribution (its extension
+    // modules, and the helper libraries whose init a knock-on goes through).
+    for m in &s.scan.modules {
+        let Some(di) = m.dist.filter(|d| failing.contains(d)) else {
             continue;
         };
-        let Some(di) = m.dist else { continue };
         let entry = built.entry(di).or_default();
         let generation = match m.facts.numpy.abi_version {
             Some(v) if v >= 0x0200_0000 => "NumPy 2.x".to_string(),

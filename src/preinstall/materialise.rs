@@ -133,8 +133,15 @@ pub fn install(
         Ok(text) => {
             let problems = std::fs::read_to_string(dir.join(".problems")).unwrap_or_default();
             (
-                text.lines().map(str::to_string).collect::<Vec<_>>(),
-                problems.lines().map(str::to_string).collect::<Vec<_>>(),
+                text.lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+                problems
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
             )
         }
         Err(_) => {

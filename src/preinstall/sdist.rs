@@ -155,7 +155,7 @@ pub fn no_wheel_problem(
         target.platform_name
     );
     let others = if other_wheels.is_empty() {
-        "it has no wheels at all".to_string()
+        "the lock or resolution lists no wheel for other targets either".to_string()
     } else {
         format!("{} wheel(s) for other targets", other_wheels.len())
     };

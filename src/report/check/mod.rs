@@ -55,9 +55,12 @@ pub struct PlanInfo {
     pub explanations: Vec<String>,
     /// How the set was obtained.
     pub notes: Vec<String>,
+    /// HTTP requests made, bytes received, wheels served from the cache.
     pub requests: u64,
     pub bytes: u64,
     pub cache_hits: u64,
+    /// What downloading every remote wheel of the set in full would cost, in bytes.
+    pub full_bytes: u64,
 }
 
 #[derive(Debug, Serialize)]

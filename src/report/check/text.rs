@@ -108,6 +108,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
                 )?;
             }
         }
+        None if r.plan.is_some() => writeln!(w, "NumPy: not in the set")?,
         None => writeln!(w, "NumPy: not installed in this environment")?,
     }
     let mut groups: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
