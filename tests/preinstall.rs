@@ -56,18 +56,11 @@ fn poetry() -> Option<PathBuf> {
     }
     let py = support::require(support::find_python("3.11"), "CPython 3.11")?;
     support::require(support::pypi_reachable(), "PyPI (to install Poetry)")?;
-    let tmp = cache().join("tools-poetry2.part");
-    let _ = std::fs::remove_dir_all(&tmp);
-    support::make_venv(&py, &tmp, false);
-    run(Proc::new(tmp.join("bin/python"))
-        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .args(["--only-binary=:all:", "poetry>=2,<3"]))
-    .unwrap();
-    std::fs::rename(&tmp, &venv).unwrap();
-    // The venv's scripts name the interpreter by path: rebuild them after the rename.
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Proc::new(&py).args(["-m", "venv"]).arg(&venv)).unwrap();
     run(Proc::new(venv.join("bin/python"))
         .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-        .args(["--force-reinstall", "--no-deps", "poetry"]))
+        .args(["--only-binary=:all:", "poetry>=2,<3"]))
     .unwrap();
     Some(bin)
 }
@@ -197,12 +190,8 @@ fn numpy_modules_of(wheel: &Path) -> BTreeSet<String> {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut mods = BTreeSet::new();
-    let files = v
-        .as_array()
-        .cloned()
-        .unwrap_or_else(|| v["files"].as_array().cloned().unwrap_or_default());
-    for f in files {
-        let uses = f["facts"]["numpy"]["uses_c_api"].as_bool() == Some(true);
+    for f in v["binaries"].as_array().unwrap() {
+        let uses = f["numpy"]["uses_c_api"].as_bool() == Some(true);
         let path = f["path"].as_str().unwrap_or("");
         let member = path.rsplit('!').next().unwrap_or(path);
         if uses && member.starts_with("pandas/") {
