@@ -6,6 +6,7 @@
 
 pub(crate) mod check;
 mod explain;
+pub(crate) mod fix_apply;
 pub(crate) mod global;
 mod inspect;
 mod lint;
@@ -46,6 +47,9 @@ pub enum Command {
     /// Dockerfiles, shell scripts, GitHub workflows) for what later breaks NumPy imports; reads,
     /// never executes. Exit 0 clean, 1 findings, 2 could not run.
     Lint(lint::LintArgs),
+    /// Apply a fix to an environment with a snapshot to fall back on, or roll the last one back
+    /// (`--rollback`). Every run first finishes an apply that was interrupted.
+    Fix(fix_apply::FixArgs),
     // Help text (it runs code from the environment): `about` of cli/verify.rs VerifyArgs.
     Verify(verify::VerifyArgs),
     /// Print a shell's completion script (bash, zsh, fish, elvish, powershell) on standard
@@ -255,6 +259,7 @@ pub fn run() -> i32 {
         Command::Rule(args) => rule(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Verify(args) => verify::run(&args),
+        Command::Fix(args) => fix_apply::run(&args),
         Command::Lint(args) => lint::run(&args, &globals),
         Command::GenerateShellCompletion { shell } => {
             let mut cmd = command();

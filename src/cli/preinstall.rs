@@ -4,7 +4,7 @@
 use super::check::{filter_findings, render, Progress};
 use super::global::Globals;
 use super::{CheckArgs, OutputFormat};
-use abi_doctor::preinstall::fetch::{HttpFetcher, IndexSettings};
+use abi_doctor::preinstall::fetch::IndexFetcher;
 use abi_doctor::preinstall::lock::read_lock;
 use abi_doctor::preinstall::resolve::{find_uv, resolve, ResolveOptions};
 use abi_doctor::preinstall::{self, Plan, Problem, ProblemLevel, Target};
@@ -185,8 +185,17 @@ pub fn run(
     } else {
         scan::cache::default_dir(&vars).and_then(|d| d.parent().map(Path::to_path_buf))
     };
-    let settings = IndexSettings::from_env(&vars, args.offline);
-    let fetcher = HttpFetcher::new(settings, None);
+    let mut cfg = abi_doctor::index::IndexConfig::from_env(&vars);
+    cfg.offline |= args.offline;
+    let client =
+        match abi_doctor::index::Client::new(cfg, abi_doctor::index::default_cache_dir(&vars)) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("abi-doctor: error: {e}");
+                return Ok(2);
+            }
+        };
+    let fetcher = IndexFetcher::new(client);
     locate_files(&mut plan, &fetcher);
 
     let opts = preinstall::CheckOptions {
@@ -201,6 +210,16 @@ pub fn run(
             return Ok(2);
         }
     };
+    let mut problems = checked.problems.clone();
+    if checked.stats.ranges_refused > 0 || checked.stats.full_downloads > 0 {
+        problems.push(Problem::warning(format!(
+            "the index ({}) refused HTTP range requests for {} file(s): {} downloaded whole \
+             (within the index reader's size limit) instead of reading only the members a check needs",
+            fetcher.client().config().index_url,
+            checked.stats.ranges_refused,
+            checked.stats.full_downloads
+        )));
+    }
     let mut report = CheckReport::from_scan(&checked.scanned);
     for f in &mut report.findings {
         if let Some(p) = f.path.as_deref().and_then(|p| checked.shown_path(p)) {
@@ -237,8 +256,7 @@ pub fn run(
                 wheel: wheel.clone(),
             })
             .collect(),
-        problems: checked
-            .problems
+        problems: problems
             .iter()
             .map(|p| PlanProblem {
                 level: match p.level {
@@ -287,7 +305,7 @@ pub fn run(
 
 /// Pins whose wheel has a file name and a hash but no URL (poetry.lock): look the file up on
 /// the index.
-fn locate_files(plan: &mut Plan, fetcher: &HttpFetcher) {
+fn locate_files(plan: &mut Plan, fetcher: &IndexFetcher) {
     use abi_doctor::preinstall::{Fetcher, PinChoice};
     let mut problems = Vec::new();
     plan.pins.retain_mut(|p| {

@@ -2,6 +2,10 @@
 //! the Python version, the NumPy versions under which everything imports, or, when none exists,
 //! which packages must be rebuilt or moved. (The full planner with `--apply` comes later.)
 
+pub mod apply;
+pub mod journal;
+pub mod snapshot;
+
 use crate::knowledge::{knowledge, Release};
 use crate::rules::{dist_verdicts, Scan};
 use serde::Serialize;

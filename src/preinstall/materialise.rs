@@ -131,6 +131,7 @@ pub fn install(
     let manifest = dir.join(".files");
     let (files, problems) = match std::fs::read_to_string(&manifest) {
         Ok(text) => {
+            fetcher.hit();
             let problems = std::fs::read_to_string(dir.join(".problems")).unwrap_or_default();
             (
                 text.lines()

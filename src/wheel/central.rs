@@ -27,6 +27,37 @@ fn u64_at(b: &[u8], i: usize) -> Option<u64> {
 /// Names that occur more than once, with their counts, in name order. `None` when the central
 /// directory cannot be located or read (the zip reader reports that itself).
 pub fn duplicate_names(r: &mut (impl Read + Seek)) -> Option<BTreeMap<String, usize>> {
+    let (offset, size, entries) = locate(r)?;
+    r.seek(SeekFrom::Start(offset)).ok()?;
+    let mut dir = vec![0; size as usize];
+    r.read_exact(&mut dir).ok()?;
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut i = 0usize;
+    for _ in 0..entries {
+        if u32_at(&dir, i) != Some(CENTRAL_SIG) {
+            break;
+        }
+        let name_len = u16_at(&dir, i + 28)? as usize;
+        let extra_len = u16_at(&dir, i + 30)? as usize;
+        let comment_len = u16_at(&dir, i + 32)? as usize;
+        let name = dir.get(i + 46..i + 46 + name_len)?;
+        *counts
+            .entry(String::from_utf8_lossy(name).into_owned())
+            .or_default() += 1;
+        i += 46 + name_len + extra_len + comment_len;
+    }
+    counts.retain(|_, n| *n > 1);
+    Some(counts)
+}
+
+/// The central directory's `(offset, size)`.
+pub fn span(r: &mut (impl Read + Seek)) -> Option<(u64, u64)> {
+    locate(r).map(|(o, s, _)| (o, s))
+}
+
+/// The central directory's offset, size and entry count, from the end record (zip64 too),
+/// checked against the file's length and the limits.
+fn locate(r: &mut (impl Read + Seek)) -> Option<(u64, u64, u64)> {
     let len = r.seek(SeekFrom::End(0)).ok()?;
     // The end record is 22 bytes plus a comment of at most 65,535.
     let tail_len = len.min(22 + 0xffff);
@@ -58,24 +89,5 @@ pub fn duplicate_names(r: &mut (impl Read + Seek)) -> Option<BTreeMap<String, us
     if entries > MAX_ENTRIES || size > MAX_CENTRAL_SIZE || offset.checked_add(size)? > len {
         return None;
     }
-    r.seek(SeekFrom::Start(offset)).ok()?;
-    let mut dir = vec![0; size as usize];
-    r.read_exact(&mut dir).ok()?;
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut i = 0usize;
-    for _ in 0..entries {
-        if u32_at(&dir, i) != Some(CENTRAL_SIG) {
-            break;
-        }
-        let name_len = u16_at(&dir, i + 28)? as usize;
-        let extra_len = u16_at(&dir, i + 30)? as usize;
-        let comment_len = u16_at(&dir, i + 32)? as usize;
-        let name = dir.get(i + 46..i + 46 + name_len)?;
-        *counts
-            .entry(String::from_utf8_lossy(name).into_owned())
-            .or_default() += 1;
-        i += 46 + name_len + extra_len + comment_len;
-    }
-    counts.retain(|_, n| *n > 1);
-    Some(counts)
+    Some((offset, size, entries))
 }

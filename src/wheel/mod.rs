@@ -1,5 +1,5 @@
 //! Reading the binary members of a wheel in memory, without extracting it, and extracting the
-//! members a check needs (`extract_reader`) under the same limits.
+//! members a check before install needs (`extract_reader`) under the same limits.
 //!
 //! A wheel is a zip file (PEP 427). Members are read one at a time, so memory stays bounded by the
 //! largest binary member (capped at [`MAX_MEMBER_SIZE`]). Zip bombs (a declared or actual size
@@ -144,96 +144,180 @@ pub fn inspect_wheel_reader(
     })?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let label_of = |a: &zip::ZipArchive<_>| match a.name_for_index(i) {
-            Some(Ok(n)) => n.into_owned(),
-            _ => format!("#{i}"),
-        };
-        let index_name = label_of(&archive);
-        let mut member = match archive.by_index(i) {
-            Ok(m) => m,
-            Err(e) => {
-                out.problems
-                    .push(format!("{shown}: member {index_name} unreadable: {e}"));
+        let entry = match member_entry(&archive, i, shown) {
+            Ok(Some(e)) => e,
+            Ok(None) => continue,
+            Err(problem) => {
+                out.problems.push(problem);
                 continue;
             }
         };
-        // zip 9 decodes the name (CP437 or UTF-8) and fails on what it cannot decode.
-        let name = match member.name() {
-            Ok(n) => n.into_owned(),
-            Err(e) => {
-                out.problems.push(format!(
-                    "{shown}: member {index_name}: name unreadable: {e}"
-                ));
-                continue;
-            }
-        };
-        if unsafe_name(&name) {
-            out.problems.push(format!(
-                "{shown}: member {name:?} refused: its path would escape the install directory"
-            ));
+        if !binary_name(&entry.name) {
             continue;
         }
-        if member.is_dir() || !binary_name(&name) {
-            continue;
-        }
-        let size = member.size();
-        let packed = member.compressed_size().max(1);
-        let cap = inflate_cap(packed);
-        if size > cap {
-            out.problems.push(format!(
-                "{shown}: member {name} refused: declares {size} bytes from {packed} compressed \
-                 (over the {MAX_MEMBER_SIZE}-byte cap or a {MAX_RATIO}:1 ratio: a zip bomb?)"
-            ));
-            continue;
-        }
-        if total.saturating_add(size) > MAX_TOTAL {
-            out.problems.push(format!(
-                "{shown}: member {name} refused: the wheel's binaries inflate past {MAX_TOTAL} \
-                 bytes in all"
-            ));
-            continue;
-        }
-        // Never trust the declared size: read at most cap+1 bytes, the cap derived from the
-        // compressed size. Small members are read into memory; big ones (vendored libraries of
-        // hundreds of MB) are inflated into a temporary file and memory-mapped, so that memory
-        // stays bounded whatever the wheel holds.
-        let label = format!("{shown}!{name}");
-        let limited = (&mut member).take(cap + 1);
-        let held = if size > SPILL_SIZE {
-            spill(limited)
-        } else {
-            let mut data = Vec::with_capacity(size as usize);
-            let mut limited = limited;
-            limited.read_to_end(&mut data).map(|_| Held::Memory(data))
-        };
-        let held = match held {
+        let held = match read_member(&mut archive, &entry, shown, &mut total) {
             Ok(h) => h,
-            Err(e) => {
-                out.problems
-                    .push(format!("{shown}: member {name} unreadable: {e}"));
+            Err(problem) => {
+                out.problems.push(problem);
                 continue;
             }
         };
         let data = held.bytes();
-        total = total.saturating_add(data.len() as u64);
-        if data.len() as u64 > cap {
-            out.problems.push(format!(
-                "{shown}: member {name} refused: declares {size} bytes but inflates past {cap} \
-                 from {packed} compressed (a zip bomb?)"
-            ));
-            continue;
-        }
         if binary::sniff(data).is_none() {
             continue;
         }
+        let label = format!("{shown}!{}", entry.name);
         let facts = binary::inspect_bytes(&label, data).map_err(|e| e.to_string());
         out.members.push(WheelMember {
-            name,
+            name: entry.name,
             size: data.len() as u64,
             facts,
         });
     }
     Ok(out)
+}
+
+/// One file member of a wheel, from the central directory (directories are left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberEntry {
+    /// Position in the archive ([`zip::ZipArchive::by_index`]).
+    pub index: usize,
+    pub name: String,
+    /// Declared inflated size.
+    pub size: u64,
+    pub compressed_size: u64,
+    /// Offset of the member's local header in the zip file.
+    pub header_start: u64,
+}
+
+impl MemberEntry {
+    /// Does the name look like a compiled file (`.so`, `.pyd`, `.dylib`, `.dll`, `.so.N`)?
+    pub fn is_binary_name(&self) -> bool {
+        binary_name(&self.name)
+    }
+}
+
+/// Member `i` of `archive` as a [`MemberEntry`]; `Ok(None)` for a directory; `Err` with a
+/// problem naming the member when its entry is unreadable or its name would escape the install
+/// directory.
+pub fn member_entry<R: Read + Seek>(
+    archive: &zip::ZipArchive<R>,
+    i: usize,
+    shown: &str,
+) -> Result<Option<MemberEntry>, String> {
+    let index_name = match archive.name_for_index(i) {
+        Some(Ok(n)) => n.into_owned(),
+        _ => format!("#{i}"),
+    };
+    // From the central directory only: the local header is not read (for a remote wheel, that
+    // would be one request per member).
+    let member = archive
+        .by_index_data(i)
+        .map_err(|e| format!("{shown}: member {index_name} unreadable: {e}"))?;
+    // zip 9 decodes the name (CP437 or UTF-8) and fails on what it cannot decode.
+    let name = member
+        .name()
+        .map_err(|e| format!("{shown}: member {index_name}: name unreadable: {e}"))?
+        .into_owned();
+    if unsafe_name(&name) {
+        return Err(format!(
+            "{shown}: member {name:?} refused: its path would escape the install directory"
+        ));
+    }
+    if member.is_dir() {
+        return Ok(None);
+    }
+    Ok(Some(MemberEntry {
+        index: i,
+        name,
+        size: member.size(),
+        compressed_size: member.compressed_size(),
+        header_start: member.header_start(),
+    }))
+}
+
+/// Every file member of `archive` (unreadable or unsafe entries go to `problems`).
+pub fn member_entries<R: Read + Seek>(
+    archive: &zip::ZipArchive<R>,
+    shown: &str,
+    problems: &mut Vec<String>,
+) -> Vec<MemberEntry> {
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        match member_entry(archive, i, shown) {
+            Ok(Some(e)) => out.push(e),
+            Ok(None) => {}
+            Err(p) => problems.push(p),
+        }
+    }
+    out
+}
+
+/// Inflate one member within the limits (the size cap, the compression-ratio cap, and `total`,
+/// the bytes already inflated from this wheel, which grows by what this member gives). `Err` is a
+/// problem naming the member.
+pub fn read_member<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    entry: &MemberEntry,
+    shown: &str,
+    total: &mut u64,
+) -> Result<MemberBytes, String> {
+    let name = &entry.name;
+    let mut member = archive
+        .by_index(entry.index)
+        .map_err(|e| format!("{shown}: member {name} unreadable: {e}"))?;
+    let size = member.size();
+    let packed = member.compressed_size().max(1);
+    let cap = inflate_cap(packed);
+    if size > cap {
+        return Err(format!(
+            "{shown}: member {name} refused: declares {size} bytes from {packed} compressed \
+             (over the {MAX_MEMBER_SIZE}-byte cap or a {MAX_RATIO}:1 ratio: a zip bomb?)"
+        ));
+    }
+    if total.saturating_add(size) > MAX_TOTAL {
+        return Err(format!(
+            "{shown}: member {name} refused: the wheel's binaries inflate past {MAX_TOTAL} \
+             bytes in all"
+        ));
+    }
+    // Never trust the declared size: read at most cap+1 bytes, the cap derived from the
+    // compressed size. Small members are read into memory; big ones (vendored libraries of
+    // hundreds of MB) are inflated into a temporary file and memory-mapped, so that memory
+    // stays bounded whatever the wheel holds.
+    let limited = (&mut member).take(cap + 1);
+    let held = if size > SPILL_SIZE {
+        spill(limited)
+    } else {
+        let mut data = Vec::with_capacity(size as usize);
+        let mut limited = limited;
+        limited.read_to_end(&mut data).map(|_| Held::Memory(data))
+    };
+    let held = held.map_err(|e| format!("{shown}: member {name} unreadable: {e}"))?;
+    let got = held.bytes().len() as u64;
+    *total = total.saturating_add(got);
+    if got > cap {
+        return Err(format!(
+            "{shown}: member {name} refused: declares {size} bytes but inflates past {cap} \
+             from {packed} compressed (a zip bomb?)"
+        ));
+    }
+    Ok(MemberBytes(held))
+}
+
+/// A member's inflated bytes (in memory, or a memory-mapped temporary file deleted on drop).
+pub struct MemberBytes(Held);
+
+impl MemberBytes {
+    pub fn bytes(&self) -> &[u8] {
+        self.0.bytes()
+    }
+}
+
+/// Where the central directory lies in the zip read by `r`: `(offset, size)`, from the end
+/// record (zip64 too). `None` when it cannot be located.
+pub fn central_span(r: &mut (impl Read + Seek)) -> Option<(u64, u64)> {
+    central::span(r)
 }
 
 /// What [`extract_reader`] did: the members written (destination paths, relative to `dest`) and

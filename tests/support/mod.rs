@@ -16,6 +16,7 @@
 // Each test binary uses part of this module.
 #![allow(dead_code)]
 
+pub mod index_server;
 pub mod venv;
 
 use std::io::Write;
@@ -406,6 +407,33 @@ fn host_port(url: &str) -> (String, u16) {
             .to_string(),
         port,
     )
+}
+
+/// uv from the project's tools venv (`scripts/package/tools.sh`, which installs it from PyPI on
+/// first use): `$ABI_DOCTOR_CACHE/package/tools/bin/uv`.
+pub fn find_uv() -> Result<PathBuf, String> {
+    let cache = std::env::var_os("ABI_DOCTOR_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| venv::home().join(".cache/abi-doctor"));
+    let uv = cache.join("package/tools/bin/uv");
+    if !uv.is_file() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg("source scripts/package/tools.sh && tools_venv")
+            .current_dir(repo)
+            .output()
+            .map_err(|e| format!("bash scripts/package/tools.sh: {e}"))?;
+        if !out.status.success() || !uv.is_file() {
+            return Err(format!(
+                "scripts/package/tools.sh did not install {} ({}): {}",
+                uv.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(uv)
 }
 
 #[cfg(test)]

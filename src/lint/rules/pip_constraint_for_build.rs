@@ -14,12 +14,18 @@
 //! `ENV PIP_CONSTRAINT=/constraints.txt` then `RUN pip install --no-binary scipy scipy`.
 //!
 //! ## Fix
-//! Use `pip install --build-constraint FILE` (or `PIP_BUILD_CONSTRAINT=FILE`); keep
-//! `PIP_CONSTRAINT` only for what is installed at run time. uv: `--build-constraints FILE`.
+//! Use `pip install --build-constraint FILE` (or `PIP_BUILD_CONSTRAINT=FILE`), which pip has
+//! from 25.3 on; keep `PIP_CONSTRAINT` only for what is installed at run time. With pip older
+//! than 25.3, `PIP_CONSTRAINT` is the only option that reaches the build (`-c` never does).
+//! uv: `--build-constraints FILE`.
 //!
 //! ## References
-//! pip's release notes (26.2: constraints no longer apply to build environments;
-//! `--build-constraint`); pip's documentation, "Build System Interface" and "Constraints Files".
+//! Measured for pip 25.2, 25.3, 26.1.2, 26.2 and 26.3 by `scripts/pip/build_constraints.sh`:
+//! `PIP_CONSTRAINT` pins an isolated build up to 26.1.2 and not from 26.2;
+//! `--build-constraint` and `PIP_BUILD_CONSTRAINT` pin it from 25.3
+//! (docs/pip-build-constraints.md#measured). pip's release notes (26.2: constraints no longer apply
+//! to build environments; 25.3: `--build-constraint`); pip's documentation, "Build System
+//! Interface" and "Constraints Files".
 
 use super::{Input, LintRule};
 use crate::lint::LintFinding;
