@@ -96,6 +96,7 @@ def main():
     ap.add_argument("--uv")
     ap.add_argument("--json", dest="json_out")
     ap.add_argument("--warm", action="store_true", help="keep abi-doctor's cache (figures of a second run)")
+    ap.add_argument("--offline", action="store_true", help="no network: abi-doctor's cache only (implies --warm); venvs are not built")
     args, _ = ap.parse_known_args()
     uv = find_uv(args.uv)
     if not uv:
@@ -112,6 +113,10 @@ def main():
         s["dir"] = os.path.join(root, "%s-%s" % (s["name"], sc.recipe_hash(s)))
         venv = os.path.join(s["dir"], "venv")
         if not os.path.exists(os.path.join(s["dir"], "built.json")):
+            if args.offline:
+                print("%s: venv not built and --offline: not compared" % s["name"])
+                bad += sc.strict() if hasattr(sc, "strict") else 0
+                continue
             ok, _, note = sc.build(s)
             if not ok:
                 print("%s: build failed: %s" % (s["name"], note))
@@ -132,14 +137,15 @@ def main():
             env.pop("VIRTUAL_ENV", None)
             rc_a, after, _, err_a = sc.run_json([args.binary, "check", "--env", venv, "--format", "json"])
             cold = dict(env)
-            if not args.warm:
+            off = ["--offline"] if args.offline else []
+            if not (args.warm or args.offline):
                 cold["XDG_CACHE_HOME"] = os.path.join(tmp, "xdg")
             t0 = time.time()
-            rc_f, before, _, err_f = sc.run_json([args.binary, "check", "--no-deps", "-r", fz, "--python-version", ver,
+            rc_f, before, _, err_f = sc.run_json([args.binary, "check"] + off + ["--no-deps", "-r", fz, "--python-version", ver,
                                                   "--format", "json"],
                                                  extra_env=cold)
             secs = time.time() - t0
-            rc_s, steps, _, err_s = sc.run_json([args.binary, "check", "-r", st, "--python-version", ver,
+            rc_s, steps, _, err_s = sc.run_json([args.binary, "check"] + off + ["-r", st, "--python-version", ver,
                                                  "--format", "json"],
                                                 extra_env=env)
         fa, ff, fs = failing(after), failing(before), failing(steps)

@@ -133,7 +133,7 @@ fn file_name_of(url_or_path: &str) -> String {
 /// A file entry of pylock.toml or uv.lock: `url`/`path`, `size`, `hashes.sha256` or `hash`.
 fn file_ref(t: &dyn toml_edit::TableLike, base: &Path) -> Option<FileRef> {
     let url = get_str(t, "url").map(str::to_string);
-    let path = get_str(t, "path").or_else(|| get_str(t, "filename").filter(|_| false));
+    let path = get_str(t, "path");
     let filename = get_str(t, "name")
         .or_else(|| get_str(t, "filename"))
         .map(str::to_string)

@@ -59,13 +59,10 @@ fn rewrite_record(text: &str) -> String {
         let mut it = path.splitn(3, '/');
         let (top, scheme) = (it.next().unwrap_or(""), it.next());
         if top.ends_with(".data") {
-            match (scheme, it.next()) {
-                (Some("purelib" | "platlib"), Some(rest)) => {
-                    out.push_str(rest);
-                    out.push_str(&line[path.len()..]);
-                    out.push('\n');
-                }
-                _ => {}
+            if let (Some("purelib" | "platlib"), Some(rest)) = (scheme, it.next()) {
+                out.push_str(rest);
+                out.push_str(&line[path.len()..]);
+                out.push('\n');
             }
             continue;
         }

@@ -8,7 +8,7 @@
 use super::fetch::Fetcher;
 use super::tags::{Target, WheelName};
 use super::{FileRef, Pin, Problem};
-use crate::inventory::{normalize_name, parse_requirement};
+use crate::inventory::parse_requirement;
 use std::io::Read;
 
 /// Largest sdist read for its pyproject.toml.
@@ -170,11 +170,6 @@ pub fn no_wheel_problem(
             "{what} ({others}) and no sdist; it cannot be installed"
         )),
     }
-}
-
-/// Normalized name, for matching.
-pub fn same(a: &str, b: &str) -> bool {
-    normalize_name(a) == normalize_name(b)
 }
 
 #[cfg(test)]
