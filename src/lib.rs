@@ -31,6 +31,7 @@ pub mod knowledge;
 pub mod lint;
 pub mod messages;
 pub mod paths;
+pub mod preinstall;
 pub mod report;
 pub mod rules;
 pub mod runtime;

@@ -24,6 +24,7 @@ part() {
 part "unit checks of wheels.py" python3 "$here/test_wheels.py"
 part "real wheels: inspect" python3 "$here/wheels.py" "$@"
 part "real environments: scenarios" python3 "$here/scenarios.py" "$@"
+part "check before install vs after" python3 "$here/preinstall.py" "$@"
 # Later suites are added here, one `part` line each.
 
 echo "=== summary"

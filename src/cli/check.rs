@@ -19,9 +19,19 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
         (None, None) => OutputFormat::Text,
     };
     let progress = Progress::new(g.progress);
+    if super::preinstall::wanted(args) {
+        return super::preinstall::run(args, g, format, &progress);
+    }
     let mut env = args.env.clone();
-    if let Some(dir) = &args.dir {
-        env.env = Some(dir.clone());
+    match args.paths.as_slice() {
+        [] => {}
+        [dir] if env.env.is_none() && env.python.is_none() && env.site_packages.is_empty() => {
+            env.env = Some(dir.clone())
+        }
+        _ => {
+            eprintln!("abi-doctor: error: check takes one environment directory (or wheel files), not both a directory and --env/--python/--site-packages");
+            return Ok(2);
+        }
     }
     let opts = scan::ScanOptions {
         no_cache: args.no_cache,
@@ -30,21 +40,7 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
     let (report, from_cache) = match scan::scan(&opts, &progress) {
         Ok(s) => {
             let mut r = CheckReport::from_scan(&s);
-            let select = args.select.clone().or(g.config.check_select.clone());
-            let ignore: Vec<String> = args
-                .ignore
-                .iter()
-                .chain(&g.config.check_ignore)
-                .cloned()
-                .collect();
-            let matches = |code: &str, p: &String| code.starts_with(&p.to_ascii_uppercase());
-            r.findings.retain(|f| {
-                select
-                    .as_ref()
-                    .is_none_or(|s| s.iter().any(|p| matches(f.code, p)))
-                    && !ignore.iter().any(|p| matches(f.code, p))
-            });
-            r.summary = CheckReport::summarize(&r.findings);
+            filter_findings(&mut r, args, g);
             (r, s.from_cache)
         }
         Err(e) => {
@@ -55,32 +51,7 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    // Buffered: a JSON report is thousands of lines, and stdout is line-buffered.
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut sink = std::io::sink();
-    let out: &mut dyn Write = if g.quiet >= 2 { &mut sink } else { &mut stdout };
-    match format {
-        OutputFormat::Text => {
-            let style = Style {
-                color: g.color,
-                verbose: g.verbose > 0,
-            };
-            text::write(out, &report, style)?
-        }
-        OutputFormat::Json => json::write(out, &report)?,
-        OutputFormat::Sarif => sarif::write(out, &report)?,
-        OutputFormat::Github => {
-            let opts = github::Options {
-                show_info: g.verbose > 0,
-            };
-            github::write(out, &report, opts)?;
-            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-                super::append_step_summary(&path, |w| github::write_summary(w, &report))?;
-            }
-        }
-        OutputFormat::Html => html::write(out, &report)?,
-    }
-    out.flush()?;
+    render(&report, format, g)?;
     if g.verbose > 0 && g.quiet == 0 {
         let cached = match from_cache {
             Some(n) => format!(" ({n} unchanged, from the facts cache)"),
@@ -98,6 +69,60 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
     } else {
         0
     })
+}
+
+/// Keep the findings `--select`/`--ignore` (and the configuration) ask for.
+pub(crate) fn filter_findings(r: &mut CheckReport, args: &CheckArgs, g: &Globals) {
+    let select = args.select.clone().or(g.config.check_select.clone());
+    let ignore: Vec<String> = args
+        .ignore
+        .iter()
+        .chain(&g.config.check_ignore)
+        .cloned()
+        .collect();
+    let matches = |code: &str, p: &String| code.starts_with(&p.to_ascii_uppercase());
+    r.findings.retain(|f| {
+        select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|p| matches(f.code, p)))
+            && !ignore.iter().any(|p| matches(f.code, p))
+    });
+    r.summary = CheckReport::summarize(&r.findings);
+}
+
+/// Write the report in `format` to stdout (nothing with -qq).
+pub(crate) fn render(
+    report: &CheckReport,
+    format: OutputFormat,
+    g: &Globals,
+) -> anyhow::Result<()> {
+    // Buffered: a JSON report is thousands of lines, and stdout is line-buffered.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if g.quiet >= 2 { &mut sink } else { &mut stdout };
+    match format {
+        OutputFormat::Text => {
+            let style = Style {
+                color: g.color,
+                verbose: g.verbose > 0,
+            };
+            text::write(out, report, style)?
+        }
+        OutputFormat::Json => json::write(out, report)?,
+        OutputFormat::Sarif => sarif::write(out, report)?,
+        OutputFormat::Github => {
+            let opts = github::Options {
+                show_info: g.verbose > 0,
+            };
+            github::write(out, report, opts)?;
+            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+                super::append_step_summary(&path, |w| github::write_summary(w, report))?;
+            }
+        }
+        OutputFormat::Html => html::write(out, report)?,
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// A progress line on stderr for scans longer than a second, only on a terminal.

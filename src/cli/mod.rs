@@ -11,6 +11,7 @@ pub(crate) mod fix_apply;
 pub(crate) mod global;
 mod inspect;
 mod lint;
+mod preinstall;
 mod verify;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -139,9 +140,38 @@ pub enum ColorChoice {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The environment (as --env DIR).
-    #[arg(value_name = "DIR", conflicts_with_all = ["env", "python", "site_packages"])]
-    pub dir: Option<PathBuf>,
+    /// The environment (as --env DIR), or wheel files to check before installing them.
+    #[arg(value_name = "DIR|WHEEL")]
+    pub paths: Vec<PathBuf>,
+    /// Check before install: the distributions these requirements files resolve to (uv pip
+    /// compile; pip install --dry-run --report when uv is not found). Repeatable.
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirements: Vec<PathBuf>,
+    /// Constraints files for the resolution of -r (repeatable).
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraints: Vec<PathBuf>,
+    /// Check before install: a lock file (pylock.toml, uv.lock, poetry.lock), read directly.
+    /// Repeatable.
+    #[arg(long = "lock", value_name = "FILE")]
+    pub locks: Vec<PathBuf>,
+    /// Check before install: the wheels of this directory (per distribution, the one that fits
+    /// the target). Repeatable.
+    #[arg(long = "wheelhouse", value_name = "DIR")]
+    pub wheelhouses: Vec<PathBuf>,
+    /// The Python version to check for before install (`3.11`); default: the environment check
+    /// would scan, else this machine's python3.
+    #[arg(long, value_name = "X.Y")]
+    pub python_version: Option<String>,
+    /// The platform to check for before install, in uv's spelling (`x86_64-manylinux_2_17`,
+    /// `aarch64-apple-darwin`, `windows`); default: this machine.
+    #[arg(long, value_name = "PLATFORM")]
+    pub python_platform: Option<String>,
+    /// With -r: take the pins as they are (a `pip freeze`), without resolving dependencies.
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Before install: download nothing; use only local files and the cache.
+    #[arg(long)]
+    pub offline: bool,
     #[command(flatten)]
     pub env: EnvArgs,
     /// Output format (`--format` is the same option; default text). With `github`, the full

@@ -1,4 +1,5 @@
-//! Reading the binary members of a wheel in memory, without extracting it.
+//! Reading the binary members of a wheel in memory, without extracting it, and extracting the
+//! members a check before install needs (`extract_reader`) under the same limits.
 //!
 //! A wheel is a zip file (PEP 427). Members are read one at a time, so memory stays bounded by the
 //! largest binary member (capped at [`MAX_MEMBER_SIZE`]). Zip bombs (a declared or actual size
@@ -90,7 +91,7 @@ pub enum WheelError {
 }
 
 /// Is this member name a candidate compiled file? (Cheap filter by name; the magic bytes decide.)
-fn binary_name(name: &str) -> bool {
+pub fn binary_name(name: &str) -> bool {
     let base = name.rsplit('/').next().unwrap_or(name);
     base.ends_with(".so")
         || base.ends_with(".pyd")
@@ -317,6 +318,105 @@ impl MemberBytes {
 /// record (zip64 too). `None` when it cannot be located.
 pub fn central_span(r: &mut (impl Read + Seek)) -> Option<(u64, u64)> {
     central::span(r)
+}
+
+/// What [`extract_reader`] did: the members written (destination paths, relative to `dest`) and
+/// the members refused or unreadable, each naming the member.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub written: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+/// Extract the members of the wheel read from `reader` that `keep` maps to a destination (a
+/// relative path under `dest`; `None`: skipped), with the rules [`inspect_wheel_reader`] reads
+/// members by: a traversal name is refused, a member over the size cap or the compression-ratio
+/// cap is refused, and all members together stay under [`MAX_TOTAL`]. Members stream to disk;
+/// memory stays bounded. A destination that `keep` returns is checked again for traversal.
+pub fn extract_reader(
+    shown: &str,
+    reader: impl Read + Seek,
+    dest: &Path,
+    keep: &dyn Fn(&str) -> Option<String>,
+) -> Result<Extracted, WheelError> {
+    let mut out = Extracted::default();
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| WheelError::NotZip {
+        path: shown.to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut member = match archive.by_index(i) {
+            Ok(m) => m,
+            Err(e) => {
+                out.problems
+                    .push(format!("{shown}: member #{i} unreadable: {e}"));
+                continue;
+            }
+        };
+        let name = match member.name() {
+            Ok(n) => n.into_owned(),
+            Err(e) => {
+                out.problems
+                    .push(format!("{shown}: member #{i}: name unreadable: {e}"));
+                continue;
+            }
+        };
+        if unsafe_name(&name) {
+            out.problems.push(format!(
+                "{shown}: member {name:?} refused: its path would escape the install directory"
+            ));
+            continue;
+        }
+        if member.is_dir() {
+            continue;
+        }
+        let Some(rel) = keep(&name) else { continue };
+        if rel.is_empty() || unsafe_name(&rel) {
+            continue;
+        }
+        let size = member.size();
+        let packed = member.compressed_size().max(1);
+        let cap = inflate_cap(packed);
+        if size > cap {
+            out.problems.push(format!(
+                "{shown}: member {name} refused: declares {size} bytes from {packed} compressed \
+                 (over the {MAX_MEMBER_SIZE}-byte cap or a {MAX_RATIO}:1 ratio: a zip bomb?)"
+            ));
+            continue;
+        }
+        if total.saturating_add(size) > MAX_TOTAL {
+            out.problems.push(format!(
+                "{shown}: member {name} refused: the wheel inflates past {MAX_TOTAL} bytes in all"
+            ));
+            continue;
+        }
+        let path = dest.join(&rel);
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|_| std::fs::File::create(&path))
+            .and_then(|mut f| std::io::copy(&mut (&mut member).take(cap + 1), &mut f));
+        match written {
+            Ok(n) if n > cap => {
+                let _ = std::fs::remove_file(&path);
+                out.problems.push(format!(
+                    "{shown}: member {name} refused: declares {size} bytes but inflates past \
+                     {cap} from {packed} compressed (a zip bomb?)"
+                ));
+            }
+            Ok(n) => {
+                total = total.saturating_add(n);
+                out.written.push(rel);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&path);
+                out.problems
+                    .push(format!("{shown}: member {name} unreadable: {e}"));
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

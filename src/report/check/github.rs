@@ -170,7 +170,41 @@ pub fn annotations(r: &CheckReport, opts: Options) -> Vec<Annotation> {
 }
 
 pub fn write(w: &mut dyn Write, r: &CheckReport, opts: Options) -> io::Result<()> {
-    write_annotations(w, annotations(r, opts), "distributions with findings are")
+    let mut all = annotations(r, opts);
+    if let Some(p) = &r.plan {
+        // Before install, the files of a finding are members of wheels, not of the repository:
+        // the annotations go on the input (the requirements or lock file), when there is one.
+        let input = p
+            .inputs
+            .iter()
+            .find(|i| std::path::Path::new(i).is_file())
+            .cloned();
+        for a in &mut all {
+            a.file = input.clone();
+            if let Some(e) = p.explanations.iter().find(|e| {
+                a.title
+                    .split(':')
+                    .next()
+                    .is_some_and(|d| e.contains(&format!("{d} ")))
+            }) {
+                a.message.push_str(&format!("\n{e}"));
+            }
+        }
+        for pr in &p.problems {
+            all.push(Annotation {
+                severity: if pr.level == "error" {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                },
+                file: input.clone(),
+                line: None,
+                title: "abi-doctor check before install".to_string(),
+                message: pr.message.clone(),
+            });
+        }
+    }
+    write_annotations(w, all, "distributions with findings are")
 }
 
 /// The step summary: every finding (info too) in one Markdown table.

@@ -39,6 +39,54 @@ pub struct CheckReport {
     /// The import window of each NumPy-using distribution over the known NumPy release lines, the
     /// installed line and the overlap (what the HTML report draws).
     pub windows: Windows,
+    /// Set when a set of wheels was checked before install (`check -r/--lock/--wheelhouse/WHEEL`)
+    /// rather than an installed environment (added within schema version 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanInfo>,
+}
+
+/// What a check before install checked, and what it could not.
+#[derive(Debug, Default, Serialize, JsonSchema)]
+pub struct PlanInfo {
+    /// The inputs: `requirements.txt`, `uv.lock`, `3 wheel files`, ...
+    pub inputs: Vec<String>,
+    /// `CPython 3.11 on x86_64-manylinux_2_17`.
+    pub target: String,
+    /// The wheels checked.
+    pub wheels: Vec<PlanWheel>,
+    /// Entries not checked, or checked with a caveat (`level`: error or warning), each naming
+    /// its entry.
+    pub problems: Vec<PlanProblem>,
+    /// Why metadata let each broken pair through.
+    pub explanations: Vec<String>,
+    /// How the set was obtained.
+    pub notes: Vec<String>,
+    /// HTTP requests made, bytes received, wheels served from the cache.
+    pub requests: u64,
+    pub bytes: u64,
+    pub cache_hits: u64,
+    /// What downloading every remote wheel of the set in full would cost, in bytes.
+    pub full_bytes: u64,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlanWheel {
+    pub name: String,
+    pub version: String,
+    pub wheel: String,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlanProblem {
+    pub level: String,
+    pub message: String,
+}
+
+impl PlanInfo {
+    /// An entry could not be checked.
+    pub fn has_errors(&self) -> bool {
+        self.problems.iter().any(|p| p.level == "error")
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -139,6 +187,7 @@ impl CheckReport {
             fix_hint: s.fix_hint.clone(),
             binaries_scanned: s.inventory.binaries.len(),
             numpy_binaries: s.numpy_binaries(),
+            plan: None,
         }
         .with_paths_in_env()
     }
@@ -441,6 +490,7 @@ pub(crate) mod samples {
                 ],
                 Some("1.26".into()),
             ),
+            plan: None,
         }
         .with_paths_in_env()
     }
@@ -500,6 +550,7 @@ pub(crate) mod samples {
                 )],
                 None,
             ),
+            plan: None,
         }
         .with_paths_in_env()
     }

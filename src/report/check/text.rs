@@ -39,6 +39,29 @@ impl Style {
 pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()> {
     let env = &r.environment;
     match (&env.python_version, env.kind.as_str()) {
+        _ if r.plan.is_some() => {
+            if let Some(p) = &r.plan {
+                writeln!(
+                    w,
+                    "Before install: {} wheel{} from {}, for {} (nothing installed)",
+                    p.wheels.len(),
+                    plural(p.wheels.len()),
+                    p.inputs.join(", "),
+                    p.target
+                )?;
+                for n in &p.notes {
+                    writeln!(w, "note: {n}")?;
+                }
+                for pr in &p.problems {
+                    let level = if pr.level == "error" {
+                        style.sev(Severity::Error)
+                    } else {
+                        style.sev(Severity::Warning)
+                    };
+                    writeln!(w, "{level}: {}", pr.message)?;
+                }
+            }
+        }
         (_, "site-packages") => {
             writeln!(
                 w,
@@ -87,6 +110,7 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
                 )?;
             }
         }
+        None if r.plan.is_some() => writeln!(w, "NumPy: not in the set")?,
         None => writeln!(w, "NumPy: not installed in this environment")?,
     }
     let mut groups: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
@@ -159,6 +183,12 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, style: Style) -> io::Result<()>
                 c.exception,
                 first_sentence(&c.message)
             )?;
+        }
+    }
+    if let Some(p) = r.plan.as_ref().filter(|p| !p.explanations.is_empty()) {
+        writeln!(w, "\n{}", style.bold("Why the metadata let it through"))?;
+        for e in &p.explanations {
+            writeln!(w, "  {e}")?;
         }
     }
     if let Some(h) = &r.fix_hint {

@@ -1,0 +1,509 @@
+//! Check before install (`check WHEEL...`, `--wheelhouse`, `--lock`, `-r`), on real parts only:
+//! wheels downloaded from PyPI with pip, pylock.toml and a resolution made by real uv (the tools
+//! venv of scripts/package/tools.sh), uv.lock by `uv lock`, poetry.lock by real Poetry (installed
+//! from PyPI into a cache venv). Everything is cached under
+//! `${ABI_DOCTOR_CACHE:-~/.cache/abi-doctor}/preinstall-tests/`; abi-doctor's own cache is a
+//! temporary `XDG_CACHE_HOME` per test, so that every test downloads what it checks.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command as Proc;
+use support::venv::run;
+
+fn cache() -> PathBuf {
+    std::env::var_os("ABI_DOCTOR_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| support::venv::home().join(".cache/abi-doctor"))
+        .join("preinstall-tests")
+}
+
+static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+const PLATFORM: &str = "x86_64-manylinux_2_17";
+
+/// uv from the packaging tools venv (scripts/package/tools.sh installs it from PyPI).
+fn uv() -> Option<PathBuf> {
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = std::env::var_os("ABI_DOCTOR_UV") {
+        return Some(PathBuf::from(p));
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let found = run(Proc::new("bash").arg("-c").arg(format!(
+        "source '{}/scripts/package/tools.sh' >&2 && tools_venv >&2 && command -v uv",
+        repo.display()
+    )));
+    support::require(
+        found
+            .map(|s| PathBuf::from(s.trim()))
+            .map_err(|e| format!("uv from scripts/package/tools.sh: {e}")),
+        "uv (scripts/package/tools.sh)",
+    )
+}
+
+/// Poetry from PyPI in a cache venv.
+fn poetry() -> Option<PathBuf> {
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let venv = cache().join("tools-poetry2");
+    let bin = venv.join("bin/poetry");
+    if bin.is_file() {
+        return Some(bin);
+    }
+    let py = support::require(support::find_python("3.11"), "CPython 3.11")?;
+    support::require(support::pypi_reachable(), "PyPI (to install Poetry)")?;
+    let _ = std::fs::remove_dir_all(&venv);
+    run(Proc::new(&py).args(["-m", "venv"]).arg(&venv)).unwrap();
+    run(Proc::new(venv.join("bin/python"))
+        .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+        .args(["--only-binary=:all:", "poetry>=2,<3"]))
+    .unwrap();
+    Some(bin)
+}
+
+/// `pip download --no-deps` of pinned cp311 manylinux wheels into the cache; their paths.
+fn wheels(pins: &[&str]) -> Option<Vec<PathBuf>> {
+    let dir = cache().join("wheels");
+    let mut out = Vec::new();
+    let py = support::require(support::find_python("3.11"), "CPython 3.11")?;
+    for pin in pins {
+        let (name, version) = pin.split_once("==").unwrap();
+        let prefix = format!("{}-{version}-", name.replace('-', "_"));
+        let find = || {
+            std::fs::read_dir(&dir).ok().and_then(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.path())).find(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".whl"))
+                })
+            })
+        };
+        if find().is_none() {
+            support::require(support::pypi_reachable(), "PyPI (to download wheels)")?;
+            run(Proc::new(&py)
+                .args(["-m", "pip", "download", "-q", "--disable-pip-version-check"])
+                .args([
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "--python-version",
+                    "3.11",
+                ])
+                .args(["--platform", "manylinux_2_17_x86_64", "-d"])
+                .arg(&dir)
+                .arg(pin))
+            .unwrap();
+        }
+        out.push(find().unwrap());
+    }
+    Some(out)
+}
+
+struct Run {
+    code: i32,
+    json: Value,
+    stderr: String,
+    _xdg: tempfile::TempDir,
+}
+
+fn check(args: &[&std::ffi::OsStr], cwd: &Path, uv: Option<&Path>) -> Run {
+    let xdg = tempfile::tempdir().unwrap();
+    let mut cmd = Command::cargo_bin("abi-doctor").unwrap();
+    cmd.arg("check")
+        .args(args)
+        .args(["--format", "json", "--no-progress"])
+        .current_dir(cwd)
+        .env("XDG_CACHE_HOME", xdg.path())
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("ABI_DOCTOR_OUTPUT_FORMAT");
+    if let Some(uv) = uv {
+        cmd.env("ABI_DOCTOR_UV", uv);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        json,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        _xdg: xdg,
+    }
+}
+
+fn os(s: &str) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(s)
+}
+
+fn failing(r: &Run) -> BTreeSet<String> {
+    r.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error" && !f["predicted"].is_null())
+        .filter_map(|f| f["module"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn plan(r: &Run) -> &Value {
+    &r.json["plan"]
+}
+
+fn problems(r: &Run) -> Vec<String> {
+    plan(r)["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn wheel_names(r: &Run) -> BTreeSet<String> {
+    plan(r)["wheels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            format!(
+                "{}=={}",
+                w["name"].as_str().unwrap().to_lowercase().replace('_', "-"),
+                w["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The modules of a wheel that use NumPy's C API, per `abi-doctor inspect`.
+fn numpy_modules_of(wheel: &Path) -> BTreeSet<String> {
+    let out = Command::cargo_bin("abi-doctor")
+        .unwrap()
+        .args(["inspect", "--format", "json"])
+        .arg(wheel)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut mods = BTreeSet::new();
+    for f in v["binaries"].as_array().unwrap() {
+        let uses = f["numpy"]["uses_c_api"].as_bool() == Some(true);
+        let path = f["path"].as_str().unwrap_or("");
+        let member = path.rsplit('!').next().unwrap_or(path);
+        if uses && member.starts_with("pandas/") {
+            let stem = member.split('.').next().unwrap();
+            mods.insert(stem.replace('/', "."));
+        }
+    }
+    mods
+}
+
+#[test]
+fn wheels_pandas_214_with_numpy_202_every_numpy_module_fails() {
+    let Some(w) = wheels(&["pandas==2.1.4", "numpy==2.0.2"]) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.11"),
+            w[0].as_os_str(),
+            w[1].as_os_str(),
+        ],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let numpy_modules = numpy_modules_of(&w[0]);
+    assert!(numpy_modules.len() > 30, "{numpy_modules:?}");
+    let fails = failing(&r);
+    let missed: Vec<_> = numpy_modules.difference(&fails).collect();
+    assert!(
+        missed.is_empty(),
+        "NumPy-using pandas modules not predicted to fail: {missed:?}"
+    );
+    assert_eq!(r.json["numpy"]["version"], "2.0.2");
+    let why = plan(&r)["explanations"].as_array().unwrap();
+    assert!(
+        why.iter().any(|e| e
+            .as_str()
+            .unwrap()
+            .contains("pandas 2.1.4 declares (numpy<2,>=1.23.2)")),
+        "{why:?}"
+    );
+    // The same set as a wheelhouse, beside an older pandas: the newest pandas is picked.
+    let Some(old) = wheels(&["pandas==2.2.3"]) else {
+        return;
+    };
+    let house = tmp.path().join("house");
+    std::fs::create_dir(&house).unwrap();
+    for p in w.iter().chain(&old) {
+        std::fs::copy(p, house.join(p.file_name().unwrap())).unwrap();
+    }
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.11"),
+            os("--wheelhouse"),
+            house.as_os_str(),
+        ],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(
+        wheel_names(&r),
+        ["numpy==2.0.2", "pandas==2.2.3"].map(String::from).into()
+    );
+    assert!(failing(&r).is_empty(), "{:?}", failing(&r));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn wheels_pandas_223_with_numpy_202_nothing_fails() {
+    let Some(w) = wheels(&["pandas==2.2.3", "numpy==2.0.2"]) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.11"),
+            w[0].as_os_str(),
+            w[1].as_os_str(),
+        ],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(failing(&r).is_empty());
+    assert!(r.json["numpy_binaries"].as_u64().unwrap() > 30);
+    // A single wheel: pandas alone, no NumPy in the set.
+    let r = check(
+        &[os("--python-version"), os("3.11"), w[0].as_os_str()],
+        tmp.path(),
+        None,
+    );
+    assert!(r.json["numpy"].is_null());
+    assert_eq!(wheel_names(&r), ["pandas==2.2.3".to_string()].into());
+}
+
+/// A pylock.toml from `uv pip compile`: scikit-learn 1.0.2 for CPython 3.10 resolves to NumPy 2.
+#[test]
+fn pylock_from_uv_sklearn_102_gets_numpy_2() {
+    let Some(uv) = uv() else { return };
+    if support::require(support::pypi_reachable(), "PyPI").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("req.in"), "scikit-learn==1.0.2\n").unwrap();
+    run(Proc::new(&uv)
+        .args([
+            "pip",
+            "compile",
+            "--format",
+            "pylock.toml",
+            "--python-version",
+            "3.10",
+        ])
+        .args([
+            "--python-platform",
+            PLATFORM,
+            "-o",
+            "pylock.toml",
+            "-q",
+            "req.in",
+        ])
+        .current_dir(tmp.path()))
+    .unwrap();
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.10"),
+            os("--python-platform"),
+            os(PLATFORM),
+            os("--lock"),
+            os("pylock.toml"),
+        ],
+        tmp.path(),
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let fails = failing(&r);
+    assert!(fails.iter().any(|m| m.starts_with("sklearn.")), "{fails:?}");
+    let np = r.json["numpy"]["version"].as_str().unwrap();
+    assert!(np.starts_with("2."), "{np}");
+    let why = plan(&r)["explanations"].as_array().unwrap();
+    let want = format!("the resolver chose numpy {np} because scikit-learn 1.0.2 declares numpy>=");
+    assert!(
+        why.iter().any(|e| e.as_str().unwrap().starts_with(&want)
+            && e.as_str().unwrap().contains("no upper bound")),
+        "{why:?}"
+    );
+    // The same lock for another Python: no wheel fits; the sdists would be built.
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.12"),
+            os("--python-platform"),
+            os(PLATFORM),
+            os("--lock"),
+            os("pylock.toml"),
+        ],
+        tmp.path(),
+        None,
+    );
+    let ps = problems(&r);
+    assert!(
+        ps.iter().any(|p| p
+            .starts_with("scikit-learn 1.0.2 (pylock.toml): no wheel for CPython 3.12")
+            && p.contains("builds scikit-learn-1.0.2.tar.gz from source")
+            && p.contains("oldest-supported-numpy")),
+        "{ps:?}"
+    );
+    // The pure wheels are still checked.
+    assert!(
+        wheel_names(&r).iter().any(|w| w.starts_with("joblib==")),
+        "{:?}",
+        wheel_names(&r)
+    );
+}
+
+/// `-r`: resolved by uv (pandas 2.1.4 caps NumPy below 2: healthy), and `--no-deps` on a freeze
+/// that forces NumPy 2 (broken), and an unknown package beside them.
+#[test]
+fn requirements_resolved_by_uv_and_no_deps() {
+    let Some(uv) = uv() else { return };
+    if support::require(support::pypi_reachable(), "PyPI").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("requirements.txt"), "pandas==2.1.4\n").unwrap();
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.11"),
+            os("--python-platform"),
+            os(PLATFORM),
+            os("-r"),
+            os("requirements.txt"),
+        ],
+        tmp.path(),
+        Some(&uv),
+    );
+    assert_eq!(r.code, 0, "{}\n{:?}", r.stderr, problems(&r));
+    let names = wheel_names(&r);
+    assert!(names.contains("pandas==2.1.4"), "{names:?}");
+    let np = names.iter().find(|n| n.starts_with("numpy==")).unwrap();
+    assert!(np.starts_with("numpy==1."), "{np}");
+
+    std::fs::write(
+        tmp.path().join("freeze.txt"),
+        "pandas==2.1.4\nnumpy==2.0.2\nno-such-distribution-abi-doctor-test==1.0\n",
+    )
+    .unwrap();
+    let r = check(
+        &[
+            os("--python-version"),
+            os("3.11"),
+            os("--python-platform"),
+            os(PLATFORM),
+            os("--no-deps"),
+            os("-r"),
+            os("freeze.txt"),
+        ],
+        tmp.path(),
+        Some(&uv),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        wheel_names(&r),
+        ["numpy==2.0.2", "pandas==2.1.4"].map(String::from).into()
+    );
+    assert!(failing(&r).contains("pandas._libs.interval"));
+    let ps = problems(&r);
+    assert!(
+        ps.iter()
+            .any(|p| p.contains("no-such-distribution-abi-doctor-test==1.0")
+                && p.contains("not checked")),
+        "{ps:?}"
+    );
+}
+
+const PROJECT: &str =
+    "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11,<3.12\"\n\
+dependencies = [\"pandas==2.1.4\", \"numpy==1.26.4\"]\n";
+
+/// uv.lock from `uv lock` and poetry.lock from `poetry lock` for the same project give the same
+/// set, and it is healthy; a truncated lock file is named and the wheels beside it still checked.
+#[test]
+fn uv_lock_and_poetry_lock_from_real_tools() {
+    let Some(uv) = uv() else { return };
+    let Some(poetry) = poetry() else { return };
+    if support::require(support::pypi_reachable(), "PyPI").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (u, p) = (tmp.path().join("u"), tmp.path().join("p"));
+    for d in [&u, &p] {
+        std::fs::create_dir(d).unwrap();
+        std::fs::write(d.join("pyproject.toml"), PROJECT).unwrap();
+    }
+    run(Proc::new(&uv).args(["lock", "-q"]).current_dir(&u)).unwrap();
+    run(Proc::new(&poetry).args(["lock", "-q"]).current_dir(&p)).unwrap();
+    let args = |lock: &Path| {
+        vec![
+            os("--python-version").to_os_string(),
+            os("3.11").to_os_string(),
+            os("--python-platform").to_os_string(),
+            os(PLATFORM).to_os_string(),
+            os("--lock").to_os_string(),
+            lock.as_os_str().to_os_string(),
+        ]
+    };
+    let run_lock = |lock: &Path| {
+        let a = args(lock);
+        let refs: Vec<&std::ffi::OsStr> = a.iter().map(|s| s.as_os_str()).collect();
+        check(&refs, tmp.path(), None)
+    };
+    let ru = run_lock(&u.join("uv.lock"));
+    let rp = run_lock(&p.join("poetry.lock"));
+    assert_eq!(ru.code, 0, "{}\n{:?}", ru.stderr, problems(&ru));
+    assert_eq!(rp.code, 0, "{}\n{:?}", rp.stderr, problems(&rp));
+    let set = wheel_names(&ru);
+    assert!(
+        set.contains("pandas==2.1.4") && set.contains("numpy==1.26.4"),
+        "{set:?}"
+    );
+    assert!(
+        set.iter().any(|n| n.starts_with("python-dateutil==")),
+        "{set:?}"
+    );
+    assert_eq!(set, wheel_names(&rp), "uv.lock and poetry.lock disagree");
+    assert!(ru.json["numpy_binaries"].as_u64().unwrap() > 30);
+
+    // Malformed: the real uv.lock cut in the middle of a table.
+    let text = std::fs::read_to_string(u.join("uv.lock")).unwrap();
+    let cut = tmp.path().join("cut").join("uv.lock");
+    std::fs::create_dir(cut.parent().unwrap()).unwrap();
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let Some(w) = wheels(&["numpy==2.0.2"]) else {
+        return;
+    };
+    let mut a = args(&cut);
+    a.push(w[0].clone().into_os_string());
+    let refs: Vec<&std::ffi::OsStr> = a.iter().map(|s| s.as_os_str()).collect();
+    let r = check(&refs, tmp.path(), None);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let ps = problems(&r);
+    assert!(
+        ps.iter()
+            .any(|p| p.contains(&cut.display().to_string()) && p.contains("not valid TOML")),
+        "{ps:?}"
+    );
+    assert_eq!(wheel_names(&r), ["numpy==2.0.2".to_string()].into());
+}
