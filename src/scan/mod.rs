@@ -204,12 +204,14 @@ pub fn scan_environment_cached(
             (m.clone(), (exception.to_string(), message.to_string()))
         })
         .collect();
-    let cascades = cascades(&scan, &inventory, &failures);
+    // One import graph for the cascades, the knock-ons and what `import PKG` reaches: each
+    // Python source the walks reach is read and parsed once.
+    let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan.modules), &failures);
+    let cascades = cascades(&graph, &inventory, &failures);
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
     let knock_ons = if failures.is_empty() {
         vec![]
     } else {
-        let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan), &failures);
         rules::knock_on::find(&graph, &scan, &predicted)
     };
     if !knock_ons.is_empty() {
@@ -217,7 +219,8 @@ pub fn scan_environment_cached(
         rules::knock_on::check(&scan, &mut findings);
         rules::sort_findings(&mut findings);
     }
-    say_what_import_reaches(&scan, &inventory, &cascades, &mut findings);
+    say_what_import_reaches(&graph, &cascades, &mut findings);
+    drop(graph);
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     if let Some(h) = &mut fix_hint {
         rank_blockers(&scan, h, &cascades);
@@ -239,21 +242,10 @@ pub fn scan_environment_cached(
 /// package>` reach it (and through which chain), or is it guarded / imported only lazily, so that
 /// it fails only when imported directly or on first use? Read from the import graph, which skips
 /// `try:` blocks and function bodies ([`crate::imports::graph`]).
-fn say_what_import_reaches(
-    scan: &Scan,
-    inv: &Inventory,
-    cascades: &[Cascade],
-    findings: &mut [Finding],
-) {
+fn say_what_import_reaches(graph: &EnvGraph<'_>, cascades: &[Cascade], findings: &mut [Finding]) {
     if !findings.iter().any(Finding::fails_import) {
         return;
     }
-    let failures = BTreeMap::new();
-    let binaries = scan
-        .modules
-        .iter()
-        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&inv.sources, binaries, &failures);
     let mut by_top: BTreeMap<String, std::collections::HashMap<String, Vec<String>>> =
         BTreeMap::new();
     for f in findings.iter_mut().filter(|f| f.fails_import()) {
@@ -273,7 +265,7 @@ fn say_what_import_reaches(
         let top = m.split('.').next().unwrap_or(&m).to_string();
         let reached = by_top
             .entry(top.clone())
-            .or_insert_with(|| cascade::reached(&graph, &top));
+            .or_insert_with(|| cascade::reached(graph, &top));
         let line = match reached.get(&m) {
             Some(chain) if chain.len() > 1 => {
                 format!("`import {top}` reaches it: {}", chain.join(" -> "))
@@ -457,27 +449,21 @@ fn assemble(
 }
 
 /// Each extension module's name and the dotted module names its binary references.
-fn binaries_of(scan: &Scan) -> impl Iterator<Item = (&str, &[String])> {
-    scan.modules
+fn binaries_of(modules: &[Module]) -> impl Iterator<Item = (&str, &[String])> {
+    modules
         .iter()
         .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())))
 }
 
 /// Where `import PKG` dies, for every top-level import name of every distribution.
 fn cascades(
-    scan: &Scan,
+    graph: &EnvGraph<'_>,
     inv: &Inventory,
     failures: &BTreeMap<String, (String, String)>,
 ) -> Vec<Cascade> {
     if failures.is_empty() {
         return vec![];
     }
-    // Python sources come from the inventory's index of the whole path, in sys.path order.
-    let binaries = scan
-        .modules
-        .iter()
-        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&inv.sources, binaries, failures);
     let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
     for d in &inv.distributions {
         for t in &d.top_level {
@@ -492,7 +478,7 @@ fn cascades(
         if top == "numpy" {
             continue;
         }
-        if let Some((chain, exception, message)) = cascade::dies_in(&graph, &top) {
+        if let Some((chain, exception, message)) = cascade::dies_in(graph, &top) {
             let dies_in = chain.last().cloned().unwrap_or_default();
             out.push(Cascade {
                 package: top,
