@@ -33,20 +33,20 @@ pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
     let mut out = Vec::new();
     // Indentation of the innermost block that hides imports (def, class, try), if any.
     let mut hidden_at: Option<usize> = None;
-    for (indent, logical) in logical_lines(source) {
+    logical_lines(source, |indent, logical| {
         let t = logical.trim();
         if t.is_empty() {
-            continue;
+            return;
         }
         if let Some(h) = hidden_at {
             if indent > h {
-                continue;
+                return;
             }
             hidden_at = None;
         }
         // Decorators, then the def/class they decorate.
         if t.starts_with('@') {
-            continue;
+            return;
         }
         if t.starts_with("def ")
             || t.starts_with("async def ")
@@ -58,17 +58,32 @@ pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
         {
             // `def f(): import x` on one line hides its body too.
             hidden_at = Some(indent);
-            continue;
+            return;
         }
-        parse_statement(t, package, &mut out);
-    }
+        // Only a statement naming `import` can be one (`from x import y` names it too).
+        if memchr::memmem::find(t.as_bytes(), b"import").is_some() {
+            parse_statement(t, package, &mut out);
+        }
+    });
     out
 }
 
-/// Logical lines of Python source: (indentation of the first physical line, code with string
-/// contents and comments removed, continuation lines joined).
-fn logical_lines(source: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+/// Bytes that end a run of plain code outside strings: a comment, a quote, a bracket, a
+/// backslash.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    let s = b"#'\"()[]{}\\";
+    while i < s.len() {
+        t[s[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Logical lines of Python source, handed to `f` in order: (indentation of the first physical
+/// line, code with string contents and comments removed, continuation lines joined).
+fn logical_lines(source: &str, mut f: impl FnMut(usize, &str)) {
     let mut cur = String::new();
     let mut indent = 0usize;
     let mut depth = 0i32;
@@ -84,11 +99,17 @@ fn logical_lines(source: &str) -> Vec<(usize, String)> {
         let mut continued = false;
         while i < b.len() {
             if let Some(q) = quote {
+                let qb = q.as_bytes();
+                // Skip to the next backslash or quote byte.
+                match b[i..].iter().position(|&c| c == b'\\' || c == qb[0]) {
+                    Some(k) => i += k,
+                    None => break,
+                }
                 if b[i] == b'\\' {
                     i += 2;
                     continue;
                 }
-                if b[i..].starts_with(q.as_bytes()) {
+                if b[i..].starts_with(qb) {
                     quote = None;
                     cur.push_str(q);
                     i += q.len();
@@ -96,6 +117,16 @@ fn logical_lines(source: &str) -> Vec<(usize, String)> {
                 }
                 i += 1;
                 continue;
+            }
+            // A run of plain code, copied at once (it ends at an ASCII byte: a char boundary).
+            let run = b[i..].iter().position(|&c| SPECIAL[usize::from(c)]);
+            let end = run.map_or(b.len(), |k| i + k);
+            if end > i {
+                cur.push_str(&line[i..end]);
+                i = end;
+                if run.is_none() {
+                    break;
+                }
             }
             match b[i] {
                 b'#' => break,
@@ -124,12 +155,8 @@ fn logical_lines(source: &str) -> Vec<(usize, String)> {
                 }
                 _ => {}
             }
-            if let Some(c) = line[i..].chars().next() {
-                cur.push(c);
-                i += c.len_utf8();
-            } else {
-                break;
-            }
+            cur.push(char::from(b[i]));
+            i += 1;
         }
         // A single-quoted string cannot span lines (without a backslash): end it.
         if matches!(quote, Some("\'") | Some("\"")) && !continued {
@@ -139,12 +166,12 @@ fn logical_lines(source: &str) -> Vec<(usize, String)> {
             cur.push(' ');
             continue;
         }
-        out.push((indent, std::mem::take(&mut cur)));
+        f(indent, &cur);
+        cur.clear();
     }
     if !cur.is_empty() {
-        out.push((indent, cur));
+        f(indent, &cur);
     }
-    out
 }
 
 fn resolve_relative(module: &str, package: &str) -> Option<String> {
