@@ -94,6 +94,8 @@ pub struct Scanned {
     pub not_judged: Vec<NotJudged>,
     /// How many compiled files' facts came from the facts cache (`None`: cache not used).
     pub from_cache: Option<usize>,
+    /// Wall time of each phase of the scan, in order (`ABI_DOCTOR_TRACE=1` prints them).
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Scanned {
@@ -145,13 +147,16 @@ pub fn scan_environment_cached(
     cache_dir: Option<&Path>,
     progress: &dyn Progress,
 ) -> Scanned {
+    let mut phases = Phases::default();
     let inventory = inventory::inventory(&environment.site_packages);
+    phases.mark("inventory");
     progress.inspecting(inventory.binaries.len());
     let mut inside = environment.site_packages.clone();
     inside.push(environment.prefix.clone());
     let mut cache = cache_dir.and_then(|d| {
         cache::FactsCache::load(d, &environment.prefix, &inside, &mut environment.notes)
     });
+    phases.mark("facts cache load");
     let inspected: Vec<(Result<BinaryFacts, String>, Option<cache::Stamp>, bool)> = inventory
         .binaries
         .par_iter()
@@ -174,6 +179,7 @@ pub fn scan_environment_cached(
         })
         .collect();
     progress.inspected_all();
+    phases.mark("inspection");
     let mut facts = Vec::with_capacity(inspected.len());
     for (b, (r, stamp, hit)) in inventory.binaries.iter().zip(inspected) {
         if let (Some(c), Some(st), Ok(f)) = (cache.as_mut(), stamp, &r) {
@@ -186,11 +192,13 @@ pub fn scan_environment_cached(
     if let Some(c) = cache {
         c.save(&mut environment.notes);
     }
+    phases.mark("facts cache save");
 
     let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
     let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
     let mut scan = scan;
     let mut findings = rules::run_all(&scan);
+    phases.mark("runtime and rules");
     let predicted: BTreeMap<String, Predicted> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -208,6 +216,7 @@ pub fn scan_environment_cached(
     // Python source the walks reach is read and parsed once.
     let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan.modules), &failures);
     let cascades = cascades(&graph, &inventory, &failures);
+    phases.mark("cascades");
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
     let knock_ons = if failures.is_empty() {
         vec![]
@@ -219,12 +228,15 @@ pub fn scan_environment_cached(
         rules::knock_on::check(&scan, &mut findings);
         rules::sort_findings(&mut findings);
     }
+    phases.mark("knock-ons");
     say_what_import_reaches(&graph, &cascades, &mut findings);
     drop(graph);
+    phases.mark("what import reaches");
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     if let Some(h) = &mut fix_hint {
         rank_blockers(&scan, h, &cascades);
     }
+    phases.mark("fix hint");
     Scanned {
         environment,
         inventory,
@@ -235,6 +247,30 @@ pub fn scan_environment_cached(
         fix_hint,
         not_judged,
         from_cache,
+        phases: phases.done,
+    }
+}
+
+/// Wall time per phase: each [`Phases::mark`] closes the phase that began at the previous one.
+struct Phases {
+    last: std::time::Instant,
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases {
+            last: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+}
+
+impl Phases {
+    fn mark(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((name, now - self.last));
+        self.last = now;
     }
 }
 
