@@ -30,19 +30,45 @@ pub struct ImportStmt {
 /// function's body: `sklearn/_config.py`'s `set_config(` imports `.utils._array_api` only when
 /// called.
 pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
-    let mut out = Vec::new();
-    // Indentation of the innermost block that hides imports (def, class, try), if any.
-    let mut hidden_at: Option<usize> = None;
-    logical_lines(source, |indent, logical| {
+    let mut sink = ImportSink {
+        package,
+        out: Vec::new(),
+        hidden_at: None,
+    };
+    logical_lines(source, &mut sink);
+    sink.out
+}
+
+/// What [`logical_lines`] hands its logical lines to.
+trait LineSink {
+    /// Will the logical line that starts at this indentation be looked at? When not, its text is
+    /// not collected (the lexer still follows its strings and brackets).
+    fn wants(&mut self, indent: usize) -> bool;
+    /// A logical line: (indentation of its first physical line, its code).
+    fn line(&mut self, indent: usize, logical: &str);
+}
+
+struct ImportSink<'p> {
+    package: &'p str,
+    out: Vec<ImportStmt>,
+    /// Indentation of the innermost block that hides imports (def, class, try), if any.
+    hidden_at: Option<usize>,
+}
+
+impl LineSink for ImportSink<'_> {
+    fn wants(&mut self, indent: usize) -> bool {
+        !matches!(self.hidden_at, Some(h) if indent > h)
+    }
+    fn line(&mut self, indent: usize, logical: &str) {
         let t = logical.trim();
         if t.is_empty() {
             return;
         }
-        if let Some(h) = hidden_at {
+        if let Some(h) = self.hidden_at {
             if indent > h {
                 return;
             }
-            hidden_at = None;
+            self.hidden_at = None;
         }
         // Decorators, then the def/class they decorate.
         if t.starts_with('@') {
@@ -57,23 +83,22 @@ pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
             || t.starts_with("if typing.TYPE_CHECKING")
         {
             // `def f(): import x` on one line hides its body too.
-            hidden_at = Some(indent);
+            self.hidden_at = Some(indent);
             return;
         }
         // Only a statement naming `import` can be one (`from x import y` names it too).
         if memchr::memmem::find(t.as_bytes(), b"import").is_some() {
-            parse_statement(t, package, &mut out);
+            parse_statement(t, self.package, &mut self.out);
         }
-    });
-    out
+    }
 }
 
-/// Bytes that end a run of plain code outside strings: a comment, a quote, a bracket, a
-/// backslash.
+/// Bytes that end a run of plain code outside strings: a line end, a comment, a quote, a
+/// bracket, a backslash.
 const SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
-    let s = b"#'\"()[]{}\\";
+    let s = b"\n#'\"()[]{}\\";
     while i < s.len() {
         t[s[i] as usize] = true;
         i += 1;
@@ -81,55 +106,90 @@ const SPECIAL: [bool; 256] = {
     t
 };
 
-/// Logical lines of Python source, handed to `f` in order: (indentation of the first physical
-/// line, code with string contents and comments removed, continuation lines joined).
-fn logical_lines(source: &str, mut f: impl FnMut(usize, &str)) {
+/// Logical lines of Python source, handed to `sink` in order: (indentation of the first physical
+/// line, code with string contents and comments removed, continuation lines joined with a space).
+/// Physical lines end at `\n` or `\r\n`, as `str::lines` splits them. One pass over the bytes.
+fn logical_lines(source: &str, sink: &mut impl LineSink) {
+    let b = source.as_bytes();
+    let n = b.len();
+    // Does the physical line end right after position `j` (a backslash at `j - 1` is its last
+    // byte)?
+    let eol = |j: usize| j >= n || b[j] == b'\n' || (b[j] == b'\r' && j + 1 < n && b[j + 1] == b'\n');
     let mut cur = String::new();
+    let mut in_progress = false;
     let mut indent = 0usize;
+    let mut want = true;
     let mut depth = 0i32;
     // Inside a string: its quote (`'`, `"`, `'''` or `"""`).
     let mut quote: Option<&'static str> = None;
-    for line in source.lines() {
-        let starting = cur.is_empty() && depth == 0 && quote.is_none();
-        if starting {
-            indent = line.len() - line.trim_start().len();
+    let mut ls = 0usize;
+    while ls < n {
+        if !in_progress {
+            let ws = b[ls..]
+                .iter()
+                .position(|&c| !matches!(c, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r'))
+                .map_or(n, |k| ls + k);
+            indent = if ws < n && b[ws] >= 0x80 {
+                // Perhaps Unicode white space: measure as `trim_start` does.
+                let end = memchr::memchr(b'\n', &b[ls..]).map_or(n, |k| ls + k);
+                let line = &source[ls..end];
+                let line = line.strip_suffix('\r').filter(|_| end < n).unwrap_or(line);
+                line.len() - line.trim_start().len()
+            } else {
+                ws - ls
+            };
+            want = sink.wants(indent);
         }
-        let b = line.as_bytes();
-        let mut i = 0;
+        let mut i = ls;
         let mut continued = false;
-        while i < b.len() {
+        // Position of the line's `\n` (or `n`).
+        let nl = loop {
+            if i >= n {
+                break n;
+            }
             if let Some(q) = quote {
                 let qb = q.as_bytes();
-                // Skip to the next backslash or quote byte.
-                match b[i..].iter().position(|&c| c == b'\\' || c == qb[0]) {
+                match memchr::memchr3(b'\\', qb[0], b'\n', &b[i..]) {
                     Some(k) => i += k,
-                    None => break,
+                    None => break n,
                 }
-                if b[i] == b'\\' {
-                    i += 2;
-                    continue;
+                match b[i] {
+                    b'\n' => break i,
+                    b'\\' if eol(i + 1) => {
+                        i += 1;
+                        continue;
+                    }
+                    b'\\' => i += 2,
+                    _ if b[i..].starts_with(qb) => {
+                        quote = None;
+                        if want {
+                            cur.push_str(q);
+                        }
+                        i += q.len();
+                    }
+                    _ => i += 1,
                 }
-                if b[i..].starts_with(qb) {
-                    quote = None;
-                    cur.push_str(q);
-                    i += q.len();
-                    continue;
-                }
-                i += 1;
                 continue;
             }
             // A run of plain code, copied at once (it ends at an ASCII byte: a char boundary).
-            let run = b[i..].iter().position(|&c| SPECIAL[usize::from(c)]);
-            let end = run.map_or(b.len(), |k| i + k);
-            if end > i {
-                cur.push_str(&line[i..end]);
-                i = end;
-                if run.is_none() {
-                    break;
+            let end = b[i..]
+                .iter()
+                .position(|&c| SPECIAL[usize::from(c)])
+                .map_or(n, |k| i + k);
+            if want && end > i {
+                let mut run = &source[i..end];
+                if end < n && b[end] == b'\n' {
+                    run = run.strip_suffix('\r').unwrap_or(run);
                 }
+                cur.push_str(run);
+            }
+            i = end;
+            if i >= n {
+                break n;
             }
             match b[i] {
-                b'#' => break,
+                b'\n' => break i,
+                b'#' => break memchr::memchr(b'\n', &b[i..]).map_or(n, |k| i + k),
                 b'\'' | b'"' => {
                     let q: &'static str = match (
                         b[i],
@@ -141,36 +201,47 @@ fn logical_lines(source: &str, mut f: impl FnMut(usize, &str)) {
                         (b'"', ..) => "\"",
                         _ => "\'",
                     };
-                    cur.push_str(q);
+                    if want {
+                        cur.push_str(q);
+                    }
                     quote = Some(q);
                     i += q.len();
                     continue;
                 }
                 b'(' | b'[' | b'{' => depth += 1,
                 b')' | b']' | b'}' => depth = (depth - 1).max(0),
-                b'\\' if i + 1 == b.len() => {
+                b'\\' if eol(i + 1) => {
                     continued = true;
                     i += 1;
                     continue;
                 }
                 _ => {}
             }
-            cur.push(char::from(b[i]));
+            if want {
+                cur.push(char::from(b[i]));
+            }
             i += 1;
-        }
+        };
+        ls = nl + 1;
         // A single-quoted string cannot span lines (without a backslash): end it.
         if matches!(quote, Some("\'") | Some("\"")) && !continued {
             quote = None;
         }
         if depth > 0 || continued || quote.is_some() {
-            cur.push(' ');
+            if want {
+                cur.push(' ');
+            }
+            in_progress = true;
             continue;
         }
-        f(indent, &cur);
+        if want {
+            sink.line(indent, &cur);
+        }
         cur.clear();
+        in_progress = false;
     }
-    if !cur.is_empty() {
-        f(indent, &cur);
+    if in_progress && want {
+        sink.line(indent, &cur);
     }
 }
 
