@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// One import statement found at module level: the module it names and, for `from X import a, b`,
 /// the imported names (each may be a submodule).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportStmt {
     pub module: String,
     pub names: Vec<String>,
@@ -325,6 +325,16 @@ pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String
     out
 }
 
+/// Parsed imports of Python source files kept between runs (the facts cache,
+/// `crate::scan::cache`), so that an unchanged file is neither read nor parsed again.
+pub trait SourceCache {
+    /// The statements of `path`, read as a module of `package`, when the file is unchanged since
+    /// they were stored.
+    fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>>;
+    /// Remember the statements of `path` (as of when [`SourceCache::get`] last looked at it).
+    fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]);
+}
+
 /// A simple in-memory graph, for tests and for callers that precompute everything.
 #[derive(Debug, Default)]
 pub struct MapGraph {
@@ -356,6 +366,7 @@ pub struct EnvGraph<'a> {
     /// Imports of each Python module already parsed: the walk starts from every top-level
     /// package, and most of them reach the same modules (numpy's, their own `__init__`).
     parsed: RefCell<HashMap<String, Vec<String>>>,
+    cache: Option<&'a dyn SourceCache>,
 }
 
 impl<'a> EnvGraph<'a> {
@@ -372,7 +383,14 @@ impl<'a> EnvGraph<'a> {
             binaries: binaries.into_iter().collect(),
             failures,
             parsed: RefCell::new(HashMap::new()),
+            cache: None,
         }
+    }
+
+    /// Take parsed statements from `cache` and store new ones there.
+    pub fn with_cache(mut self, cache: Option<&'a dyn SourceCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     fn source_path(&self, module: &str) -> Option<(&Path, bool)> {
@@ -407,10 +425,6 @@ impl EnvGraph<'_> {
         let Some((path, is_pkg)) = self.source_path(module) else {
             return vec![];
         };
-        // Bounded read: larger Python files are generated data, not import lists.
-        let Ok(text) = read_text(path, Limit::PythonSource) else {
-            return vec![];
-        };
         let package = if is_pkg {
             module.to_string()
         } else {
@@ -419,7 +433,20 @@ impl EnvGraph<'_> {
                 .map(|(p, _)| p.to_string())
                 .unwrap_or_default()
         };
-        let stmts = parse_imports(&text, &package);
+        let stmts = match self.cache.and_then(|c| c.get(path, &package)) {
+            Some(stmts) => stmts,
+            None => {
+                // Bounded read: larger Python files are generated data, not import lists.
+                let Ok(text) = read_text(path, Limit::PythonSource) else {
+                    return vec![];
+                };
+                let stmts = parse_imports(&text, &package);
+                if let Some(c) = self.cache {
+                    c.put(path, &package, &stmts);
+                }
+                stmts
+            }
+        };
         expand(&stmts, |m| self.exists(m))
     }
 }

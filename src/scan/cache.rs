@@ -14,13 +14,16 @@
 
 use crate::binary::BinaryFacts;
 use crate::fsread::{read_bounded, Limit};
+use crate::imports::graph::{ImportStmt, SourceCache};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Bumped whenever the layout of a cache file or of [`BinaryFacts`] changes.
 // 2: BinaryFacts keeps imported_functions and numpy_init_exports (NPY014).
-pub const FORMAT: u32 = 2;
+// 3: module-level imports of the Python sources the import graph read (`sources`).
+pub const FORMAT: u32 = 3;
 /// Entries kept per environment: more than the largest real environments have binaries.
 pub const MAX_ENTRIES: usize = 20_000;
 /// Environments kept.
@@ -61,12 +64,23 @@ struct Entry {
     facts: BinaryFacts,
 }
 
+/// The module-level imports of one Python source file, as [`crate::imports::graph`] parsed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SourceEntry {
+    stamp: Stamp,
+    /// The package relative imports were resolved against.
+    package: String,
+    imports: Vec<ImportStmt>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct CacheFile {
     format: u32,
     version: String,
     prefix: PathBuf,
     entries: HashMap<PathBuf, Entry>,
+    #[serde(default)]
+    sources: HashMap<PathBuf, SourceEntry>,
 }
 
 /// The cache of one environment, loaded.
@@ -77,7 +91,16 @@ pub struct FactsCache {
     old: HashMap<PathBuf, Entry>,
     /// Entries of this run: what will be written back.
     new: HashMap<PathBuf, Entry>,
+    old_sources: HashMap<PathBuf, SourceEntry>,
+    /// Sources of this run: the stamp each had when looked at, then its entry once parsed.
+    new_sources: Mutex<SourcesSeen>,
     pub hits: usize,
+}
+
+#[derive(Debug, Default)]
+struct SourcesSeen {
+    stamps: HashMap<PathBuf, Stamp>,
+    entries: HashMap<PathBuf, SourceEntry>,
 }
 
 /// The user's cache directory for facts, from the given variables (`None`: no home known).
@@ -124,6 +147,7 @@ impl FactsCache {
         let name = format!("{:016x}.json", fnv(prefix.as_os_str().as_encoded_bytes()));
         let file = dir.join(name);
         let mut old = HashMap::new();
+        let mut old_sources = HashMap::new();
         match read_bounded(&file, Limit::Record) {
             Ok(bytes) => match serde_json::from_slice::<CacheFile>(&bytes) {
                 Ok(c)
@@ -131,7 +155,8 @@ impl FactsCache {
                         && c.version == env!("CARGO_PKG_VERSION")
                         && c.prefix == prefix =>
                 {
-                    old = c.entries
+                    old = c.entries;
+                    old_sources = c.sources;
                 }
                 Ok(_) => {} // another format or version: rebuilt silently
                 Err(e) => notes.push(format!(
@@ -147,6 +172,8 @@ impl FactsCache {
             prefix: prefix.to_path_buf(),
             old,
             new: HashMap::new(),
+            old_sources,
+            new_sources: Mutex::default(),
             hits: 0,
         })
     }
@@ -172,11 +199,21 @@ impl FactsCache {
         let Some(dir) = self.file.parent() else {
             return;
         };
+        let sources = match self.new_sources.into_inner() {
+            Ok(s) => s.entries,
+            Err(poisoned) => poisoned.into_inner().entries,
+        };
         let unchanged = self.new.len() == self.old.len()
             && self
                 .new
                 .iter()
-                .all(|(p, e)| self.old.get(p).is_some_and(|o| o.stamp == e.stamp));
+                .all(|(p, e)| self.old.get(p).is_some_and(|o| o.stamp == e.stamp))
+            && sources.len() == self.old_sources.len()
+            && sources.iter().all(|(p, e)| {
+                self.old_sources
+                    .get(p)
+                    .is_some_and(|o| o.stamp == e.stamp && o.package == e.package)
+            });
         if unchanged {
             return;
         }
@@ -185,6 +222,7 @@ impl FactsCache {
             version: env!("CARGO_PKG_VERSION").to_string(),
             prefix: self.prefix,
             entries: self.new,
+            sources,
         };
         let result = (|| -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
@@ -203,6 +241,44 @@ impl FactsCache {
                 "facts cache not written to {}: {e}",
                 self.file.display()
             ));
+        }
+    }
+}
+
+impl SourceCache for FactsCache {
+    fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>> {
+        let stamp = Stamp::of(path)?;
+        let mut seen = self.new_sources.lock().ok()?;
+        match self.old_sources.get(path) {
+            Some(e) if e.stamp == stamp && e.package == package => {
+                if seen.entries.len() < MAX_ENTRIES {
+                    seen.entries.insert(path.to_path_buf(), e.clone());
+                }
+                Some(e.imports.clone())
+            }
+            _ => {
+                seen.stamps.insert(path.to_path_buf(), stamp);
+                None
+            }
+        }
+    }
+
+    fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]) {
+        let Ok(mut seen) = self.new_sources.lock() else {
+            return;
+        };
+        let Some(stamp) = seen.stamps.remove(path) else {
+            return;
+        };
+        if seen.entries.len() < MAX_ENTRIES {
+            seen.entries.insert(
+                path.to_path_buf(),
+                SourceEntry {
+                    stamp,
+                    package: package.to_string(),
+                    imports: stmts.to_vec(),
+                },
+            );
         }
     }
 }

@@ -9,7 +9,7 @@
 use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
 use crate::fix::{self, Hint};
-use crate::imports::graph::EnvGraph;
+use crate::imports::graph::{EnvGraph, SourceCache};
 use crate::inventory::{self, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
 use crate::rules::predict;
@@ -189,10 +189,6 @@ pub fn scan_environment_cached(
         facts.push(r);
     }
     let from_cache = cache.as_ref().map(|c| c.hits);
-    if let Some(c) = cache {
-        c.save(&mut environment.notes);
-    }
-    phases.mark("facts cache save");
 
     let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
     let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
@@ -214,7 +210,8 @@ pub fn scan_environment_cached(
         .collect();
     // One import graph for the cascades, the knock-ons and what `import PKG` reaches: each
     // Python source the walks reach is read and parsed once.
-    let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan.modules), &failures);
+    let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan.modules), &failures)
+        .with_cache(cache.as_ref().map(|c| c as &dyn SourceCache));
     let cascades = cascades(&graph, &inventory, &failures);
     phases.mark("cascades");
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
@@ -232,6 +229,10 @@ pub fn scan_environment_cached(
     say_what_import_reaches(&graph, &cascades, &mut findings);
     drop(graph);
     phases.mark("what import reaches");
+    if let Some(c) = cache {
+        c.save(&mut environment.notes);
+    }
+    phases.mark("facts cache save");
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     if let Some(h) = &mut fix_hint {
         rank_blockers(&scan, h, &cascades);
