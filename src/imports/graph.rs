@@ -11,6 +11,7 @@ use crate::inventory::SourceIndex;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::rc::Rc;
 
 /// One import statement found at module level: the module it names and, for `from X import a, b`,
 /// the imported names (each may be a submodule).
@@ -304,8 +305,8 @@ pub trait ModuleGraph {
     /// Is `module` known to exist (a Python file, a package, or an extension)?
     fn exists(&self, module: &str) -> bool;
     /// Module-level imports of `module`, in order: parsed source for Python modules, dotted names
-    /// from the strings for extensions.
-    fn imports(&self, module: &str) -> Vec<String>;
+    /// from the strings for extensions. Shared: walks ask for the same module many times.
+    fn imports(&self, module: &str) -> Rc<[String]>;
     /// The predicted failure of an extension module: (exception, message).
     fn failure(&self, module: &str) -> Option<(String, String)>;
 }
@@ -346,8 +347,10 @@ impl ModuleGraph for MapGraph {
     fn exists(&self, module: &str) -> bool {
         self.imports.contains_key(module) || self.failures.contains_key(module)
     }
-    fn imports(&self, module: &str) -> Vec<String> {
-        self.imports.get(module).cloned().unwrap_or_default()
+    fn imports(&self, module: &str) -> Rc<[String]> {
+        self.imports
+            .get(module)
+            .map_or_else(|| Rc::from([]), |v| Rc::from(v.as_slice()))
     }
     fn failure(&self, module: &str) -> Option<(String, String)> {
         self.failures.get(module).cloned()
@@ -365,7 +368,7 @@ pub struct EnvGraph<'a> {
     failures: &'a BTreeMap<String, (String, String)>,
     /// Imports of each Python module already parsed: the walk starts from every top-level
     /// package, and most of them reach the same modules (numpy's, their own `__init__`).
-    parsed: RefCell<HashMap<String, Vec<String>>>,
+    parsed: RefCell<HashMap<String, Rc<[String]>>>,
     cache: Option<&'a dyn SourceCache>,
 }
 
@@ -402,14 +405,14 @@ impl ModuleGraph for EnvGraph<'_> {
     fn exists(&self, module: &str) -> bool {
         self.binaries.contains_key(module) || self.source_path(module).is_some()
     }
-    fn imports(&self, module: &str) -> Vec<String> {
-        if let Some(refs) = self.binaries.get(module) {
-            return refs.to_vec();
-        }
+    fn imports(&self, module: &str) -> Rc<[String]> {
         if let Some(known) = self.parsed.borrow().get(module) {
             return known.clone();
         }
-        let got = self.parse_source(module);
+        let got: Rc<[String]> = match self.binaries.get(module) {
+            Some(refs) => Rc::from(*refs),
+            None => Rc::from(self.parse_source(module)),
+        };
         self.parsed
             .borrow_mut()
             .insert(module.to_string(), got.clone());

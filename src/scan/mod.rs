@@ -283,8 +283,7 @@ fn say_what_import_reaches(graph: &EnvGraph<'_>, cascades: &[Cascade], findings:
     if !findings.iter().any(Finding::fails_import) {
         return;
     }
-    let mut by_top: BTreeMap<String, std::collections::HashMap<String, Vec<String>>> =
-        BTreeMap::new();
+    let mut by_top: BTreeMap<String, cascade::Reached> = BTreeMap::new();
     for f in findings.iter_mut().filter(|f| f.fails_import()) {
         let Some(m) = f.module.clone() else { continue };
         // Another package's import dies in it (`import sklearn` in scipy.sparse._sparsetools).
@@ -303,7 +302,7 @@ fn say_what_import_reaches(graph: &EnvGraph<'_>, cascades: &[Cascade], findings:
         let reached = by_top
             .entry(top.clone())
             .or_insert_with(|| cascade::reached(graph, &top));
-        let line = match reached.get(&m) {
+        let line = match reached.chain(&m) {
             Some(chain) if chain.len() > 1 => {
                 format!("`import {top}` reaches it: {}", chain.join(" -> "))
             }
