@@ -115,7 +115,8 @@ fn logical_lines(source: &str, sink: &mut impl LineSink) {
     let n = b.len();
     // Does the physical line end right after position `j` (a backslash at `j - 1` is its last
     // byte)?
-    let eol = |j: usize| j >= n || b[j] == b'\n' || (b[j] == b'\r' && j + 1 < n && b[j + 1] == b'\n');
+    let eol =
+        |j: usize| j >= n || b[j] == b'\n' || (b[j] == b'\r' && j + 1 < n && b[j + 1] == b'\n');
     let mut cur = String::new();
     let mut in_progress = false;
     let mut indent = 0usize;

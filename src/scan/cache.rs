@@ -91,6 +91,8 @@ pub struct FactsCache {
     old: HashMap<PathBuf, Entry>,
     /// Entries of this run: what will be written back.
     new: HashMap<PathBuf, Entry>,
+    /// An entry of this run was inspected anew (not kept from `old`).
+    dirty: bool,
     old_sources: HashMap<PathBuf, SourceEntry>,
     /// Sources of this run: the stamp each had when looked at, then its entry once parsed.
     new_sources: Mutex<SourcesSeen>,
@@ -172,6 +174,7 @@ impl FactsCache {
             prefix: prefix.to_path_buf(),
             old,
             new: HashMap::new(),
+            dirty: false,
             old_sources,
             new_sources: Mutex::default(),
             hits: 0,
@@ -189,7 +192,18 @@ impl FactsCache {
     /// Remember the facts of `path` for the next run.
     pub fn put(&mut self, path: PathBuf, stamp: Stamp, facts: BinaryFacts) {
         if self.new.len() < MAX_ENTRIES {
+            self.dirty = true;
             self.new.insert(path, Entry { stamp, facts });
+        }
+    }
+
+    /// Keep the entry of `path` that [`FactsCache::get`] found for the next run (moved, not
+    /// copied).
+    pub fn keep(&mut self, path: &Path) {
+        if self.new.len() < MAX_ENTRIES {
+            if let Some((p, e)) = self.old.remove_entry(path) {
+                self.new.insert(p, e);
+            }
         }
     }
 
@@ -203,11 +217,9 @@ impl FactsCache {
             Ok(s) => s.entries,
             Err(poisoned) => poisoned.into_inner().entries,
         };
-        let unchanged = self.new.len() == self.old.len()
-            && self
-                .new
-                .iter()
-                .all(|(p, e)| self.old.get(p).is_some_and(|o| o.stamp == e.stamp))
+        // Every old entry kept, none added: the same set of files with the same stamps.
+        let unchanged = !self.dirty
+            && self.old.is_empty()
             && sources.len() == self.old_sources.len()
             && sources.iter().all(|(p, e)| {
                 self.old_sources

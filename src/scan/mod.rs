@@ -183,8 +183,12 @@ pub fn scan_environment_cached(
     let mut facts = Vec::with_capacity(inspected.len());
     for (b, (r, stamp, hit)) in inventory.binaries.iter().zip(inspected) {
         if let (Some(c), Some(st), Ok(f)) = (cache.as_mut(), stamp, &r) {
-            c.hits += usize::from(hit);
-            c.put(b.path.clone(), st, f.clone());
+            if hit {
+                c.hits += 1;
+                c.keep(&b.path);
+            } else {
+                c.put(b.path.clone(), st, f.clone());
+            }
         }
         facts.push(r);
     }
