@@ -93,7 +93,6 @@ pub struct FactsCache {
     new: HashMap<PathBuf, Entry>,
     /// An entry of this run was inspected anew (not kept from `old`).
     dirty: bool,
-    old_sources: HashMap<PathBuf, SourceEntry>,
     /// Sources of this run: the stamp each had when looked at, then its entry once parsed.
     new_sources: Mutex<SourcesSeen>,
     pub hits: usize,
@@ -101,6 +100,10 @@ pub struct FactsCache {
 
 #[derive(Debug, Default)]
 struct SourcesSeen {
+    /// Entries of the last run not (yet) used by this one.
+    old: HashMap<PathBuf, SourceEntry>,
+    /// An entry was parsed anew.
+    dirty: bool,
     stamps: HashMap<PathBuf, Stamp>,
     entries: HashMap<PathBuf, SourceEntry>,
 }
@@ -175,8 +178,10 @@ impl FactsCache {
             old,
             new: HashMap::new(),
             dirty: false,
-            old_sources,
-            new_sources: Mutex::default(),
+            new_sources: Mutex::new(SourcesSeen {
+                old: old_sources,
+                ..SourcesSeen::default()
+            }),
             hits: 0,
         })
     }
@@ -213,19 +218,13 @@ impl FactsCache {
         let Some(dir) = self.file.parent() else {
             return;
         };
-        let sources = match self.new_sources.into_inner() {
-            Ok(s) => s.entries,
-            Err(poisoned) => poisoned.into_inner().entries,
+        let seen = match self.new_sources.into_inner() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
         };
         // Every old entry kept, none added: the same set of files with the same stamps.
-        let unchanged = !self.dirty
-            && self.old.is_empty()
-            && sources.len() == self.old_sources.len()
-            && sources.iter().all(|(p, e)| {
-                self.old_sources
-                    .get(p)
-                    .is_some_and(|o| o.stamp == e.stamp && o.package == e.package)
-            });
+        let unchanged = !self.dirty && self.old.is_empty() && !seen.dirty && seen.old.is_empty();
+        let sources = seen.entries;
         if unchanged {
             return;
         }
@@ -261,18 +260,21 @@ impl SourceCache for FactsCache {
     fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>> {
         let stamp = Stamp::of(path)?;
         let mut seen = self.new_sources.lock().ok()?;
-        match self.old_sources.get(path) {
-            Some(e) if e.stamp == stamp && e.package == package => {
-                if seen.entries.len() < MAX_ENTRIES {
-                    seen.entries.insert(path.to_path_buf(), e.clone());
-                }
-                Some(e.imports.clone())
-            }
-            _ => {
-                seen.stamps.insert(path.to_path_buf(), stamp);
-                None
-            }
+        let hit = seen
+            .old
+            .get(path)
+            .is_some_and(|e| e.stamp == stamp && e.package == package);
+        if hit && seen.entries.len() < MAX_ENTRIES {
+            let (p, e) = seen.old.remove_entry(path)?;
+            let imports = e.imports.clone();
+            seen.entries.insert(p, e);
+            return Some(imports);
         }
+        if let Some(e) = seen.old.get(path).filter(|_| hit) {
+            return Some(e.imports.clone());
+        }
+        seen.stamps.insert(path.to_path_buf(), stamp);
+        None
     }
 
     fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]) {
@@ -283,6 +285,7 @@ impl SourceCache for FactsCache {
             return;
         };
         if seen.entries.len() < MAX_ENTRIES {
+            seen.dirty = true;
             seen.entries.insert(
                 path.to_path_buf(),
                 SourceEntry {
