@@ -122,3 +122,66 @@ mod tests {
         assert!(prefix_from_site_dir(Path::new("/tmp/whatever")).is_none());
     }
 }
+
+/// `path.strip_prefix(dir)`, without walking components when `path` is plainly `dir/rest` (the
+/// bytes of `dir`, one `/`, then a rest that neither starts with a separator nor holds `//` or a
+/// `.` component): the answer is then the same path `strip_prefix` gives. Anything else goes
+/// through `strip_prefix`.
+pub fn strip_dir<'p>(path: &'p Path, dir: &Path) -> Option<&'p Path> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (p, d) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+        if let Some(rest) = p.strip_prefix(d).and_then(|r| r.strip_prefix(b"/")) {
+            let plain = !d.is_empty()
+                && !d.ends_with(b"/")
+                && !rest.is_empty()
+                && !rest.starts_with(b"/")
+                && !rest.starts_with(b"./")
+                && rest != b"."
+                && memchr::memmem::find(rest, b"//").is_none()
+                && memchr::memmem::find(rest, b"/./").is_none()
+                && !rest.ends_with(b"/.");
+            if plain {
+                return Some(Path::new(std::ffi::OsStr::from_bytes(rest)));
+            }
+        }
+    }
+    path.strip_prefix(dir).ok()
+}
+
+#[cfg(test)]
+mod strip_dir_tests {
+    use super::strip_dir;
+    use std::path::Path;
+
+    #[test]
+    fn agrees_with_strip_prefix() {
+        let cases = [
+            ("/s/site/a/b.py", "/s/site"),
+            ("/s/site/a//b.py", "/s/site"),
+            ("/s/site/./a/b.py", "/s/site"),
+            ("/s/site/a/./b.py", "/s/site"),
+            ("/s/site/a/.", "/s/site"),
+            ("/s/site", "/s/site"),
+            ("/s/site/", "/s/site"),
+            ("/s/sitex/a", "/s/site"),
+            ("/s/site/a", "/s/site/"),
+            ("/s/site/a", "/s/./site"),
+            ("/s/site/a/b", "/"),
+            ("a/b", ""),
+            ("/s/site/a/b/", "/s/site"),
+        ];
+        for (p, d) in cases {
+            let (p, d) = (Path::new(p), Path::new(d));
+            let want = p.strip_prefix(d).ok();
+            let got = strip_dir(p, d);
+            assert_eq!(
+                got.map(|g| g.components().collect::<Vec<_>>()),
+                want.map(|w| w.components().collect::<Vec<_>>()),
+                "{p:?} {d:?}"
+            );
+            assert_eq!(got.is_some(), want.is_some(), "{p:?} {d:?}");
+        }
+    }
+}

@@ -39,6 +39,14 @@ pub fn run(args: &CheckArgs, g: &Globals) -> anyhow::Result<i32> {
     };
     let (report, from_cache) = match scan::scan(&opts, &progress) {
         Ok(s) => {
+            if std::env::var_os("ABI_DOCTOR_TRACE").is_some_and(|v| v == "1") {
+                for (phase, d) in &s.phases {
+                    eprintln!(
+                        "abi-doctor: trace: {phase}: {:.1} ms",
+                        d.as_secs_f64() * 1e3
+                    );
+                }
+            }
             let mut r = CheckReport::from_scan(&s);
             filter_findings(&mut r, args, g);
             (r, s.from_cache)

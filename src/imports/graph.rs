@@ -11,10 +11,11 @@ use crate::inventory::SourceIndex;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::rc::Rc;
 
 /// One import statement found at module level: the module it names and, for `from X import a, b`,
 /// the imported names (each may be a submodule).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportStmt {
     pub module: String,
     pub names: Vec<String>,
@@ -30,23 +31,49 @@ pub struct ImportStmt {
 /// function's body: `sklearn/_config.py`'s `set_config(` imports `.utils._array_api` only when
 /// called.
 pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
-    let mut out = Vec::new();
-    // Indentation of the innermost block that hides imports (def, class, try), if any.
-    let mut hidden_at: Option<usize> = None;
-    for (indent, logical) in logical_lines(source) {
+    let mut sink = ImportSink {
+        package,
+        out: Vec::new(),
+        hidden_at: None,
+    };
+    logical_lines(source, &mut sink);
+    sink.out
+}
+
+/// What [`logical_lines`] hands its logical lines to.
+trait LineSink {
+    /// Will the logical line that starts at this indentation be looked at? When not, its text is
+    /// not collected (the lexer still follows its strings and brackets).
+    fn wants(&mut self, indent: usize) -> bool;
+    /// A logical line: (indentation of its first physical line, its code).
+    fn line(&mut self, indent: usize, logical: &str);
+}
+
+struct ImportSink<'p> {
+    package: &'p str,
+    out: Vec<ImportStmt>,
+    /// Indentation of the innermost block that hides imports (def, class, try), if any.
+    hidden_at: Option<usize>,
+}
+
+impl LineSink for ImportSink<'_> {
+    fn wants(&mut self, indent: usize) -> bool {
+        !matches!(self.hidden_at, Some(h) if indent > h)
+    }
+    fn line(&mut self, indent: usize, logical: &str) {
         let t = logical.trim();
         if t.is_empty() {
-            continue;
+            return;
         }
-        if let Some(h) = hidden_at {
+        if let Some(h) = self.hidden_at {
             if indent > h {
-                continue;
+                return;
             }
-            hidden_at = None;
+            self.hidden_at = None;
         }
         // Decorators, then the def/class they decorate.
         if t.starts_with('@') {
-            continue;
+            return;
         }
         if t.starts_with("def ")
             || t.starts_with("async def ")
@@ -57,48 +84,114 @@ pub fn parse_imports(source: &str, package: &str) -> Vec<ImportStmt> {
             || t.starts_with("if typing.TYPE_CHECKING")
         {
             // `def f(): import x` on one line hides its body too.
-            hidden_at = Some(indent);
-            continue;
+            self.hidden_at = Some(indent);
+            return;
         }
-        parse_statement(t, package, &mut out);
+        // Only a statement naming `import` can be one (`from x import y` names it too).
+        if memchr::memmem::find(t.as_bytes(), b"import").is_some() {
+            parse_statement(t, self.package, &mut self.out);
+        }
     }
-    out
 }
 
-/// Logical lines of Python source: (indentation of the first physical line, code with string
-/// contents and comments removed, continuation lines joined).
-fn logical_lines(source: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+/// Bytes that end a run of plain code outside strings: a line end, a comment, a quote, a
+/// bracket, a backslash.
+const SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    let s = b"\n#'\"()[]{}\\";
+    while i < s.len() {
+        t[s[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Logical lines of Python source, handed to `sink` in order: (indentation of the first physical
+/// line, code with string contents and comments removed, continuation lines joined with a space).
+/// Physical lines end at `\n` or `\r\n`, as `str::lines` splits them. One pass over the bytes.
+fn logical_lines(source: &str, sink: &mut impl LineSink) {
+    let b = source.as_bytes();
+    let n = b.len();
+    // Does the physical line end right after position `j` (a backslash at `j - 1` is its last
+    // byte)?
+    let eol =
+        |j: usize| j >= n || b[j] == b'\n' || (b[j] == b'\r' && j + 1 < n && b[j + 1] == b'\n');
     let mut cur = String::new();
+    let mut in_progress = false;
     let mut indent = 0usize;
+    let mut want = true;
     let mut depth = 0i32;
     // Inside a string: its quote (`'`, `"`, `'''` or `"""`).
     let mut quote: Option<&'static str> = None;
-    for line in source.lines() {
-        let starting = cur.is_empty() && depth == 0 && quote.is_none();
-        if starting {
-            indent = line.len() - line.trim_start().len();
+    let mut ls = 0usize;
+    while ls < n {
+        if !in_progress {
+            let ws = b[ls..]
+                .iter()
+                .position(|&c| !matches!(c, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r'))
+                .map_or(n, |k| ls + k);
+            indent = if ws < n && b[ws] >= 0x80 {
+                // Perhaps Unicode white space: measure as `trim_start` does.
+                let end = memchr::memchr(b'\n', &b[ls..]).map_or(n, |k| ls + k);
+                let line = &source[ls..end];
+                let line = line.strip_suffix('\r').filter(|_| end < n).unwrap_or(line);
+                line.len() - line.trim_start().len()
+            } else {
+                ws - ls
+            };
+            want = sink.wants(indent);
         }
-        let b = line.as_bytes();
-        let mut i = 0;
+        let mut i = ls;
         let mut continued = false;
-        while i < b.len() {
+        // Position of the line's `\n` (or `n`).
+        let nl = loop {
+            if i >= n {
+                break n;
+            }
             if let Some(q) = quote {
-                if b[i] == b'\\' {
-                    i += 2;
-                    continue;
+                let qb = q.as_bytes();
+                match memchr::memchr3(b'\\', qb[0], b'\n', &b[i..]) {
+                    Some(k) => i += k,
+                    None => break n,
                 }
-                if b[i..].starts_with(q.as_bytes()) {
-                    quote = None;
-                    cur.push_str(q);
-                    i += q.len();
-                    continue;
+                match b[i] {
+                    b'\n' => break i,
+                    b'\\' if eol(i + 1) => {
+                        i += 1;
+                        continue;
+                    }
+                    b'\\' => i += 2,
+                    _ if b[i..].starts_with(qb) => {
+                        quote = None;
+                        if want {
+                            cur.push_str(q);
+                        }
+                        i += q.len();
+                    }
+                    _ => i += 1,
                 }
-                i += 1;
                 continue;
             }
+            // A run of plain code, copied at once (it ends at an ASCII byte: a char boundary).
+            let end = b[i..]
+                .iter()
+                .position(|&c| SPECIAL[usize::from(c)])
+                .map_or(n, |k| i + k);
+            if want && end > i {
+                let mut run = &source[i..end];
+                if end < n && b[end] == b'\n' {
+                    run = run.strip_suffix('\r').unwrap_or(run);
+                }
+                cur.push_str(run);
+            }
+            i = end;
+            if i >= n {
+                break n;
+            }
             match b[i] {
-                b'#' => break,
+                b'\n' => break i,
+                b'#' => break memchr::memchr(b'\n', &b[i..]).map_or(n, |k| i + k),
                 b'\'' | b'"' => {
                     let q: &'static str = match (
                         b[i],
@@ -110,41 +203,48 @@ fn logical_lines(source: &str) -> Vec<(usize, String)> {
                         (b'"', ..) => "\"",
                         _ => "\'",
                     };
-                    cur.push_str(q);
+                    if want {
+                        cur.push_str(q);
+                    }
                     quote = Some(q);
                     i += q.len();
                     continue;
                 }
                 b'(' | b'[' | b'{' => depth += 1,
                 b')' | b']' | b'}' => depth = (depth - 1).max(0),
-                b'\\' if i + 1 == b.len() => {
+                b'\\' if eol(i + 1) => {
                     continued = true;
                     i += 1;
                     continue;
                 }
                 _ => {}
             }
-            if let Some(c) = line[i..].chars().next() {
-                cur.push(c);
-                i += c.len_utf8();
-            } else {
-                break;
+            if want {
+                cur.push(char::from(b[i]));
             }
-        }
+            i += 1;
+        };
+        ls = nl + 1;
         // A single-quoted string cannot span lines (without a backslash): end it.
         if matches!(quote, Some("\'") | Some("\"")) && !continued {
             quote = None;
         }
         if depth > 0 || continued || quote.is_some() {
-            cur.push(' ');
+            if want {
+                cur.push(' ');
+            }
+            in_progress = true;
             continue;
         }
-        out.push((indent, std::mem::take(&mut cur)));
+        if want {
+            sink.line(indent, &cur);
+        }
+        cur.clear();
+        in_progress = false;
     }
-    if !cur.is_empty() {
-        out.push((indent, cur));
+    if in_progress && want {
+        sink.line(indent, &cur);
     }
-    out
 }
 
 fn resolve_relative(module: &str, package: &str) -> Option<String> {
@@ -206,8 +306,8 @@ pub trait ModuleGraph {
     /// Is `module` known to exist (a Python file, a package, or an extension)?
     fn exists(&self, module: &str) -> bool;
     /// Module-level imports of `module`, in order: parsed source for Python modules, dotted names
-    /// from the strings for extensions.
-    fn imports(&self, module: &str) -> Vec<String>;
+    /// from the strings for extensions. Shared: walks ask for the same module many times.
+    fn imports(&self, module: &str) -> Rc<[String]>;
     /// The predicted failure of an extension module: (exception, message).
     fn failure(&self, module: &str) -> Option<(String, String)>;
 }
@@ -227,6 +327,16 @@ pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String
     out
 }
 
+/// Parsed imports of Python source files kept between runs (the facts cache,
+/// `crate::scan::cache`), so that an unchanged file is neither read nor parsed again.
+pub trait SourceCache {
+    /// The statements of `path`, read as a module of `package`, when the file is unchanged since
+    /// they were stored.
+    fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>>;
+    /// Remember the statements of `path` (as of when [`SourceCache::get`] last looked at it).
+    fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]);
+}
+
 /// A simple in-memory graph, for tests and for callers that precompute everything.
 #[derive(Debug, Default)]
 pub struct MapGraph {
@@ -238,8 +348,10 @@ impl ModuleGraph for MapGraph {
     fn exists(&self, module: &str) -> bool {
         self.imports.contains_key(module) || self.failures.contains_key(module)
     }
-    fn imports(&self, module: &str) -> Vec<String> {
-        self.imports.get(module).cloned().unwrap_or_default()
+    fn imports(&self, module: &str) -> Rc<[String]> {
+        self.imports
+            .get(module)
+            .map_or_else(|| Rc::from([]), |v| Rc::from(v.as_slice()))
     }
     fn failure(&self, module: &str) -> Option<(String, String)> {
         self.failures.get(module).cloned()
@@ -257,7 +369,8 @@ pub struct EnvGraph<'a> {
     failures: &'a BTreeMap<String, (String, String)>,
     /// Imports of each Python module already parsed: the walk starts from every top-level
     /// package, and most of them reach the same modules (numpy's, their own `__init__`).
-    parsed: RefCell<HashMap<String, Vec<String>>>,
+    parsed: RefCell<HashMap<String, Rc<[String]>>>,
+    cache: Option<&'a dyn SourceCache>,
 }
 
 impl<'a> EnvGraph<'a> {
@@ -274,7 +387,14 @@ impl<'a> EnvGraph<'a> {
             binaries: binaries.into_iter().collect(),
             failures,
             parsed: RefCell::new(HashMap::new()),
+            cache: None,
         }
+    }
+
+    /// Take parsed statements from `cache` and store new ones there.
+    pub fn with_cache(mut self, cache: Option<&'a dyn SourceCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     fn source_path(&self, module: &str) -> Option<(&Path, bool)> {
@@ -286,14 +406,14 @@ impl ModuleGraph for EnvGraph<'_> {
     fn exists(&self, module: &str) -> bool {
         self.binaries.contains_key(module) || self.source_path(module).is_some()
     }
-    fn imports(&self, module: &str) -> Vec<String> {
-        if let Some(refs) = self.binaries.get(module) {
-            return refs.to_vec();
-        }
+    fn imports(&self, module: &str) -> Rc<[String]> {
         if let Some(known) = self.parsed.borrow().get(module) {
             return known.clone();
         }
-        let got = self.parse_source(module);
+        let got: Rc<[String]> = match self.binaries.get(module) {
+            Some(refs) => Rc::from(*refs),
+            None => Rc::from(self.parse_source(module)),
+        };
         self.parsed
             .borrow_mut()
             .insert(module.to_string(), got.clone());
@@ -309,10 +429,6 @@ impl EnvGraph<'_> {
         let Some((path, is_pkg)) = self.source_path(module) else {
             return vec![];
         };
-        // Bounded read: larger Python files are generated data, not import lists.
-        let Ok(text) = read_text(path, Limit::PythonSource) else {
-            return vec![];
-        };
         let package = if is_pkg {
             module.to_string()
         } else {
@@ -321,7 +437,20 @@ impl EnvGraph<'_> {
                 .map(|(p, _)| p.to_string())
                 .unwrap_or_default()
         };
-        let stmts = parse_imports(&text, &package);
+        let stmts = match self.cache.and_then(|c| c.get(path, &package)) {
+            Some(stmts) => stmts,
+            None => {
+                // Bounded read: larger Python files are generated data, not import lists.
+                let Ok(text) = read_text(path, Limit::PythonSource) else {
+                    return vec![];
+                };
+                let stmts = parse_imports(&text, &package);
+                if let Some(c) = self.cache {
+                    c.put(path, &package, &stmts);
+                }
+                stmts
+            }
+        };
         expand(&stmts, |m| self.exists(m))
     }
 }

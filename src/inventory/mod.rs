@@ -83,7 +83,7 @@ impl SourceIndex {
 
     /// Add `path` found under `site` (index `si` in sys.path order).
     fn add(&mut self, site: &Path, si: usize, path: PathBuf) {
-        let Ok(rel) = path.strip_prefix(site) else {
+        let Some(rel) = crate::paths::strip_dir(&path, site) else {
             return;
         };
         let mut parts: Vec<&str> = Vec::new();
@@ -313,10 +313,7 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
                     })
                 }
             };
-            let module = path
-                .strip_prefix(site)
-                .ok()
-                .and_then(module_name_from_relative);
+            let module = crate::paths::strip_dir(&path, site).and_then(module_name_from_relative);
             Ok(Some(BinaryFile {
                 path,
                 site_packages: site.clone(),

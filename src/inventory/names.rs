@@ -192,7 +192,7 @@ pub fn mark_shadowed(
 pub fn top_level_from_files(files: &[PathBuf], site: &Path) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in files {
-        let Ok(rel) = f.strip_prefix(site) else {
+        let Some(rel) = crate::paths::strip_dir(f, site) else {
             continue;
         };
         let mut comps = rel.components();

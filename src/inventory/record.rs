@@ -152,7 +152,8 @@ pub(super) fn resolve_installed(
         && !entry_fixed
             .split('/')
             .any(|c| c == ".." || c == "." || c.is_empty());
-    if plain && base.starts_with(site) {
+    // (`read_record` passes the site itself as base: equal bytes, no component walk.)
+    if plain && (base.as_os_str() == site.as_os_str() || base.starts_with(site)) {
         return Some(joined);
     }
     let resolved = normalize(&joined);

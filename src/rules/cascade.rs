@@ -47,11 +47,12 @@ pub(crate) fn walk(
     }
     chain.push(module.to_string());
     // Importing a.b.c first imports a and a.b.
-    let parts: Vec<&str> = module.split('.').collect();
-    for i in 1..parts.len() {
-        let parent = parts[..i].join(".");
-        if !seen.contains(&parent) && graph.exists(&parent) {
-            if let Some(hit) = walk(graph, &parent, seen, chain, depth + 1) {
+    let mut dot = 0;
+    while let Some(k) = module[dot..].find('.') {
+        let parent = &module[..dot + k];
+        dot += k + 1;
+        if !seen.contains(parent) && graph.exists(parent) {
+            if let Some(hit) = walk(graph, parent, seen, chain, depth + 1) {
                 return Some(hit);
             }
         }
@@ -59,9 +60,9 @@ pub(crate) fn walk(
     if let Some((exc, msg)) = graph.failure(module) {
         return Some((chain.clone(), exc, msg));
     }
-    for dep in graph.imports(module) {
-        if graph.exists(&dep) {
-            if let Some(hit) = walk(graph, &dep, seen, chain, depth + 1) {
+    for dep in graph.imports(module).iter() {
+        if graph.exists(dep) {
+            if let Some(hit) = walk(graph, dep, seen, chain, depth + 1) {
                 return Some(hit);
             }
         }
@@ -73,38 +74,67 @@ pub(crate) fn walk(
 /// Every module `import <package>` reaches in the graph, whether or not something fails first,
 /// with the chain that reaches it (first found, import order). A failing module that is not in
 /// here is guarded or imported lazily: it fails only when imported directly or on first use.
-pub fn reached(graph: &dyn ModuleGraph, package: &str) -> HashMap<String, Vec<String>> {
-    let mut out = HashMap::new();
-    let mut chain = Vec::new();
-    reach(graph, package, &mut out, &mut chain, 0);
+pub fn reached(graph: &dyn ModuleGraph, package: &str) -> Reached {
+    let mut out = Reached::default();
+    reach(graph, package, None, &mut out, 0);
     out
+}
+
+/// What [`reached`] found: each module with the module it was first reached from (the walk's tree,
+/// so a chain is read back along it instead of being copied for every module).
+#[derive(Debug, Default)]
+pub struct Reached {
+    /// module -> its index in `nodes`.
+    index: HashMap<String, usize>,
+    /// (module, index of the module that reached it; `None` for the package itself).
+    nodes: Vec<(String, Option<usize>)>,
+}
+
+impl Reached {
+    /// The chain from the package to `module`, both included; `None` when not reached.
+    pub fn chain(&self, module: &str) -> Option<Vec<String>> {
+        let mut at = Some(*self.index.get(module)?);
+        let mut out = Vec::new();
+        while let Some(i) = at {
+            let (name, parent) = &self.nodes[i];
+            out.push(name.clone());
+            at = *parent;
+        }
+        out.reverse();
+        Some(out)
+    }
+
+    pub fn contains(&self, module: &str) -> bool {
+        self.index.contains_key(module)
+    }
 }
 
 fn reach(
     graph: &dyn ModuleGraph,
     module: &str,
-    out: &mut HashMap<String, Vec<String>>,
-    chain: &mut Vec<String>,
+    from: Option<usize>,
+    out: &mut Reached,
     depth: usize,
 ) {
-    if depth > MAX_DEPTH || out.contains_key(module) {
+    if depth > MAX_DEPTH || out.index.contains_key(module) {
         return;
     }
-    chain.push(module.to_string());
-    out.insert(module.to_string(), chain.clone());
-    let parts: Vec<&str> = module.split('.').collect();
-    for i in 1..parts.len() {
-        let parent = parts[..i].join(".");
-        if graph.exists(&parent) {
-            reach(graph, &parent, out, chain, depth + 1);
+    let me = out.nodes.len();
+    out.nodes.push((module.to_string(), from));
+    out.index.insert(module.to_string(), me);
+    let mut dot = 0;
+    while let Some(k) = module[dot..].find('.') {
+        let parent = &module[..dot + k];
+        if graph.exists(parent) {
+            reach(graph, parent, Some(me), out, depth + 1);
+        }
+        dot += k + 1;
+    }
+    for dep in graph.imports(module).iter() {
+        if graph.exists(dep) {
+            reach(graph, dep, Some(me), out, depth + 1);
         }
     }
-    for dep in graph.imports(module) {
-        if graph.exists(&dep) {
-            reach(graph, &dep, out, chain, depth + 1);
-        }
-    }
-    chain.pop();
 }
 
 #[cfg(test)]
@@ -152,9 +182,9 @@ mod tests {
         g.imports.insert("h5py.after".into(), vec![]);
         g.imports.get_mut("h5py").unwrap().push("h5py.after".into());
         let r = reached(&g, "h5py");
-        assert_eq!(r["h5py._conv"], ["h5py", "h5py._conv"]);
+        assert_eq!(r.chain("h5py._conv").unwrap(), ["h5py", "h5py._conv"]);
         // Past the failure: still reached (the walk does not stop there).
-        assert_eq!(r["h5py.after"], ["h5py", "h5py.after"]);
-        assert!(!r.contains_key("h5py._npystrings"));
+        assert_eq!(r.chain("h5py.after").unwrap(), ["h5py", "h5py.after"]);
+        assert!(!r.contains("h5py._npystrings"));
     }
 }

@@ -36,6 +36,7 @@ use crate::imports::graph::ModuleGraph;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 pub const RULE: Rule = Rule {
     code: "NPY013",
@@ -86,12 +87,12 @@ pub fn find(
         let mut seen: HashSet<String> = (1..parts.len()).map(|i| parts[..i].join(".")).collect();
         seen.insert(name.to_string());
         let mut chain = vec![name.to_string()];
-        for dep in graph.imports(name) {
-            if !graph.exists(&dep) {
+        for dep in graph.imports(name).iter() {
+            if !graph.exists(dep) {
                 continue;
             }
             if let Some((path, _, _)) =
-                crate::rules::cascade::walk(&graph, &dep, &mut seen, &mut chain, 1)
+                crate::rules::cascade::walk(&graph, dep, &mut seen, &mut chain, 1)
             {
                 let origin = path.last().cloned().unwrap_or_default();
                 if let Some(p) = failing.get(&origin) {
@@ -114,7 +115,7 @@ struct Memo<'a> {
     inner: &'a dyn ModuleGraph,
     extensions: HashSet<&'a str>,
     exists: RefCell<HashMap<String, bool>>,
-    imports: RefCell<HashMap<String, Vec<String>>>,
+    imports: RefCell<HashMap<String, Rc<[String]>>>,
 }
 
 impl<'a> Memo<'a> {
@@ -166,13 +167,13 @@ impl ModuleGraph for Memo<'_> {
         self.exists.borrow_mut().insert(module.to_string(), v);
         v
     }
-    fn imports(&self, module: &str) -> Vec<String> {
+    fn imports(&self, module: &str) -> Rc<[String]> {
         if let Some(v) = self.imports.borrow().get(module) {
             return v.clone();
         }
         let mut v = self.inner.imports(module);
         if self.extensions.contains(module) {
-            v = self.extension_imports(module, v);
+            v = Rc::from(self.extension_imports(module, v.to_vec()));
         }
         self.imports
             .borrow_mut()

@@ -14,13 +14,16 @@
 
 use crate::binary::BinaryFacts;
 use crate::fsread::{read_bounded, Limit};
+use crate::imports::graph::{ImportStmt, SourceCache};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Bumped whenever the layout of a cache file or of [`BinaryFacts`] changes.
 // 2: BinaryFacts keeps imported_functions and numpy_init_exports (NPY014).
-pub const FORMAT: u32 = 2;
+// 3: module-level imports of the Python sources the import graph read (`sources`).
+pub const FORMAT: u32 = 3;
 /// Entries kept per environment: more than the largest real environments have binaries.
 pub const MAX_ENTRIES: usize = 20_000;
 /// Environments kept.
@@ -61,12 +64,23 @@ struct Entry {
     facts: BinaryFacts,
 }
 
+/// The module-level imports of one Python source file, as [`crate::imports::graph`] parsed it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SourceEntry {
+    stamp: Stamp,
+    /// The package relative imports were resolved against.
+    package: String,
+    imports: Vec<ImportStmt>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 struct CacheFile {
     format: u32,
     version: String,
     prefix: PathBuf,
     entries: HashMap<PathBuf, Entry>,
+    #[serde(default)]
+    sources: HashMap<PathBuf, SourceEntry>,
 }
 
 /// The cache of one environment, loaded.
@@ -77,7 +91,21 @@ pub struct FactsCache {
     old: HashMap<PathBuf, Entry>,
     /// Entries of this run: what will be written back.
     new: HashMap<PathBuf, Entry>,
+    /// An entry of this run was inspected anew (not kept from `old`).
+    dirty: bool,
+    /// Sources of this run: the stamp each had when looked at, then its entry once parsed.
+    new_sources: Mutex<SourcesSeen>,
     pub hits: usize,
+}
+
+#[derive(Debug, Default)]
+struct SourcesSeen {
+    /// Entries of the last run not (yet) used by this one.
+    old: HashMap<PathBuf, SourceEntry>,
+    /// An entry was parsed anew.
+    dirty: bool,
+    stamps: HashMap<PathBuf, Stamp>,
+    entries: HashMap<PathBuf, SourceEntry>,
 }
 
 /// The user's cache directory for facts: `facts/` under [`crate::paths::cache_root`] (`None`: no
@@ -114,6 +142,7 @@ impl FactsCache {
         let name = format!("{:016x}.json", fnv(prefix.as_os_str().as_encoded_bytes()));
         let file = dir.join(name);
         let mut old = HashMap::new();
+        let mut old_sources = HashMap::new();
         match read_bounded(&file, Limit::Record) {
             Ok(bytes) => match serde_json::from_slice::<CacheFile>(&bytes) {
                 Ok(c)
@@ -121,7 +150,8 @@ impl FactsCache {
                         && c.version == env!("CARGO_PKG_VERSION")
                         && c.prefix == prefix =>
                 {
-                    old = c.entries
+                    old = c.entries;
+                    old_sources = c.sources;
                 }
                 Ok(_) => {} // another format or version: rebuilt silently
                 Err(e) => notes.push(format!(
@@ -137,6 +167,11 @@ impl FactsCache {
             prefix: prefix.to_path_buf(),
             old,
             new: HashMap::new(),
+            dirty: false,
+            new_sources: Mutex::new(SourcesSeen {
+                old: old_sources,
+                ..SourcesSeen::default()
+            }),
             hits: 0,
         })
     }
@@ -152,7 +187,18 @@ impl FactsCache {
     /// Remember the facts of `path` for the next run.
     pub fn put(&mut self, path: PathBuf, stamp: Stamp, facts: BinaryFacts) {
         if self.new.len() < MAX_ENTRIES {
+            self.dirty = true;
             self.new.insert(path, Entry { stamp, facts });
+        }
+    }
+
+    /// Keep the entry of `path` that [`FactsCache::get`] found for the next run (moved, not
+    /// copied).
+    pub fn keep(&mut self, path: &Path) {
+        if self.new.len() < MAX_ENTRIES {
+            if let Some((p, e)) = self.old.remove_entry(path) {
+                self.new.insert(p, e);
+            }
         }
     }
 
@@ -162,11 +208,13 @@ impl FactsCache {
         let Some(dir) = self.file.parent() else {
             return;
         };
-        let unchanged = self.new.len() == self.old.len()
-            && self
-                .new
-                .iter()
-                .all(|(p, e)| self.old.get(p).is_some_and(|o| o.stamp == e.stamp));
+        let seen = match self.new_sources.into_inner() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // Every old entry kept, none added: the same set of files with the same stamps.
+        let unchanged = !self.dirty && self.old.is_empty() && !seen.dirty && seen.old.is_empty();
+        let sources = seen.entries;
         if unchanged {
             return;
         }
@@ -175,6 +223,7 @@ impl FactsCache {
             version: env!("CARGO_PKG_VERSION").to_string(),
             prefix: self.prefix,
             entries: self.new,
+            sources,
         };
         let result = (|| -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
@@ -193,6 +242,48 @@ impl FactsCache {
                 "facts cache not written to {}: {e}",
                 self.file.display()
             ));
+        }
+    }
+}
+
+impl SourceCache for FactsCache {
+    fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>> {
+        let stamp = Stamp::of(path)?;
+        let mut seen = self.new_sources.lock().ok()?;
+        let hit = seen
+            .old
+            .get(path)
+            .is_some_and(|e| e.stamp == stamp && e.package == package);
+        if hit && seen.entries.len() < MAX_ENTRIES {
+            let (p, e) = seen.old.remove_entry(path)?;
+            let imports = e.imports.clone();
+            seen.entries.insert(p, e);
+            return Some(imports);
+        }
+        if let Some(e) = seen.old.get(path).filter(|_| hit) {
+            return Some(e.imports.clone());
+        }
+        seen.stamps.insert(path.to_path_buf(), stamp);
+        None
+    }
+
+    fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]) {
+        let Ok(mut seen) = self.new_sources.lock() else {
+            return;
+        };
+        let Some(stamp) = seen.stamps.remove(path) else {
+            return;
+        };
+        if seen.entries.len() < MAX_ENTRIES {
+            seen.dirty = true;
+            seen.entries.insert(
+                path.to_path_buf(),
+                SourceEntry {
+                    stamp,
+                    package: package.to_string(),
+                    imports: stmts.to_vec(),
+                },
+            );
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
-use crate::imports::graph::EnvGraph;
+use crate::imports::graph::{EnvGraph, SourceCache};
 use crate::inventory::{self, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
 use crate::rules::hint::{self as fix, Hint};
@@ -94,6 +94,8 @@ pub struct Scanned {
     pub not_judged: Vec<NotJudged>,
     /// How many compiled files' facts came from the facts cache (`None`: cache not used).
     pub from_cache: Option<usize>,
+    /// Wall time of each phase of the scan, in order (`ABI_DOCTOR_TRACE=1` prints them).
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Scanned {
@@ -145,13 +147,16 @@ pub fn scan_environment_cached(
     cache_dir: Option<&Path>,
     progress: &dyn Progress,
 ) -> Scanned {
+    let mut phases = Phases::default();
     let inventory = inventory::inventory(&environment.site_packages);
+    phases.mark("inventory");
     progress.inspecting(inventory.binaries.len());
     let mut inside = environment.site_packages.clone();
     inside.push(environment.prefix.clone());
     let mut cache = cache_dir.and_then(|d| {
         cache::FactsCache::load(d, &environment.prefix, &inside, &mut environment.notes)
     });
+    phases.mark("facts cache load");
     let inspected: Vec<(Result<BinaryFacts, String>, Option<cache::Stamp>, bool)> = inventory
         .binaries
         .par_iter()
@@ -174,23 +179,26 @@ pub fn scan_environment_cached(
         })
         .collect();
     progress.inspected_all();
+    phases.mark("inspection");
     let mut facts = Vec::with_capacity(inspected.len());
     for (b, (r, stamp, hit)) in inventory.binaries.iter().zip(inspected) {
         if let (Some(c), Some(st), Ok(f)) = (cache.as_mut(), stamp, &r) {
-            c.hits += usize::from(hit);
-            c.put(b.path.clone(), st, f.clone());
+            if hit {
+                c.hits += 1;
+                c.keep(&b.path);
+            } else {
+                c.put(b.path.clone(), st, f.clone());
+            }
         }
         facts.push(r);
     }
     let from_cache = cache.as_ref().map(|c| c.hits);
-    if let Some(c) = cache {
-        c.save(&mut environment.notes);
-    }
 
     let numpy_install = runtime::find_numpy(&inventory, &environment.site_packages);
     let (scan, not_judged) = assemble(&environment, &inventory, facts, numpy_install.as_ref());
     let mut scan = scan;
     let mut findings = rules::run_all(&scan);
+    phases.mark("runtime and rules");
     let predicted: BTreeMap<String, Predicted> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -204,12 +212,16 @@ pub fn scan_environment_cached(
             (m.clone(), (exception.to_string(), message.to_string()))
         })
         .collect();
-    let cascades = cascades(&scan, &inventory, &failures);
+    // One import graph for the cascades, the knock-ons and what `import PKG` reaches: each
+    // Python source the walks reach is read and parsed once.
+    let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan.modules), &failures)
+        .with_cache(cache.as_ref().map(|c| c as &dyn SourceCache));
+    let cascades = cascades(&graph, &inventory, &failures);
+    phases.mark("cascades");
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
     let knock_ons = if failures.is_empty() {
         vec![]
     } else {
-        let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan), &failures);
         rules::knock_on::find(&graph, &scan, &predicted)
     };
     if !knock_ons.is_empty() {
@@ -217,11 +229,19 @@ pub fn scan_environment_cached(
         rules::knock_on::check(&scan, &mut findings);
         rules::sort_findings(&mut findings);
     }
-    say_what_import_reaches(&scan, &inventory, &cascades, &mut findings);
+    phases.mark("knock-ons");
+    say_what_import_reaches(&graph, &cascades, &mut findings);
+    drop(graph);
+    phases.mark("what import reaches");
+    if let Some(c) = cache {
+        c.save(&mut environment.notes);
+    }
+    phases.mark("facts cache save");
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
     if let Some(h) = &mut fix_hint {
         rank_blockers(&scan, h, &cascades);
     }
+    phases.mark("fix hint");
     Scanned {
         environment,
         inventory,
@@ -232,6 +252,30 @@ pub fn scan_environment_cached(
         fix_hint,
         not_judged,
         from_cache,
+        phases: phases.done,
+    }
+}
+
+/// Wall time per phase: each [`Phases::mark`] closes the phase that began at the previous one.
+struct Phases {
+    last: std::time::Instant,
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        Phases {
+            last: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+}
+
+impl Phases {
+    fn mark(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((name, now - self.last));
+        self.last = now;
     }
 }
 
@@ -239,23 +283,11 @@ pub fn scan_environment_cached(
 /// package>` reach it (and through which chain), or is it guarded / imported only lazily, so that
 /// it fails only when imported directly or on first use? Read from the import graph, which skips
 /// `try:` blocks and function bodies ([`crate::imports::graph`]).
-fn say_what_import_reaches(
-    scan: &Scan,
-    inv: &Inventory,
-    cascades: &[Cascade],
-    findings: &mut [Finding],
-) {
+fn say_what_import_reaches(graph: &EnvGraph<'_>, cascades: &[Cascade], findings: &mut [Finding]) {
     if !findings.iter().any(Finding::fails_import) {
         return;
     }
-    let failures = BTreeMap::new();
-    let binaries = scan
-        .modules
-        .iter()
-        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&inv.sources, binaries, &failures);
-    let mut by_top: BTreeMap<String, std::collections::HashMap<String, Vec<String>>> =
-        BTreeMap::new();
+    let mut by_top: BTreeMap<String, cascade::Reached> = BTreeMap::new();
     for f in findings.iter_mut().filter(|f| f.fails_import()) {
         let Some(m) = f.module.clone() else { continue };
         // Another package's import dies in it (`import sklearn` in scipy.sparse._sparsetools).
@@ -273,8 +305,8 @@ fn say_what_import_reaches(
         let top = m.split('.').next().unwrap_or(&m).to_string();
         let reached = by_top
             .entry(top.clone())
-            .or_insert_with(|| cascade::reached(&graph, &top));
-        let line = match reached.get(&m) {
+            .or_insert_with(|| cascade::reached(graph, &top));
+        let line = match reached.chain(&m) {
             Some(chain) if chain.len() > 1 => {
                 format!("`import {top}` reaches it: {}", chain.join(" -> "))
             }
@@ -457,27 +489,21 @@ fn assemble(
 }
 
 /// Each extension module's name and the dotted module names its binary references.
-fn binaries_of(scan: &Scan) -> impl Iterator<Item = (&str, &[String])> {
-    scan.modules
+fn binaries_of(modules: &[Module]) -> impl Iterator<Item = (&str, &[String])> {
+    modules
         .iter()
         .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())))
 }
 
 /// Where `import PKG` dies, for every top-level import name of every distribution.
 fn cascades(
-    scan: &Scan,
+    graph: &EnvGraph<'_>,
     inv: &Inventory,
     failures: &BTreeMap<String, (String, String)>,
 ) -> Vec<Cascade> {
     if failures.is_empty() {
         return vec![];
     }
-    // Python sources come from the inventory's index of the whole path, in sys.path order.
-    let binaries = scan
-        .modules
-        .iter()
-        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())));
-    let graph = EnvGraph::new(&inv.sources, binaries, failures);
     let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
     for d in &inv.distributions {
         for t in &d.top_level {
@@ -492,7 +518,7 @@ fn cascades(
         if top == "numpy" {
             continue;
         }
-        if let Some((chain, exception, message)) = cascade::dies_in(&graph, &top) {
+        if let Some((chain, exception, message)) = cascade::dies_in(graph, &top) {
             let dies_in = chain.last().cloned().unwrap_or_default();
             out.push(Cascade {
                 package: top,
