@@ -395,7 +395,7 @@ fn lock_loc(text: &str, file: &str, name: &str, version: &str) -> Loc {
 
 fn is_pure(filename: &str) -> bool {
     itags::WheelName::parse(filename)
-        .is_ok_and(|w| w.platforms.iter().all(|p| p == "any") && w.abis.iter().all(|a| a == "none"))
+        .is_ok_and(|w| w.platform.iter().all(|p| p == "any") && w.abi.iter().all(|a| a == "none"))
 }
 
 fn now() -> u64 {
