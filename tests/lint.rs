@@ -443,7 +443,10 @@ fn lint_indexed(
     env: &[(&str, &str)],
 ) -> (i32, serde_json::Value) {
     let mut c = Command::cargo_bin("abi-doctor").unwrap();
-    c.arg("lint").arg(dir).args(["--format", "json"]).args(extra);
+    c.arg("lint")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra);
     for k in [
         "ABI_DOCTOR_OFFLINE",
         "UV_OFFLINE",
@@ -510,7 +513,10 @@ fn npl009_requirements_against_a_local_index() {
     let cache = tempfile::tempdir().unwrap();
     let bad = project(&[
         ("pyproject.toml", PY311),
-        ("requirements.txt", "numpy==2.0.2\npandas==2.1.4\nsix==1.16.0\n"),
+        (
+            "requirements.txt",
+            "numpy==2.0.2\npandas==2.1.4\nsix==1.16.0\n",
+        ),
     ]);
     let (code, v) = lint_indexed(bad.path(), &server, cache.path(), None, &[], &[]);
     let f = npl009(&v);
@@ -549,10 +555,28 @@ fn npl009_requirements_against_a_local_index() {
         ),
     ]);
     let (code, v) = lint_indexed(quiet.path(), &server, cache.path(), None, &[], &[]);
-    assert_eq!((code, v["summary"]["suppressed"].as_u64()), (0, Some(1)), "{v:#}");
-    let (_, v) = lint_indexed(bad.path(), &server, cache.path(), None, &["--ignore", "NPL009"], &[]);
+    assert_eq!(
+        (code, v["summary"]["suppressed"].as_u64()),
+        (0, Some(1)),
+        "{v:#}"
+    );
+    let (_, v) = lint_indexed(
+        bad.path(),
+        &server,
+        cache.path(),
+        None,
+        &["--ignore", "NPL009"],
+        &[],
+    );
     assert!(npl009(&v).is_empty() && notes(&v).is_empty(), "{v:#}");
-    let (_, v) = lint_indexed(bad.path(), &server, cache.path(), None, &["--select", "NPL009"], &[]);
+    let (_, v) = lint_indexed(
+        bad.path(),
+        &server,
+        cache.path(),
+        None,
+        &["--select", "NPL009"],
+        &[],
+    );
     assert_eq!(npl009(&v).len(), 1, "{v:#}");
 
     // Healthy pairs stay silent: a NumPy 1.x pin with the 1.x-built pandas, NumPy 2 with the
@@ -564,7 +588,10 @@ fn npl009_requirements_against_a_local_index() {
         let d = project(&[("pyproject.toml", PY311), ("requirements.txt", reqs)]);
         let (code, v) = lint_indexed(d.path(), &server, cache.path(), None, &[], &[]);
         assert_eq!(code, 0, "{reqs}: {v:#}");
-        assert!(npl009(&v).is_empty() && notes(&v).is_empty(), "{reqs}: {v:#}");
+        assert!(
+            npl009(&v).is_empty() && notes(&v).is_empty(),
+            "{reqs}: {v:#}"
+        );
     }
 
     // Offline, by the environment or the flag: one note, no NPL009, no request.
@@ -579,7 +606,10 @@ fn npl009_requirements_against_a_local_index() {
         assert!(npl009(&v).is_empty(), "{v:#}");
         let n = notes(&v);
         assert_eq!(n.len(), 1, "{n:?}");
-        assert!(n[0].contains("NPL009 not evaluated") && n[0].contains("offline"), "{n:?}");
+        assert!(
+            n[0].contains("NPL009 not evaluated") && n[0].contains("offline"),
+            "{n:?}"
+        );
     }
     assert_eq!(server.requests(), before);
 
@@ -592,7 +622,11 @@ fn npl009_requirements_against_a_local_index() {
         ),
     ]);
     let (_, v) = lint_indexed(unknown.path(), &server, fresh.path(), None, &[], &[]);
-    assert_eq!(found(&v, unknown.path()), ["NPL009 requirements.txt:3"], "{v:#}");
+    assert_eq!(
+        found(&v, unknown.path()),
+        ["NPL009 requirements.txt:3"],
+        "{v:#}"
+    );
     let n = notes(&v);
     assert!(
         n.len() == 1 && n[0].contains("requirements.txt:2:1 no-such-dist-abi-doctor==1.0"),
@@ -655,7 +689,12 @@ fn npl009_pylock_and_uv_lock_made_by_real_uv() {
         support::venv::run(
             uv_at(&uv, d.path(), &server, &cache)
                 .args(["pip", "compile", "--no-deps", "--format", "pylock.toml"])
-                .args(["--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_17"])
+                .args([
+                    "--python-version",
+                    "3.11",
+                    "--python-platform",
+                    "x86_64-manylinux_2_17",
+                ])
                 .args(["-o", "pylock.toml", "-q", "req.in"]),
         )
         .unwrap();
@@ -679,7 +718,11 @@ fn npl009_pylock_and_uv_lock_made_by_real_uv() {
 
     // uv.lock by `uv lock`: pandas 2.1.4 declares numpy<2, so only an override gets NumPy 2 in.
     for (deps, overrides, fires) in [
-        ("\"pandas==2.1.4\", \"numpy==2.0.2\"", "\n[tool.uv]\noverride-dependencies = [\"numpy==2.0.2\"]\n", true),
+        (
+            "\"pandas==2.1.4\", \"numpy==2.0.2\"",
+            "\n[tool.uv]\noverride-dependencies = [\"numpy==2.0.2\"]\n",
+            true,
+        ),
         ("\"pandas==2.1.4\", \"numpy==1.26.4\"", "", false),
         ("\"pandas==2.2.3\", \"numpy==2.0.2\"", "", false),
     ] {

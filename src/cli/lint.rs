@@ -132,7 +132,9 @@ fn network(args: &LintArgs) -> lint::Network {
     let client = if cfg.offline {
         Err(format!(
             "offline: {}",
-            cfg.offline_source.clone().unwrap_or_else(|| "offline".into())
+            cfg.offline_source
+                .clone()
+                .unwrap_or_else(|| "offline".into())
         ))
     } else {
         abi_doctor::index::Client::new(cfg, cache_root.clone()).map_err(|e| e.to_string())

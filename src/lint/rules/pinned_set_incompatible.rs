@@ -38,7 +38,8 @@
 //! Pin a NumPy inside the window (the newest NumPy with wheels for the target Python is named),
 //! or pin a release of the package whose wheel for that Python fits the pinned NumPy: up to four
 //! releases after the pinned one are read from the index and the first that fits is named
-//! exactly (`pandas==2.2.3`).
+//! exactly (for the example, on PyPI: `pandas==2.2.2`, the first pandas whose cp311 wheel was built
+//! against NumPy 2).
 //!
 //! ## References
 //! abi-doctor docs/numpy-abi.md#abi-version and docs/numpy-abi.md#feature-version (what a binary
@@ -120,7 +121,10 @@ pub fn check(input: &Input, out: &mut Vec<LintFinding>) {
     }
     let net = match input.network {
         None => {
-            note(input, "NPL009 not evaluated: lint was given no package index".into());
+            note(
+                input,
+                "NPL009 not evaluated: lint was given no package index".into(),
+            );
             return;
         }
         Some(n) => n,
@@ -209,7 +213,9 @@ fn project_requires_python(input: &Input, f: &FileRead) -> Option<(String, Strin
     let mut best: Option<(String, String)> = None;
     for g in input.files {
         if let Content::Pyproject(p) = &g.content {
-            let Some(rp) = &p.requires_python else { continue };
+            let Some(rp) = &p.requires_python else {
+                continue;
+            };
             if g.path.parent() == dir {
                 return Some((rp.clone(), g.display.clone()));
             }
@@ -225,7 +231,9 @@ fn pin_set(input: &Input, f: &FileRead) -> Option<PinSet> {
     match &f.content {
         Content::Requirements(lines) => {
             let reqs: Vec<&Req> = lines.iter().filter_map(|l| l.req.as_ref()).collect();
-            let np = reqs.iter().find(|r| r.name == "numpy" && exact(r).is_some())?;
+            let np = reqs
+                .iter()
+                .find(|r| r.name == "numpy" && exact(r).is_some())?;
             let others: Vec<&&Req> = reqs
                 .iter()
                 .filter(|r| r.name != "numpy" && exact(r).is_some())
@@ -287,10 +295,12 @@ fn lock_requires_python(text: &str) -> Option<String> {
         .as_str()?;
     // Poetry's `^3.11` / `~3.11` are not PEP 440: the lower bound is what they share.
     let pv = pv.trim();
-    Some(match pv.strip_prefix('^').or_else(|| pv.strip_prefix('~')) {
-        Some(v) => format!(">={v}"),
-        None => pv.to_string(),
-    })
+    Some(
+        match pv.strip_prefix('^').or_else(|| pv.strip_prefix('~')) {
+            Some(v) => format!(">={v}"),
+            None => pv.to_string(),
+        },
+    )
 }
 
 fn lock_set(input: &Input, f: &FileRead) -> Option<PinSet> {
@@ -316,7 +326,10 @@ fn lock_set(input: &Input, f: &FileRead) -> Option<PinSet> {
     let read = match preinstall::lock::read_lock(Path::new(&f.display), &f.text, &target) {
         Ok(r) => r,
         Err(e) => {
-            note(input, format!("NPL009 not evaluated for {}: {e}", f.display));
+            note(
+                input,
+                format!("NPL009 not evaluated for {}: {e}", f.display),
+            );
             return None;
         }
     };
@@ -728,13 +741,22 @@ mod tests {
             line: 1,
             column: 1,
         };
-        let r = |t: &str| Req::parse(t, crate::lint::versions::Origin::InstallRequires, loc.clone()).unwrap();
+        let r = |t: &str| {
+            Req::parse(
+                t,
+                crate::lint::versions::Origin::InstallRequires,
+                loc.clone(),
+            )
+            .unwrap()
+        };
         assert_eq!(exact(&r("numpy==2.0.2")).as_deref(), Some("2.0.2"));
         assert_eq!(exact(&r("numpy>=2.0")), None);
         assert_eq!(exact(&r("numpy==2.*")), None);
         assert_eq!(exact(&r("numpy==2.0.2,!=2.0.1")), None);
         assert!(is_pure("six-1.16.0-py2.py3-none-any.whl"));
-        assert!(!is_pure("pandas-2.1.4-cp311-cp311-manylinux_2_17_x86_64.whl"));
+        assert!(!is_pure(
+            "pandas-2.1.4-cp311-cp311-manylinux_2_17_x86_64.whl"
+        ));
     }
 
     #[test]
