@@ -637,8 +637,7 @@ fn evaluate(
             .iter()
             .filter(|r| r.key() >= lower.key() && upper.is_none_or(|u| r.key() < u.key()))
             .filter(|r| r.python.contains(&py))
-            .filter(|r| predict::predict(np, r, &r.last_patch).is_none())
-            .next_back()
+            .rfind(|r| predict::predict(np, r, &r.last_patch).is_none())
             .map(|r| r.last_patch.clone()),
         _ => None,
     };
