@@ -409,3 +409,348 @@ fn every_format_and_the_rule_docs() {
         "{s}"
     );
 }
+
+// ---- NPL009: pinned sets read against a local index of real wheels ----
+
+use support::index_server::{index_wheels, IndexServer, Mode};
+
+/// The real wheels NPL009's tests serve: cp311 x86_64 NumPy and pandas wheels, and the
+/// pure-Python dependencies `uv lock` needs to resolve pandas.
+const NPL009_WHEELS: &[&str] = &[
+    "numpy==2.0.2",
+    "numpy==1.26.4",
+    "pandas==2.1.4",
+    "pandas==2.2.3",
+    "python-dateutil==2.9.0.post0",
+    "six==1.16.0",
+    "pytz==2024.2",
+    "tzdata==2024.2",
+];
+
+fn npl009_server() -> Option<IndexServer> {
+    let w = support::require(index_wheels(NPL009_WHEELS), "real wheels from PyPI")?;
+    Some(IndexServer::start(&w, Mode::Ranges))
+}
+
+/// `abi-doctor lint DIR --format json` with the local index, a private cache and PATH, and no
+/// offline switch from the parent's environment.
+fn lint_indexed(
+    dir: &Path,
+    server: &IndexServer,
+    cache: &Path,
+    path: Option<&Path>,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, serde_json::Value) {
+    let mut c = Command::cargo_bin("abi-doctor").unwrap();
+    c.arg("lint")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra);
+    for k in [
+        "ABI_DOCTOR_OFFLINE",
+        "UV_OFFLINE",
+        "PIP_NO_INDEX",
+        "UV_INDEX_URL",
+        "UV_DEFAULT_INDEX",
+        "UV_EXTRA_INDEX_URL",
+        "UV_INDEX",
+        "PIP_EXTRA_INDEX_URL",
+    ] {
+        c.env_remove(k);
+    }
+    c.env("PIP_INDEX_URL", server.index_url())
+        .env("PIP_CONFIG_FILE", "/dev/null")
+        .env("XDG_CACHE_HOME", cache)
+        .env("PATH", path.map(|p| p.as_os_str()).unwrap_or_default());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn npl009(v: &serde_json::Value) -> Vec<&serde_json::Value> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "NPL009")
+        .collect()
+}
+
+fn notes(v: &serde_json::Value) -> Vec<String> {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(d.path().join(name), text).unwrap();
+    }
+    d
+}
+
+const PY311: &str = "[tool.abi-doctor.lint]\npython-version = \"3.11\"\n";
+
+#[test]
+fn npl009_requirements_against_a_local_index() {
+    let Some(server) = npl009_server() else {
+        return;
+    };
+    let cache = tempfile::tempdir().unwrap();
+    let bad = project(&[
+        ("pyproject.toml", PY311),
+        (
+            "requirements.txt",
+            "numpy==2.0.2\npandas==2.1.4\nsix==1.16.0\n",
+        ),
+    ]);
+    let (code, v) = lint_indexed(bad.path(), &server, cache.path(), None, &[], &[]);
+    let f = npl009(&v);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(f.len(), 1, "{v:#}");
+    assert_eq!(
+        found(&v, bad.path()),
+        ["NPL009 requirements.txt:2"],
+        "{v:#}"
+    );
+    assert_eq!(f[0]["location"]["column"], 1);
+    let ev = f[0]["evidence"].to_string();
+    assert!(ev.contains("pandas-2.1.4-cp311-cp311-manylinux"), "{ev}");
+    assert!(ev.contains(".cpython-311-x86_64-linux-gnu.so"), "{ev}");
+    assert!(ev.contains("ABI version 0x1000009"), "{ev}");
+    assert!(ev.contains("numpy>=1.23,<2"), "{ev}");
+    assert!(ev.contains("python-version"), "{ev}");
+    let fix = f[0]["fix"].as_str().unwrap();
+    assert!(fix.contains("`numpy==1.26.4`"), "{fix}");
+    // The only later release the local index has, read and found to fit.
+    assert!(fix.contains("`pandas==2.2.3`"), "{fix}");
+    assert!(notes(&v).is_empty(), "{v:#}");
+
+    // The same lint again: everything from the cache, not one request.
+    let before = server.requests();
+    let (_, again) = lint_indexed(bad.path(), &server, cache.path(), None, &[], &[]);
+    assert_eq!(server.requests(), before, "a second lint sent requests");
+    assert_eq!(npl009(&again), f);
+
+    // noqa, --ignore, --select.
+    let quiet = project(&[
+        ("pyproject.toml", PY311),
+        (
+            "requirements.txt",
+            "numpy==2.0.2\npandas==2.1.4  # noqa: NPL009\n",
+        ),
+    ]);
+    let (code, v) = lint_indexed(quiet.path(), &server, cache.path(), None, &[], &[]);
+    assert_eq!(
+        (code, v["summary"]["suppressed"].as_u64()),
+        (0, Some(1)),
+        "{v:#}"
+    );
+    let (_, v) = lint_indexed(
+        bad.path(),
+        &server,
+        cache.path(),
+        None,
+        &["--ignore", "NPL009"],
+        &[],
+    );
+    assert!(npl009(&v).is_empty() && notes(&v).is_empty(), "{v:#}");
+    let (_, v) = lint_indexed(
+        bad.path(),
+        &server,
+        cache.path(),
+        None,
+        &["--select", "NPL009"],
+        &[],
+    );
+    assert_eq!(npl009(&v).len(), 1, "{v:#}");
+
+    // Healthy pairs stay silent: a NumPy 1.x pin with the 1.x-built pandas, NumPy 2 with the
+    // NumPy 2-built one.
+    for reqs in [
+        "numpy==1.26.4\npandas==2.1.4\n",
+        "numpy==2.0.2\npandas==2.2.3\n",
+    ] {
+        let d = project(&[("pyproject.toml", PY311), ("requirements.txt", reqs)]);
+        let (code, v) = lint_indexed(d.path(), &server, cache.path(), None, &[], &[]);
+        assert_eq!(code, 0, "{reqs}: {v:#}");
+        assert!(
+            npl009(&v).is_empty() && notes(&v).is_empty(),
+            "{reqs}: {v:#}"
+        );
+    }
+
+    // Offline, by the environment or the flag: one note, no NPL009, no request.
+    let before = server.requests();
+    let fresh = tempfile::tempdir().unwrap();
+    for (extra, env) in [
+        (vec![], vec![("ABI_DOCTOR_OFFLINE", "1")]),
+        (vec!["--offline"], vec![]),
+    ] {
+        let (code, v) = lint_indexed(bad.path(), &server, fresh.path(), None, &extra, &env);
+        assert_eq!(code, 0, "{v:#}");
+        assert!(npl009(&v).is_empty(), "{v:#}");
+        let n = notes(&v);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(
+            n[0].contains("NPL009 not evaluated") && n[0].contains("offline"),
+            "{n:?}"
+        );
+    }
+    assert_eq!(server.requests(), before);
+
+    // A pin the index does not have: a note naming it, and the rest is linted.
+    let unknown = project(&[
+        ("pyproject.toml", PY311),
+        (
+            "requirements.txt",
+            "numpy==2.0.2\nno-such-dist-abi-doctor==1.0\npandas==2.1.4\n",
+        ),
+    ]);
+    let (_, v) = lint_indexed(unknown.path(), &server, fresh.path(), None, &[], &[]);
+    assert_eq!(
+        found(&v, unknown.path()),
+        ["NPL009 requirements.txt:3"],
+        "{v:#}"
+    );
+    let n = notes(&v);
+    assert!(
+        n.len() == 1 && n[0].contains("requirements.txt:2:1 no-such-dist-abi-doctor==1.0"),
+        "{n:?}"
+    );
+}
+
+/// A directory holding `python3 -> <CPython 3.11>`: this machine's interpreter, for PATH.
+fn path_with_python311(dir: &Path) -> Option<PathBuf> {
+    let py = support::require(support::find_python("3.11"), "CPython 3.11")?;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = std::fs::canonicalize(&py).unwrap();
+    std::os::unix::fs::symlink(&real, bin.join("python3")).unwrap();
+    Some(bin)
+}
+
+fn uv_at(uv: &Path, dir: &Path, server: &IndexServer, cache: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(uv);
+    c.current_dir(dir)
+        .env("UV_CACHE_DIR", cache.join("uv"))
+        .env("UV_NO_CONFIG", "1")
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .env("UV_DEFAULT_INDEX", server.index_url())
+        .env_remove("UV_INDEX_URL")
+        .env_remove("UV_EXTRA_INDEX_URL")
+        .env_remove("UV_OFFLINE");
+    c
+}
+
+/// The line of `name = "<name>"` in a lock file.
+fn lock_line(text: &str, name: &str) -> usize {
+    let want = format!("name = \"{name}\"");
+    text.lines().position(|l| l.trim() == want).unwrap() + 1
+}
+
+#[test]
+fn npl009_pylock_and_uv_lock_made_by_real_uv() {
+    let Some(server) = npl009_server() else {
+        return;
+    };
+    let Some(uv) = support::require(support::find_uv(), "uv") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(path) = path_with_python311(tmp.path()) else {
+        return;
+    };
+    let py = path.join("python3");
+    let cache = tmp.path().join("cache");
+
+    // pylock.toml by `uv pip compile --no-deps`: the pins exactly as given.
+    for (reqs, fires) in [
+        ("numpy==2.0.2\npandas==2.1.4\n", true),
+        ("numpy==1.26.4\npandas==2.1.4\n", false),
+        ("numpy==2.0.2\npandas==2.2.3\n", false),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("req.in"), reqs).unwrap();
+        support::venv::run(
+            uv_at(&uv, d.path(), &server, &cache)
+                .args(["pip", "compile", "--no-deps", "--format", "pylock.toml"])
+                .args([
+                    "--python-version",
+                    "3.11",
+                    "--python-platform",
+                    "x86_64-manylinux_2_17",
+                ])
+                .args(["-o", "pylock.toml", "-q", "req.in"]),
+        )
+        .unwrap();
+        std::fs::remove_file(d.path().join("req.in")).unwrap();
+        let text = std::fs::read_to_string(d.path().join("pylock.toml")).unwrap();
+        let (code, v) = lint_indexed(d.path(), &server, &cache, Some(&path), &[], &[]);
+        if fires {
+            assert_eq!(code, 1, "{text}\n{v:#}");
+            let want = format!("NPL009 pylock.toml:{}", lock_line(&text, "pandas"));
+            assert_eq!(found(&v, d.path()), [want], "{v:#}");
+            let ev = npl009(&v)[0]["evidence"].to_string();
+            // The target Python: this machine's python3 (3.11), admitted by the lock's
+            // requires-python.
+            assert!(ev.contains("CPython 3.11 (this machine's"), "{ev}");
+            assert!(ev.contains("pandas-2.1.4-cp311-cp311-manylinux"), "{ev}");
+        } else {
+            assert_eq!(code, 0, "{reqs}{text}\n{v:#}");
+            assert!(npl009(&v).is_empty() && notes(&v).is_empty(), "{v:#}");
+        }
+    }
+
+    // uv.lock by `uv lock`: pandas 2.1.4 declares numpy<2, so only an override gets NumPy 2 in.
+    for (deps, overrides, fires) in [
+        (
+            "\"pandas==2.1.4\", \"numpy==2.0.2\"",
+            "\n[tool.uv]\noverride-dependencies = [\"numpy==2.0.2\"]\n",
+            true,
+        ),
+        ("\"pandas==2.1.4\", \"numpy==1.26.4\"", "", false),
+        ("\"pandas==2.2.3\", \"numpy==2.0.2\"", "", false),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("pyproject.toml"),
+            format!(
+                "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.11,<3.12\"\ndependencies = [{deps}]\n{overrides}"
+            ),
+        )
+        .unwrap();
+        support::venv::run(
+            uv_at(&uv, d.path(), &server, &cache)
+                .arg("lock")
+                .arg("-q")
+                .arg("--python")
+                .arg(&py),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(d.path().join("uv.lock")).unwrap();
+        let (code, v) = lint_indexed(d.path(), &server, &cache, Some(&path), &[], &[]);
+        if fires {
+            assert_eq!(code, 1, "{text}\n{v:#}");
+            let want = format!("NPL009 uv.lock:{}", lock_line(&text, "pandas"));
+            assert_eq!(found(&v, d.path()), [want], "{v:#}");
+        } else {
+            assert_eq!(code, 0, "{text}\n{v:#}");
+            assert!(npl009(&v).is_empty() && notes(&v).is_empty(), "{v:#}");
+        }
+    }
+}

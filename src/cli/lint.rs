@@ -34,6 +34,15 @@ pub struct LintArgs {
         env = "ABI_DOCTOR_OUTPUT_FORMAT"
     )]
     pub format: Option<LintFormat>,
+    /// Never use the network: NPL009 (which reads pinned wheels from the package index) is not
+    /// evaluated and a note says so. ABI_DOCTOR_OFFLINE=1, UV_OFFLINE=1 and PIP_NO_INDEX do the
+    /// same.
+    #[arg(long)]
+    pub offline: bool,
+    /// The Python NPL009 picks wheels for (`3.11`); replaces [tool.abi-doctor.lint]
+    /// python-version, requires-python and this machine's python3.
+    #[arg(long, value_name = "X.Y")]
+    pub python_version: Option<String>,
     /// Exit 0 even when there are findings (2 still means a file could not be linted).
     #[arg(long, env = "ABI_DOCTOR_EXIT_ZERO", value_parser = clap::builder::FalseyValueParser::new())]
     pub exit_zero: bool,
@@ -52,9 +61,11 @@ pub fn run(args: &LintArgs, g: &Globals) -> anyhow::Result<i32> {
     let config = Config {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
+        python_version: args.python_version.clone(),
     };
+    let network = network(args);
     let (fixed, linted) = if args.fix {
-        match fix::fix_all(&args.path, &config) {
+        match fix::fix_all(&args.path, &config, Some(&network)) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("abi-doctor: error: {e}");
@@ -62,7 +73,7 @@ pub fn run(args: &LintArgs, g: &Globals) -> anyhow::Result<i32> {
             }
         }
     } else {
-        match lint::lint(&args.path, &config) {
+        match lint::lint_with(&args.path, &config, Some(&network)) {
             Ok(l) => (Vec::new(), l),
             Err(e) => {
                 eprintln!("abi-doctor: error: {e}");
@@ -104,4 +115,33 @@ pub fn run(args: &LintArgs, g: &Globals) -> anyhow::Result<i32> {
             code
         },
     )
+}
+
+/// The package index NPL009 reads (pip's and uv's configuration, as `check` reads it), the cache,
+/// and this machine's `python3`.
+fn network(args: &LintArgs) -> lint::Network {
+    let vars: std::collections::BTreeMap<String, std::ffi::OsString> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+        .collect();
+    let mut cfg = abi_doctor::index::IndexConfig::from_env(&vars);
+    if args.offline {
+        cfg.offline = true;
+        cfg.offline_source = Some("--offline".into());
+    }
+    let cache_root = abi_doctor::index::default_cache_dir(&vars);
+    let client = if cfg.offline {
+        Err(format!(
+            "offline: {}",
+            cfg.offline_source
+                .clone()
+                .unwrap_or_else(|| "offline".into())
+        ))
+    } else {
+        abi_doctor::index::Client::new(cfg, cache_root.clone()).map_err(|e| e.to_string())
+    };
+    lint::Network {
+        client,
+        host_python: lint::host_python(vars.get("PATH").map(|p| p.as_os_str())),
+        cache_dir: cache_root.map(|r| r.join("lint").join("npl009")),
+    }
 }

@@ -21,6 +21,8 @@ pub enum Kind {
     Dockerfile,
     Shell,
     Workflow,
+    /// pylock.toml, uv.lock, poetry.lock: read for their pins (NPL009).
+    Lock,
 }
 
 impl Kind {
@@ -45,6 +47,13 @@ impl Kind {
             _ if name == "setup.cfg" => Kind::SetupCfg,
             _ if name == "setup.py" => Kind::SetupPy,
             _ if name == "meson.build" => Kind::MesonBuild,
+            _ if name == "uv.lock"
+                || name == "poetry.lock"
+                || name == "pylock.toml"
+                || (name.starts_with("pylock.") && name.ends_with(".toml")) =>
+            {
+                Kind::Lock
+            }
             _ if parent == "workflows" && grandparent == ".github" && yaml => Kind::Workflow,
             _ if lower.starts_with("environment") && yaml => Kind::Environment,
             _ if (lower.starts_with("requirements") || lower.starts_with("constraints"))
@@ -77,6 +86,8 @@ pub enum Content {
     Environment(conda::Env),
     /// Dockerfiles, shell scripts and workflows: the shell commands and variables they hold.
     Commands(shell::Script),
+    /// A lock file; read for the target Python by the rule that needs it.
+    Lock,
 }
 
 /// One file read.
@@ -120,7 +131,7 @@ pub fn collect(root: &Path, problems: &mut Vec<Problem>) -> Vec<FileRead> {
                 file: root.display().to_string(),
                 message: "not a file lint reads (pyproject.toml, setup.cfg, setup.py, \
                           requirements*.txt, environment.yml, Dockerfile*, *.sh, \
-                          .github/workflows/*.yml)"
+                          .github/workflows/*.yml, pylock.toml, uv.lock, poetry.lock)"
                     .into(),
             }),
         }
@@ -198,6 +209,7 @@ pub fn collect(root: &Path, problems: &mut Vec<Problem>) -> Vec<FileRead> {
             Kind::Dockerfile => Ok(Content::Commands(shell::read_dockerfile(&text, &display))),
             Kind::Shell => Ok(Content::Commands(shell::read_shell(&text, &display))),
             Kind::Workflow => shell::read_workflow(&text, &display).map(Content::Commands),
+            Kind::Lock => Ok(Content::Lock),
         };
         match parsed {
             Ok(content) => out.push(FileRead {
@@ -244,6 +256,8 @@ mod tests {
         assert_eq!(k("environment.yml"), Some(Kind::Environment));
         assert_eq!(k("Dockerfile.cuda"), Some(Kind::Dockerfile));
         assert_eq!(k("ci/build.sh"), Some(Kind::Shell));
+        assert_eq!(k("uv.lock"), Some(Kind::Lock));
+        assert_eq!(k("pylock.dev.toml"), Some(Kind::Lock));
         assert_eq!(k("README.md"), None);
     }
 

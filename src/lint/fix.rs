@@ -66,14 +66,18 @@ pub fn apply(findings: &[LintFinding], write: bool) -> Result<Vec<Fixed>, FixErr
 
 /// Fix, lint again, until no finding has an edit (at most 5 rounds). Each round applies the edits
 /// of one rule only, the lowest code first, because one fix can make another unneeded: once
-/// NPL001 makes the build use NumPy 2, NPL002's cap is no longer wanted.
+/// NPL001 makes the build use NumPy 2, NPL002's cap is no longer wanted. The rounds lint without
+/// the index (NPL009 has no rewrite); the last lint, returned, uses `network`.
 pub fn fix_all(
     root: &std::path::Path,
     config: &super::Config,
+    network: Option<&super::Network>,
 ) -> Result<(Vec<Fixed>, super::Linted), FixFailed> {
     let mut done: Vec<Fixed> = Vec::new();
+    let mut no_npl009 = config.clone();
+    no_npl009.ignore.push("NPL009".into());
     for _ in 0..5 {
-        let linted = super::lint(root, config).map_err(FixFailed::Lint)?;
+        let linted = super::lint(root, &no_npl009).map_err(FixFailed::Lint)?;
         let Some(code) = linted
             .findings
             .iter()
@@ -81,6 +85,7 @@ pub fn fix_all(
             .map(|f| f.code)
             .min()
         else {
+            let linted = super::lint_with(root, config, network).map_err(FixFailed::Lint)?;
             return Ok((done, linted));
         };
         let these: Vec<LintFinding> = linted
@@ -99,7 +104,7 @@ pub fn fix_all(
             }
         }
     }
-    let linted = super::lint(root, config).map_err(FixFailed::Lint)?;
+    let linted = super::lint_with(root, config, network).map_err(FixFailed::Lint)?;
     Ok((done, linted))
 }
 
@@ -128,7 +133,7 @@ mod tests {
             codes.contains(&"NPL001") && codes.contains(&"NPL002"),
             "{codes:?}"
         );
-        let (fixed, after) = fix_all(d.path(), &Config::default()).unwrap();
+        let (fixed, after) = fix_all(d.path(), &Config::default(), None).unwrap();
         assert_eq!(fixed.len(), 1);
         assert_eq!(
             fixed[0].edits.len(),

@@ -8,6 +8,10 @@
 //! that data into findings; [`fix`] rewrites pyproject.toml for the rules that have a safe
 //! rewrite. Configuration: `[tool.abi-doctor.lint]` `select` / `ignore` in the root
 //! pyproject.toml, and `# noqa: NPL00x` on the line of a finding.
+//!
+//! One rule reads more than files: NPL009 asks the package index (through [`crate::index`],
+//! range reads of one compiled member per wheel) what NumPy each pinned wheel was built for. It
+//! runs only when [`lint_with`] is given a [`Network`]; nothing is ever executed.
 
 pub mod conda;
 pub mod files;
@@ -78,6 +82,44 @@ pub struct Linted {
     pub findings: Vec<LintFinding>,
     /// Findings silenced by `# noqa` comments.
     pub suppressed: usize,
+    /// What lint could not look at, and why (offline, an index error for one pin); these do not
+    /// change the exit code.
+    pub notes: Vec<String>,
+}
+
+/// The package index NPL009 reads, and this machine's interpreter (the target Python when the
+/// project does not say).
+pub struct Network {
+    /// The index client, or why there is none (offline, an unusable CA bundle).
+    pub client: Result<crate::index::Client, String>,
+    /// `(X.Y, where it was found)`: the `python3` on `PATH`, by its file name (never run).
+    pub host_python: Option<(String, String)>,
+    /// Where NPL009 keeps its answers (`<cache root>/lint/npl009`), `None` for no cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// The `python3` (else `python`) on `PATH` and the CPython line its real file name says
+/// (`/usr/bin/python3 -> python3.11`): `(3.11, /usr/bin/python3.11)`. Nothing is executed; a
+/// name without a version (a shim) gives `None`.
+pub fn host_python(path_var: Option<&std::ffi::OsStr>) -> Option<(String, String)> {
+    let path_var = path_var?;
+    for dir in std::env::split_paths(path_var) {
+        for name in ["python3", "python"] {
+            let p = dir.join(name);
+            if !p.is_file() {
+                continue;
+            }
+            let real = std::fs::canonicalize(&p).unwrap_or(p.clone());
+            let v = real
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(crate::paths::version_from_lib_name);
+            if let Some(v) = v {
+                return Some((v, real.display().to_string()));
+            }
+        }
+    }
+    None
 }
 
 /// Why lint could not run at all.
@@ -92,6 +134,8 @@ pub enum LintError {
 pub struct Config {
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
+    /// `python-version = "3.11"`: the Python NPL009 picks wheels for.
+    pub python_version: Option<String>,
 }
 
 impl Config {
@@ -108,6 +152,16 @@ impl Config {
 /// Lint `root` (a directory, or one file). `extra` is the configuration given on the command
 /// line, which adds to the root pyproject.toml's.
 pub fn lint(root: &Path, extra: &Config) -> Result<Linted, LintError> {
+    lint_with(root, extra, None)
+}
+
+/// [`lint`], with the package index for NPL009 (without one, NPL009 is not evaluated and a
+/// note says so when there was something to evaluate).
+pub fn lint_with(
+    root: &Path,
+    extra: &Config,
+    network: Option<&Network>,
+) -> Result<Linted, LintError> {
     if !root.exists() {
         return Err(LintError::Missing(root.to_path_buf()));
     }
@@ -125,13 +179,22 @@ pub fn lint(root: &Path, extra: &Config) -> Result<Linted, LintError> {
         config.select = Some(s.clone());
     }
     config.ignore.extend(extra.ignore.iter().cloned());
-    let input = rules::Input { files: &read };
+    if extra.python_version.is_some() {
+        config.python_version = extra.python_version.clone();
+    }
+    let input = rules::Input {
+        files: &read,
+        network,
+        config: &config,
+        notes: std::cell::RefCell::new(Vec::new()),
+    };
     let mut found = Vec::new();
     for rule in rules::LINT_RULES {
         if config.enabled(rule.code) {
             (rule.check)(&input, &mut found);
         }
     }
+    out.notes = input.notes.take();
     for f in found {
         let text = read
             .iter()
@@ -209,12 +272,14 @@ mod tests {
         let c = Config {
             select: Some(vec!["NPL00".into()]),
             ignore: vec!["npl004".into()],
+            python_version: None,
         };
         assert!(c.enabled("NPL001"));
         assert!(!c.enabled("NPL004"));
         assert!(!Config {
             select: Some(vec!["NPL002".into()]),
-            ignore: vec![]
+            ignore: vec![],
+            python_version: None,
         }
         .enabled("NPL001"));
     }

@@ -122,9 +122,21 @@ pub fn read_pyproject(text: &str, file: &str, dir_is_root: bool) -> Result<Pypro
                     }),
             }
         };
+        let python_version = match lint.get("python-version") {
+            None => None,
+            Some(i) => Some(
+                i.as_str()
+                    .filter(|v| crate::knowledge::parse_line(v).is_some())
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        "[tool.abi-doctor.lint] python-version must be a Python version string, like \"3.11\"".to_string()
+                    })?,
+            ),
+        };
         out.config = Config {
             select: list("select")?,
             ignore: list("ignore")?.unwrap_or_default(),
+            python_version,
         };
     }
     out.target = target_version(text);

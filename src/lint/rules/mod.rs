@@ -1,9 +1,8 @@
 //! The lint rules (NPL...): one file each, named after the rule; the `//!` doc comment of each
 //! file is its documentation (`abi-doctor rule NPL001`). One table, [`LINT_RULES`].
 //!
-//! NPL009 (pinned-set-incompatible) is not here: it needs the NumPy each pinned wheel was built
-//! for, which means resolving and reading wheels (the check-before-install engine), and lint
-//! reads only the project's files.
+//! NPL009 (pinned-set-incompatible) is the one rule that reads more than the project's files:
+//! the package index, for the NumPy each pinned wheel was built for ([`super::Network`]).
 
 pub mod isolated_build_after_numpy_install;
 pub mod no_binary_with_cache;
@@ -11,6 +10,7 @@ pub mod numpy1_build_without_cap;
 pub mod numpy2_build_capped_below_2;
 pub mod old_pybind11;
 pub mod oldest_supported_numpy;
+pub mod pinned_set_incompatible;
 pub mod pip_constraint_for_build;
 pub mod runtime_floor_below_build_target;
 
@@ -24,6 +24,12 @@ use crate::rules::Severity;
 /// What the rules read: every file read, parsed.
 pub struct Input<'a> {
     pub files: &'a [FileRead],
+    /// The package index (NPL009 only); `None`: not evaluated.
+    pub network: Option<&'a super::Network>,
+    /// The configuration in force (the root pyproject.toml's and the command line's).
+    pub config: &'a super::Config,
+    /// Notes for the report: what a rule could not evaluate, and why.
+    pub notes: std::cell::RefCell<Vec<String>>,
 }
 
 impl Input<'_> {
@@ -88,6 +94,7 @@ pub const LINT_RULES: &[LintRule] = &[
     isolated_build_after_numpy_install::RULE,
     pip_constraint_for_build::RULE,
     no_binary_with_cache::RULE,
+    pinned_set_incompatible::RULE,
 ];
 
 /// The numpy (or oldest-supported-numpy) build requirements of a project.

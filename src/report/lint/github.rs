@@ -62,6 +62,15 @@ pub fn annotations(r: &LintReport, opts: Options) -> Vec<Annotation> {
             message: format!("not linted: {}", p.message),
         });
     }
+    for n in &r.notes {
+        out.push(Annotation {
+            severity: Severity::Info,
+            file: None,
+            line: None,
+            title: "abi-doctor lint".into(),
+            message: n.clone(),
+        });
+    }
     out
 }
 

@@ -21,6 +21,9 @@ pub struct LintReport {
     pub files: Vec<FileInfo>,
     /// Files that could not be read or parsed (the rest was linted).
     pub problems: Vec<Problem>,
+    /// What was not evaluated, and why (offline, an index error for one pin); the exit code does
+    /// not depend on them.
+    pub notes: Vec<String>,
     pub findings: Vec<LintFinding>,
     /// Files `--fix` rewrote, with what changed.
     pub fixed: Vec<FixedInfo>,
@@ -76,6 +79,7 @@ impl LintReport {
                 })
                 .collect(),
             problems: l.problems.clone(),
+            notes: l.notes.clone(),
             findings: l.findings.clone(),
             fixed: fixed
                 .iter()
@@ -125,6 +129,7 @@ pub(crate) mod samples {
                 file: "h5py/environment.yml".into(),
                 message: "not valid YAML: did not find expected ',' or ']' at byte 20 line 2 column 7".into(),
             }],
+            notes: vec![],
             findings: vec![
                 LintFinding {
                     code: "NPL001",

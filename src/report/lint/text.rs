@@ -45,6 +45,9 @@ pub fn write(w: &mut dyn Write, r: &LintReport, style: Style) -> io::Result<()> 
             p.message
         )?;
     }
+    for n in &r.notes {
+        writeln!(w, "{} {n}", paint("1;34", "note:"))?;
+    }
     let s = &r.summary;
     let mut parts = vec![format!(
         "{} files linted: {} errors, {} warnings, {} info",
