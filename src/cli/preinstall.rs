@@ -52,7 +52,12 @@ pub fn run(
     let target = match Target::new(&version, args.python_platform.as_deref()) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("abi-doctor: error: {e}");
+            let option = match e {
+                preinstall::tags::TagError::Python(_) => "--python-version",
+                preinstall::tags::TagError::Platform(_) => "--python-platform",
+                _ => "the target",
+            };
+            eprintln!("abi-doctor: error: {option}: {e}");
             return Ok(2);
         }
     };
@@ -63,7 +68,7 @@ pub fn run(
         .filter(|e| {
             e.python_version
                 .as_deref()
-                .and_then(preinstall::tags::parse_python_version)
+                .and_then(|v| preinstall::tags::parse_python(v).ok())
                 == Some(target.python)
                 && args.python_platform.is_none()
         })
@@ -84,14 +89,15 @@ pub fn run(
         }
         match preinstall::pin_of_wheel(&p, "the command line") {
             Some(pin) if p.is_file() => {
-                if let Some(w) = preinstall::tags::WheelName::parse(&p.to_string_lossy()) {
-                    if target.rank(&w).is_none() {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                if let Some(w) = name.and_then(|n| preinstall::WheelName::parse(&n).ok()) {
+                    if !target.accepts(&w) {
                         plan.problems.push(Problem::warning(format!(
                             "{}: an installer would refuse this wheel for CPython {} on {}; \
                              checked anyway",
                             p.display(),
                             target.python_version(),
-                            target.platform_name
+                            target.name
                         )));
                     }
                 }
@@ -147,7 +153,7 @@ pub fn run(
                     lock.display(),
                     read.pins.len(),
                     target.python_version(),
-                    target.platform_name
+                    target.name
                 ));
                 plan.add(read.pins);
                 plan.problems
@@ -242,11 +248,7 @@ pub fn run(
     report.environment.source = "before install".to_string();
     report.plan = Some(PlanInfo {
         inputs: plan.inputs.clone(),
-        target: format!(
-            "CPython {} on {}",
-            target.python_version(),
-            target.platform_name
-        ),
+        target: format!("CPython {} on {}", target.python_version(), target.name),
         wheels: checked
             .wheels
             .iter()

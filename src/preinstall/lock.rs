@@ -3,7 +3,7 @@
 //! ([`Pin`]), with the wheel it would pick. Environment markers are evaluated for the target; a
 //! marker abi-doctor cannot decide keeps the package (a check should not miss one).
 
-use super::tags::Target;
+use super::Target;
 use super::{FileRef, Pin, PinChoice};
 use crate::inventory::{marker_applies, normalize_name};
 use std::collections::{BTreeMap, BTreeSet};
@@ -121,7 +121,9 @@ fn tables(item: Option<&Item>) -> Vec<&dyn toml_edit::TableLike> {
 fn applies(marker: Option<&str>, target: &Target) -> bool {
     match marker.map(str::trim).filter(|m| !m.is_empty()) {
         None => true,
-        Some(m) => marker_applies(m, &target.python_full, &target.marker_platform).unwrap_or(true),
+        Some(m) => {
+            marker_applies(m, &target.python_full, &target.marker_platform()).unwrap_or(true)
+        }
     }
 }
 
