@@ -164,6 +164,19 @@ fn file_ref(t: &dyn toml_edit::TableLike, base: &Path) -> Option<FileRef> {
     })
 }
 
+/// The `wheels` and the `sdist` of a pylock.toml or uv.lock package table.
+fn files_of(p: &dyn toml_edit::TableLike, base: &Path) -> (Vec<FileRef>, Option<FileRef>) {
+    let wheels = tables(p.get("wheels"))
+        .into_iter()
+        .filter_map(|w| file_ref(w, base))
+        .collect();
+    let sdist = p
+        .get("sdist")
+        .and_then(|s| tables(Some(s)).into_iter().next())
+        .and_then(|s| file_ref(s, base));
+    (wheels, sdist)
+}
+
 fn choose(
     name: &str,
     version: &str,
@@ -226,14 +239,7 @@ fn pylock(
             ));
             continue;
         };
-        let wheels: Vec<FileRef> = tables(p.get("wheels"))
-            .into_iter()
-            .filter_map(|w| file_ref(w, base))
-            .collect();
-        let sdist = p
-            .get("sdist")
-            .and_then(|s| tables(Some(s)).into_iter().next())
-            .and_then(|s| file_ref(s, base));
+        let (wheels, sdist) = files_of(p, base);
         out.pins
             .push(choose(name, version, path, wheels, sdist, target));
     }
@@ -397,14 +403,7 @@ fn uv_lock(
         }
         let Some(p) = by_key.get(key) else { continue };
         let name = get_str(*p, "name").unwrap_or(&key.0);
-        let wheels: Vec<FileRef> = tables(p.get("wheels"))
-            .into_iter()
-            .filter_map(|w| file_ref(w, base))
-            .collect();
-        let sdist = p
-            .get("sdist")
-            .and_then(|s| tables(Some(s)).into_iter().next())
-            .and_then(|s| file_ref(s, base));
+        let (wheels, sdist) = files_of(*p, base);
         out.pins
             .push(choose(name, &key.1, path, wheels, sdist, target));
     }
