@@ -219,10 +219,9 @@ pub fn run(
     let mut problems = checked.problems.clone();
     if checked.stats.ranges_refused > 0 || checked.stats.full_downloads > 0 {
         problems.push(Problem::warning(format!(
-            "the index ({}) refused HTTP range requests for {} file(s): {} downloaded whole \
-             (within the index reader's size limit) instead of reading only the members a check needs",
+            "the index ({}) refused HTTP range requests: {} file(s) downloaded whole (within \
+             the index reader's size limit) instead of reading only the members a check needs",
             fetcher.client().config().index_url,
-            checked.stats.ranges_refused,
             checked.stats.full_downloads
         )));
     }
