@@ -8,7 +8,7 @@ use abi_doctor::preinstall::fetch::IndexFetcher;
 use abi_doctor::preinstall::lock::read_lock;
 use abi_doctor::preinstall::resolve::{find_uv, resolve, ResolveOptions};
 use abi_doctor::preinstall::{self, Plan, Problem, ProblemLevel, Target};
-use abi_doctor::report::check::{CheckReport, PlanInfo, PlanProblem, PlanWheel};
+use abi_doctor::report::check::{CheckReport, PlanInfo, PlanLocation, PlanProblem, PlanWheel};
 use abi_doctor::{discover, scan};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -281,6 +281,8 @@ pub fn run(
                 _ => None,
             })
             .sum(),
+        root: cwd.display().to_string(),
+        locations: pin_locations(&plan, args, &cwd),
     });
     render(&report, format, g)?;
     if g.verbose > 0 && g.quiet == 0 {
@@ -302,6 +304,25 @@ pub fn run(
     } else {
         0
     })
+}
+
+/// Where each pin of the plan is written in the inputs, for the reports' locations.
+fn pin_locations(plan: &Plan, args: &CheckArgs, cwd: &Path) -> Vec<PlanLocation> {
+    use abi_doctor::preinstall::locate::{locate, InputKind};
+    let inputs: Vec<(PathBuf, InputKind)> = args
+        .requirements
+        .iter()
+        .map(|p| (p.clone(), InputKind::Requirements))
+        .chain(args.locks.iter().map(|p| (p.clone(), InputKind::Lock)))
+        .collect();
+    locate(&plan.pins, &inputs, cwd)
+        .into_iter()
+        .map(|l| PlanLocation {
+            distribution: l.distribution,
+            file: l.file.display().to_string(),
+            line: l.line.map(|n| n as u64),
+        })
+        .collect()
 }
 
 /// Pins whose wheel has a file name and a hash but no URL (poetry.lock): look the file up on

@@ -19,6 +19,7 @@
 
 pub mod explain;
 pub mod fetch;
+pub mod locate;
 pub mod lock;
 pub mod materialise;
 pub mod resolve;
