@@ -239,10 +239,6 @@ pub fn run(
             n.path = p.trim_end_matches("/__init__.py").to_string();
         }
     }
-    if let Some(h) = &mut report.fix_hint {
-        // Nothing is installed yet: the set's NumPy is what would be.
-        h.summary = h.summary.replace(" is installed)", " is in the set)");
-    }
     filter_findings(&mut report, args, g);
     report.environment.source = "before install".to_string();
     report.plan = Some(PlanInfo {

@@ -313,7 +313,7 @@ pub fn check(
         python_version: Some(target.python_version()),
         prefix: prefix.clone(),
         kind: EnvKind::Venv,
-        source: Source::SitePackagesOption,
+        source: Source::BeforeInstall,
         site_packages: vec![site.clone()],
         include_system_site_packages: false,
         externally_managed: false,
