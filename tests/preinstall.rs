@@ -807,3 +807,115 @@ fn requirements_resolved_by_pip_when_uv_is_not_found() {
         .iter()
         .any(|l| l.contains("/simple/pandas/")));
 }
+
+/// uv.lock and poetry.lock made by the real tools for a project with dependency groups: the set
+/// is what `uv sync` / `poetry install` would install, walked from the project (uv: the default
+/// groups, `dev` unless `tool.uv.default-groups` says otherwise; Poetry: every group not marked
+/// optional); a poetry.lock alone takes every package and says so.
+#[test]
+fn lock_files_follow_the_graph_from_the_project_and_its_groups() {
+    let Some(uv) = uv() else { return };
+    let Some(poetry) = poetry() else { return };
+    if support::require(support::pypi_reachable(), "PyPI").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (u, p) = (tmp.path().join("u"), tmp.path().join("p"));
+    for d in [&u, &p] {
+        std::fs::create_dir(d).unwrap();
+    }
+    let uv_project = format!(
+        "{PROJECT}\n[dependency-groups]\ndev = [\"idna==3.7\"]\nlint = [\"packaging==24.1\"]\n"
+    );
+    std::fs::write(u.join("pyproject.toml"), &uv_project).unwrap();
+    std::fs::write(
+        p.join("pyproject.toml"),
+        format!(
+            "{PROJECT}\n[tool.poetry]\npackage-mode = false\n\n\
+             [tool.poetry.group.lint.dependencies]\npackaging = \"24.1\"\n\n\
+             [tool.poetry.group.docs]\noptional = true\n\n\
+             [tool.poetry.group.docs.dependencies]\nidna = \"3.7\"\n"
+        ),
+    )
+    .unwrap();
+    run(Proc::new(&uv).args(["lock", "-q"]).current_dir(&u)).unwrap();
+    run(Proc::new(&poetry).args(["lock", "-q"]).current_dir(&p)).unwrap();
+    let lock_run = |dir: &Path, lock: &str| {
+        let a: Vec<std::ffi::OsString> = [
+            "--python-version",
+            "3.11",
+            "--python-platform",
+            PLATFORM,
+            "--lock",
+            lock,
+        ]
+        .iter()
+        .map(|s| s.into())
+        .collect();
+        check(&refs(&a), dir, None)
+    };
+    let has = |r: &Run, n: &str| {
+        wheel_names(r)
+            .iter()
+            .any(|w| w.starts_with(&format!("{n}==")))
+    };
+    let notes = |r: &Run| plan(r)["notes"].to_string();
+
+    // uv: the default group `dev` only.
+    let r = lock_run(&u, "uv.lock");
+    assert_eq!(r.code, 0, "{}\n{:?}", r.stderr, problems(&r));
+    assert!(has(&r, "pandas") && has(&r, "python-dateutil") && has(&r, "idna"));
+    assert!(!has(&r, "packaging"), "{:?}", wheel_names(&r));
+    assert!(
+        notes(&r).contains("the dependency groups dev"),
+        "{}",
+        notes(&r)
+    );
+    // tool.uv.default-groups = "all": the lint group too (the lock itself is unchanged).
+    std::fs::write(
+        u.join("pyproject.toml"),
+        format!("{uv_project}\n[tool.uv]\ndefault-groups = \"all\"\n"),
+    )
+    .unwrap();
+    let r = lock_run(&u, "uv.lock");
+    assert!(
+        has(&r, "packaging") && has(&r, "idna"),
+        "{:?}",
+        wheel_names(&r)
+    );
+    // default-groups = []: the project's own dependencies only.
+    std::fs::write(
+        u.join("pyproject.toml"),
+        format!("{uv_project}\n[tool.uv]\ndefault-groups = []\n"),
+    )
+    .unwrap();
+    let r = lock_run(&u, "uv.lock");
+    assert!(
+        !has(&r, "packaging") && !has(&r, "idna"),
+        "{:?}",
+        wheel_names(&r)
+    );
+    assert!(has(&r, "pandas"));
+
+    // Poetry: main and the non-optional group lint; not the optional group docs.
+    let r = lock_run(&p, "poetry.lock");
+    assert_eq!(r.code, 0, "{}\n{:?}", r.stderr, problems(&r));
+    assert!(has(&r, "pandas") && has(&r, "python-dateutil") && has(&r, "packaging"));
+    assert!(!has(&r, "idna"), "{:?}", wheel_names(&r));
+    assert!(notes(&r).contains("poetry install"), "{}", notes(&r));
+    // The lock alone: every package not marked optional, and the report says so.
+    let alone = tmp.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(p.join("poetry.lock"), alone.join("poetry.lock")).unwrap();
+    let r = lock_run(&alone, "poetry.lock");
+    assert!(
+        has(&r, "idna") && has(&r, "packaging"),
+        "{:?}",
+        wheel_names(&r)
+    );
+    assert!(
+        notes(&r).contains("no pyproject.toml beside it"),
+        "{}",
+        notes(&r)
+    );
+}

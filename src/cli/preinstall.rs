@@ -155,6 +155,7 @@ pub fn run(
                     target.python_version(),
                     target.name
                 ));
+                plan.notes.extend(read.notes);
                 plan.add(read.pins);
                 plan.problems
                     .extend(read.problems.into_iter().map(Problem::error));
