@@ -133,6 +133,16 @@ fn get_str<'a>(t: &'a dyn toml_edit::TableLike, k: &str) -> Option<&'a str> {
     t.get(k)?.as_str()
 }
 
+/// An array of strings (`extra = ["a", "b"]`), normalized as names; nothing when absent.
+fn names_at(v: Option<&Item>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .map(normalize_name)
+        .collect()
+}
+
 /// The tables of an array of tables or of an array of inline tables.
 fn tables(item: Option<&Item>) -> Vec<&dyn toml_edit::TableLike> {
     match item {
@@ -291,16 +301,7 @@ fn uv_deps(t: Option<&Item>) -> Vec<UvDep> {
                 name: normalize_name(get_str(d, "name")?),
                 version: get_str(d, "version").map(str::to_string),
                 marker: get_str(d, "marker").map(str::to_string),
-                extras: d
-                    .get("extra")
-                    .and_then(|e| e.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str())
-                            .map(normalize_name)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                extras: names_at(d.get("extra")),
             })
         })
         .collect()
@@ -530,16 +531,7 @@ fn poetry_roots(pyproject: &DocumentMut, target: &Target) -> Vec<(String, Vec<St
             if name == "python" {
                 continue;
             }
-            let extras = spec
-                .get("extras")
-                .and_then(|e| e.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str())
-                        .map(normalize_name)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let extras = names_at(spec.get("extras"));
             if spec.get("optional").and_then(|o| o.as_bool()) == Some(true) {
                 continue;
             }
@@ -599,16 +591,7 @@ fn poetry_deps(
             if !applies(get_str(e, "markers"), target) {
                 continue;
             }
-            let ex = e
-                .get("extras")
-                .and_then(|x| x.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str())
-                        .map(normalize_name)
-                        .collect()
-                })
-                .unwrap_or_default();
+            let ex = names_at(e.get("extras"));
             out.push((n.clone(), ex));
         }
     }
