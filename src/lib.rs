@@ -17,6 +17,7 @@
 //! ```
 
 pub mod binary;
+pub mod digest;
 pub mod discover;
 pub mod explain;
 pub mod fix;

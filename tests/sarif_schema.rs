@@ -187,3 +187,104 @@ fn lint_sarif_of_a_project_with_a_space_validates() {
         .unwrap();
     assert_eq!(uri, "my%20project/pyproject.toml");
 }
+
+/// A check before install: each result sits at the line of the lock file that pins the failing
+/// distribution (the wheels' files are in no repository), relative to `PROJECTROOT`.
+#[test]
+fn check_before_install_sarif_points_at_the_lock_line_and_validates() {
+    let Some(python) = support::require(support::find_python("3.11"), "CPython 3.11") else {
+        return;
+    };
+    let Some((py, schema)) = validator(&python) else {
+        return;
+    };
+    let Some(w) = support::require(
+        support::index_server::index_wheels(&["numpy==2.0.2", "pandas==2.0.3"]),
+        "real wheels (PyPI)",
+    ) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let proj = tmp.path().join("my project");
+    std::fs::create_dir_all(&proj).unwrap();
+    let lock = format!(
+        "lock-version = \"1.0\"\ncreated-by = \"abi-doctor tests\"\n\n\
+         [[packages]]\nname = \"numpy\"\nversion = \"2.0.2\"\nwheels = [{{ path = {:?} }}]\n\n\
+         [[packages]]\nname = \"pandas\"\nversion = \"2.0.3\"\nwheels = [{{ path = {:?} }}]\n",
+        w[0].display().to_string(),
+        w[1].display().to_string()
+    );
+    std::fs::write(proj.join("pylock.toml"), &lock).unwrap();
+    let pandas_line = lock.lines().position(|l| l == "name = \"pandas\"").unwrap() + 1;
+    let xdg = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("abi-doctor")
+        .unwrap()
+        .current_dir(&proj)
+        .args(["check", "--python-version", "3.11"])
+        .args(["--python-platform", "x86_64-manylinux_2_17"])
+        .args([
+            "--lock",
+            "pylock.toml",
+            "--output-format",
+            "sarif",
+            "--no-progress",
+        ])
+        .env("XDG_CACHE_HOME", xdg.path())
+        .env_remove("VIRTUAL_ENV")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log_path = tmp.path().join("preinstall.sarif");
+    std::fs::write(&log_path, &out.stdout).unwrap();
+    let (ok, said) = validate(&py, &schema, &log_path);
+    assert!(ok, "{said}");
+    assert!(said.ends_with("0 errors\n"), "{said}");
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run0 = &log["runs"][0];
+    let root = run0["originalUriBaseIds"]["PROJECTROOT"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(root.ends_with("/my%20project/"), "{root}");
+    assert!(run0["originalUriBaseIds"].get("ENVROOT").is_none());
+    let results = run0["results"].as_array().unwrap();
+    let pandas: Vec<_> = results
+        .iter()
+        .filter(|r| r["properties"]["distribution"] == "pandas")
+        .collect();
+    assert!(
+        pandas.iter().any(|r| r["ruleId"] == "NPY001"),
+        "{results:#?}"
+    );
+    for r in &pandas {
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(loc["artifactLocation"]["uri"], "pylock.toml", "{r}");
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "PROJECTROOT", "{r}");
+        assert_eq!(loc["region"]["startLine"], pandas_line as u64, "{r}");
+    }
+    // --format github puts its annotation on the same line.
+    let gh = Command::cargo_bin("abi-doctor")
+        .unwrap()
+        .current_dir(&proj)
+        .args(["check", "--python-version", "3.11"])
+        .args(["--python-platform", "x86_64-manylinux_2_17"])
+        .args([
+            "--lock",
+            "pylock.toml",
+            "--output-format",
+            "github",
+            "--no-progress",
+        ])
+        .env("XDG_CACHE_HOME", xdg.path())
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&gh.stdout);
+    let want = format!("::error file=pylock.toml,line={pandas_line},col=1,title=pandas 2.0.3%3A");
+    assert!(text.lines().any(|l| l.starts_with(&want)), "{text}");
+}

@@ -8,7 +8,7 @@ use abi_doctor::preinstall::fetch::IndexFetcher;
 use abi_doctor::preinstall::lock::read_lock;
 use abi_doctor::preinstall::resolve::{find_uv, resolve, ResolveOptions};
 use abi_doctor::preinstall::{self, Plan, Problem, ProblemLevel, Target};
-use abi_doctor::report::check::{CheckReport, PlanInfo, PlanProblem, PlanWheel};
+use abi_doctor::report::check::{CheckReport, PlanInfo, PlanLocation, PlanProblem, PlanWheel};
 use abi_doctor::{discover, scan};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -52,7 +52,12 @@ pub fn run(
     let target = match Target::new(&version, args.python_platform.as_deref()) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("abi-doctor: error: {e}");
+            let option = match e {
+                preinstall::tags::TagError::Python(_) => "--python-version",
+                preinstall::tags::TagError::Platform(_) => "--python-platform",
+                _ => "the target",
+            };
+            eprintln!("abi-doctor: error: {option}: {e}");
             return Ok(2);
         }
     };
@@ -63,7 +68,7 @@ pub fn run(
         .filter(|e| {
             e.python_version
                 .as_deref()
-                .and_then(preinstall::tags::parse_python_version)
+                .and_then(|v| preinstall::tags::parse_python(v).ok())
                 == Some(target.python)
                 && args.python_platform.is_none()
         })
@@ -84,14 +89,15 @@ pub fn run(
         }
         match preinstall::pin_of_wheel(&p, "the command line") {
             Some(pin) if p.is_file() => {
-                if let Some(w) = preinstall::tags::WheelName::parse(&p.to_string_lossy()) {
-                    if target.rank(&w).is_none() {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                if let Some(w) = name.and_then(|n| preinstall::WheelName::parse(&n).ok()) {
+                    if !target.accepts(&w) {
                         plan.problems.push(Problem::warning(format!(
                             "{}: an installer would refuse this wheel for CPython {} on {}; \
                              checked anyway",
                             p.display(),
                             target.python_version(),
-                            target.platform_name
+                            target.name
                         )));
                     }
                 }
@@ -147,8 +153,9 @@ pub fn run(
                     lock.display(),
                     read.pins.len(),
                     target.python_version(),
-                    target.platform_name
+                    target.name
                 ));
+                plan.notes.extend(read.notes);
                 plan.add(read.pins);
                 plan.problems
                     .extend(read.problems.into_iter().map(Problem::error));
@@ -213,10 +220,9 @@ pub fn run(
     let mut problems = checked.problems.clone();
     if checked.stats.ranges_refused > 0 || checked.stats.full_downloads > 0 {
         problems.push(Problem::warning(format!(
-            "the index ({}) refused HTTP range requests for {} file(s): {} downloaded whole \
-             (within the index reader's size limit) instead of reading only the members a check needs",
+            "the index ({}) refused HTTP range requests: {} file(s) downloaded whole (within \
+             the index reader's size limit) instead of reading only the members a check needs",
             fetcher.client().config().index_url,
-            checked.stats.ranges_refused,
             checked.stats.full_downloads
         )));
     }
@@ -234,19 +240,11 @@ pub fn run(
             n.path = p.trim_end_matches("/__init__.py").to_string();
         }
     }
-    if let Some(h) = &mut report.fix_hint {
-        // Nothing is installed yet: the set's NumPy is what would be.
-        h.summary = h.summary.replace(" is installed)", " is in the set)");
-    }
     filter_findings(&mut report, args, g);
     report.environment.source = "before install".to_string();
     report.plan = Some(PlanInfo {
         inputs: plan.inputs.clone(),
-        target: format!(
-            "CPython {} on {}",
-            target.python_version(),
-            target.platform_name
-        ),
+        target: format!("CPython {} on {}", target.python_version(), target.name),
         wheels: checked
             .wheels
             .iter()
@@ -280,6 +278,8 @@ pub fn run(
                 _ => None,
             })
             .sum(),
+        root: cwd.display().to_string(),
+        locations: pin_locations(&plan, args, &cwd),
     });
     render(&report, format, g)?;
     if g.verbose > 0 && g.quiet == 0 {
@@ -301,6 +301,25 @@ pub fn run(
     } else {
         0
     })
+}
+
+/// Where each pin of the plan is written in the inputs, for the reports' locations.
+fn pin_locations(plan: &Plan, args: &CheckArgs, cwd: &Path) -> Vec<PlanLocation> {
+    use abi_doctor::preinstall::locate::{locate, InputKind};
+    let inputs: Vec<(PathBuf, InputKind)> = args
+        .requirements
+        .iter()
+        .map(|p| (p.clone(), InputKind::Requirements))
+        .chain(args.locks.iter().map(|p| (p.clone(), InputKind::Lock)))
+        .collect();
+    locate(&plan.pins, &inputs, cwd)
+        .into_iter()
+        .map(|l| PlanLocation {
+            distribution: l.distribution,
+            file: l.file.display().to_string(),
+            line: l.line.map(|n| n as u64),
+        })
+        .collect()
 }
 
 /// Pins whose wheel has a file name and a hash but no URL (poetry.lock): look the file up on

@@ -30,6 +30,9 @@ pub enum Source {
     DotVenv(PathBuf),
     /// `python3` found on `PATH`.
     SearchPath,
+    /// A check before install: the set's wheels unpacked into a private site-packages; nothing
+    /// is installed yet, and the reports say what installing the set would do.
+    BeforeInstall,
 }
 
 impl Source {
@@ -43,6 +46,7 @@ impl Source {
             Source::CondaPrefix => "from $CONDA_PREFIX".to_string(),
             Source::DotVenv(dir) => format!("found .venv in {}", dir.display()),
             Source::SearchPath => "python3 on PATH".to_string(),
+            Source::BeforeInstall => "before install".to_string(),
         }
     }
 }
@@ -70,6 +74,7 @@ mod tests {
             (Source::CondaPrefix, "from $CONDA_PREFIX"),
             (Source::DotVenv("/x/y".into()), "found .venv in /x/y"),
             (Source::SearchPath, "python3 on PATH"),
+            (Source::BeforeInstall, "before install"),
         ];
         for (source, text) in cases {
             assert_eq!(source.describe(), text);

@@ -3,23 +3,8 @@
 use super::tags::WheelName;
 use super::{DistFile, Project};
 
-/// PEP 503 name normalisation: lower case, runs of `-`, `_`, `.` as one `-`.
-pub fn normalize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-            continue;
-        }
-        if sep && !out.is_empty() {
-            out.push('-');
-        }
-        sep = false;
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
+/// PEP 503 name normalisation (lower case, runs of `-`, `_`, `.` as one `-`): the inventory's.
+pub use crate::inventory::normalize_name as normalize;
 
 /// Resolve `href` against the page at `base` (RFC 3986, the cases simple indexes use: absolute,
 /// scheme-relative, host-relative, and path-relative with `.`/`..` segments).

@@ -5,9 +5,12 @@
 //! (`manylinux_2_17_x86_64`).
 //!
 //! [`Target::platform`] lists the platform tags the target accepts, best (most specific) first,
-//! ending with `any`; [`best_wheel`] ranks wheels by it.
+//! ending with `any`; [`best_wheel`] and [`Target::best`] rank wheels by it. A target also gives
+//! the spelling uv takes ([`Target::uv_platform`]) and the values environment markers see
+//! ([`Target::marker_platform`], [`Target::python_full`]).
 
 use super::DistFile;
+use crate::inventory::Platform;
 use std::cmp::Ordering;
 
 /// A wheel file name split into its parts:
@@ -111,8 +114,13 @@ fn abi_rank(py: &str, abi: &str, (major, minor): (u8, u8)) -> Option<u8> {
         let rest = tag.strip_prefix(&format!("cp{major}"))?;
         rest.parse::<u8>().ok()
     };
+    // Before 3.8 CPython's ABI tag carried `m` (pymalloc), and `mu` on Python 2 (wide unicode).
+    let old_abi = major == 2 || (major == 3 && minor < 8);
     match abi {
         a if a == exact && py == exact => Some(0),
+        a if old_abi && py == exact && (a == format!("{exact}m") || a == format!("{exact}mu")) => {
+            Some(0)
+        }
         "abi3" => {
             let m = cp_minor(py)?;
             (m <= minor && major == 3).then_some(1)
@@ -139,11 +147,15 @@ fn abi_rank(py: &str, abi: &str, (major, minor): (u8, u8)) -> Option<u8> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Target {
     pub python: (u8, u8),
+    /// For `python_full_version` markers: `3.11.7` when the version was given so, else `3.11`.
+    pub python_full: String,
+    /// The platform as given (uv's spelling or a wheel tag), or as derived for this machine.
+    pub name: String,
     pub platform: Vec<String>,
 }
 
 /// `3.11` or `3.11.7` as `(3, 11)`.
-fn parse_python(v: &str) -> Result<(u8, u8), TagError> {
+pub fn parse_python(v: &str) -> Result<(u8, u8), TagError> {
     let bad = || TagError::Python(v.to_string());
     let mut it = v.trim().split('.');
     let major = it.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
@@ -273,7 +285,113 @@ impl Target {
             }
         };
         platform.push("any".to_string());
-        Ok(Target { python, platform })
+        let full = python_version.trim();
+        Ok(Target {
+            python,
+            python_full: if full.split('.').count() >= 3 {
+                full.to_string()
+            } else {
+                format!("{}.{}", python.0, python.1)
+            },
+            name: p.to_string(),
+            platform,
+        })
+    }
+
+    /// `python_platform` (uv's spelling or a wheel tag) when given, else this machine
+    /// ([`Target::host`]).
+    pub fn new(python_version: &str, python_platform: Option<&str>) -> Result<Target, TagError> {
+        match python_platform {
+            Some(p) => Target::parse(python_version, p),
+            None => Target::host(python_version),
+        }
+    }
+
+    /// `3.11`.
+    pub fn python_version(&self) -> String {
+        format!("{}.{}", self.python.0, self.python.1)
+    }
+
+    /// The platform as uv's `--python-platform` takes it: the name as given when it is uv's
+    /// spelling, else derived from the best platform tag (`manylinux_2_17_x86_64` ->
+    /// `x86_64-manylinux_2_17`).
+    pub fn uv_platform(&self) -> String {
+        if self.name.contains('-') || matches!(self.name.as_str(), "linux" | "macos" | "windows") {
+            return self.name.clone();
+        }
+        let first = self.platform.first().map(String::as_str).unwrap_or("");
+        let arch = tag_arch(first).unwrap_or("x86_64");
+        if let Some(rest) = first.strip_prefix("manylinux_") {
+            let v = rest.strip_suffix(&format!("_{arch}")).unwrap_or(rest);
+            return format!("{arch}-manylinux_{v}");
+        }
+        if let Some(rest) = first.strip_prefix("musllinux_") {
+            let v = rest.strip_suffix(&format!("_{arch}")).unwrap_or(rest);
+            return format!("{arch}-musllinux_{v}");
+        }
+        match first {
+            "win_amd64" => "x86_64-pc-windows-msvc".to_string(),
+            "win_arm64" => "aarch64-pc-windows-msvc".to_string(),
+            "win32" => "i686-pc-windows-msvc".to_string(),
+            t if t.starts_with("macosx_") && t.ends_with("_arm64") => {
+                "aarch64-apple-darwin".to_string()
+            }
+            t if t.starts_with("macosx_") => "x86_64-apple-darwin".to_string(),
+            _ => format!("{arch}-unknown-linux-gnu"),
+        }
+    }
+
+    /// What environment markers see on the target (`sys_platform`, `platform_system`,
+    /// `platform_machine` as CPython reports them there), from its best platform tag.
+    pub fn marker_platform(&self) -> Platform {
+        let first = self.platform.first().map(String::as_str).unwrap_or("any");
+        let (sys, system, machine) = if first.starts_with("macosx_") {
+            let m = if first.ends_with("_arm64") {
+                "arm64"
+            } else {
+                "x86_64"
+            };
+            ("darwin", "Darwin", m.to_string())
+        } else if first.starts_with("win") {
+            let m = match first {
+                "win_amd64" => "AMD64",
+                "win_arm64" => "ARM64",
+                _ => "x86",
+            };
+            ("win32", "Windows", m.to_string())
+        } else {
+            let m = tag_arch(first).unwrap_or(std::env::consts::ARCH);
+            ("linux", "Linux", m.to_string())
+        };
+        Platform {
+            sys_platform: sys.to_string(),
+            platform_system: system.to_string(),
+            platform_machine: machine,
+            implementation_name: "cpython".to_string(),
+            extras: Vec::new(),
+        }
+    }
+
+    /// The wheel among `files` an installer would pick: of those whose file name
+    /// (`name_of`) is a wheel that installs on the target, the newest version, then the most
+    /// specific platform and best ABI ([`WheelName::rank`]), then the newest build tag.
+    /// [`best_wheel`] is the same choice for an index's files (with `Requires-Python` and yanks).
+    pub fn best<'a, T>(&self, files: &'a [T], name_of: impl Fn(&T) -> &str) -> Option<&'a T> {
+        files
+            .iter()
+            .filter_map(|f| {
+                let name = name_of(f);
+                let w = WheelName::parse(name.rsplit(['/', '\\']).next().unwrap_or(name)).ok()?;
+                let r = w.rank(self)?;
+                Some((f, w, r))
+            })
+            .max_by(|(fa, a, ra), (fb, b, rb)| {
+                cmp_versions(&a.version, &b.version)
+                    .then_with(|| rb.cmp(ra))
+                    .then_with(|| a.build.cmp(&b.build))
+                    .then_with(|| name_of(fb).cmp(name_of(fa)))
+            })
+            .map(|(f, _, _)| f)
     }
 
     /// CPython `python_version` on this machine: its architecture and, on Linux, its C library
@@ -312,6 +430,15 @@ impl Target {
     pub fn accepts(&self, wheel: &WheelName) -> bool {
         wheel.rank(self).is_some()
     }
+}
+
+/// The architecture a platform tag ends with (`manylinux_2_17_x86_64` -> `x86_64`).
+fn tag_arch(tag: &str) -> Option<&'static str> {
+    [
+        "x86_64", "aarch64", "i686", "armv7l", "ppc64le", "ppc64", "s390x", "riscv64",
+    ]
+    .into_iter()
+    .find(|a| tag.ends_with(&format!("_{a}")))
 }
 
 /// `manylinux_2_17_x86_64` and other single wheel tags, expanded to what they accept.
@@ -489,8 +616,12 @@ mod tests {
             "macosx_12_0_arm64"
         );
         assert_eq!(
-            Target::parse("3.11", "manylinux2014_x86_64").unwrap(),
-            Target::parse("3.11", "x86_64-manylinux_2_17").unwrap()
+            Target::parse("3.11", "manylinux2014_x86_64")
+                .unwrap()
+                .platform,
+            Target::parse("3.11", "x86_64-manylinux_2_17")
+                .unwrap()
+                .platform
         );
         assert!(Target::parse("3.11", "sparc-sunos").is_err());
         assert!(Target::parse("three", "windows").is_err());
@@ -578,5 +709,64 @@ mod tests {
             best_wheel(&files, &w).unwrap().filename,
             "x-1.10-cp311-cp311-win_amd64.whl"
         );
+    }
+
+    #[test]
+    fn targets_give_uv_spelling_markers_and_full_version() {
+        let t = Target::parse("3.11.7", "manylinux_2_28_aarch64").unwrap();
+        assert_eq!(t.python_version(), "3.11");
+        assert_eq!(t.python_full, "3.11.7");
+        assert_eq!(t.uv_platform(), "aarch64-manylinux_2_28");
+        let m = t.marker_platform();
+        assert_eq!(
+            (m.sys_platform.as_str(), m.platform_machine.as_str()),
+            ("linux", "aarch64")
+        );
+        let u = Target::parse("3.12", "x86_64-manylinux_2_17").unwrap();
+        assert_eq!(u.python_full, "3.12");
+        assert_eq!(u.uv_platform(), "x86_64-manylinux_2_17");
+        assert_eq!(
+            Target::parse("3.12", "musllinux_1_2_x86_64")
+                .unwrap()
+                .uv_platform(),
+            "x86_64-musllinux_1_2"
+        );
+        let w = Target::parse("3.12", "win_amd64").unwrap();
+        assert_eq!(w.uv_platform(), "x86_64-pc-windows-msvc");
+        let wm = w.marker_platform();
+        assert_eq!(
+            (wm.sys_platform.as_str(), wm.platform_system.as_str()),
+            ("win32", "Windows")
+        );
+        assert_eq!(wm.platform_machine, "AMD64");
+        let mac = Target::parse("3.12", "macos").unwrap().marker_platform();
+        assert_eq!(
+            (mac.sys_platform.as_str(), mac.platform_machine.as_str()),
+            ("darwin", "arm64")
+        );
+        assert!(Target::new("3.11", Some("sparc-solaris")).is_err());
+        assert!(Target::new("3", None).is_err());
+    }
+
+    #[test]
+    fn best_picks_newest_fitting_wheel_by_file_name() {
+        let t = Target::parse("3.11", "x86_64-manylinux_2_17").unwrap();
+        let files = [
+            "dir/numpy-1.26.4-cp311-cp311-macosx_11_0_arm64.whl",
+            "dir/numpy-1.26.4-cp311-cp311-manylinux_2_28_x86_64.whl",
+            "dir/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+            "dir/numpy-1.26.3-cp311-cp311-manylinux_2_17_x86_64.whl",
+            "dir/numpy-1.26.4.tar.gz",
+        ];
+        assert_eq!(
+            t.best(&files, |s| s),
+            Some(&"dir/numpy-1.26.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
+        );
+        let abi3 = ["cryptography-42.0.0-cp39-abi3-manylinux_2_28_x86_64.whl"];
+        assert!(t.best(&abi3, |s| s).is_none());
+        let old = Target::parse("3.7", "x86_64-manylinux_2_17").unwrap();
+        let m = ["numpy-1.21.6-cp37-cp37m-manylinux_2_12_x86_64.manylinux2010_x86_64.whl"];
+        assert!(old.best(&m, |s| s).is_some(), "cp37m is CPython 3.7's ABI");
+        assert!(t.best(&m, |s| s).is_none());
     }
 }

@@ -4,9 +4,7 @@
 
 use super::FileRef;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::io::{Read, Seek};
-use std::path::Path;
 use std::sync::Mutex;
 
 /// A wheel's bytes, seekable (the zip reader starts at the end).
@@ -34,25 +32,6 @@ pub trait Fetcher: Sync {
     fn stats(&self) -> FetchStats;
     /// A wheel was served from the materialised store (nothing fetched).
     fn hit(&self) {}
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The sha256 of a local file, streamed.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let k = f.read(&mut buf)?;
-        if k == 0 {
-            break;
-        }
-        h.update(&buf[..k]);
-    }
-    Ok(hex(&h.finalize()))
 }
 
 /// Wheels read through the index client ([`crate::index::Client`]): HTTP range reads of only

@@ -3,7 +3,7 @@
 //! ([`Pin`]), with the wheel it would pick. Environment markers are evaluated for the target; a
 //! marker abi-doctor cannot decide keeps the package (a check should not miss one).
 
-use super::tags::Target;
+use super::Target;
 use super::{FileRef, Pin, PinChoice};
 use crate::inventory::{marker_applies, normalize_name};
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,11 +65,40 @@ pub enum LockError {
     Unknown { path: String },
 }
 
-/// What a lock file gives: the pins, and one message for each entry that could not be used.
+/// What a lock file gives: the pins, one message for each entry that could not be used, and
+/// how the set was chosen from the lock (which roots and groups).
 #[derive(Debug, Default)]
 pub struct LockRead {
     pub pins: Vec<Pin>,
     pub problems: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// The `pyproject.toml` next to a lock file, parsed, when there is one.
+fn pyproject_next_to(base: &Path) -> Option<DocumentMut> {
+    let text =
+        crate::fsread::read_text(&base.join("pyproject.toml"), crate::fsread::Limit::Metadata)
+            .ok()?;
+    text.parse().ok()
+}
+
+/// `name[extra1,extra2] ...` -> the normalized extras.
+fn requested_extras(req: &str) -> Vec<String> {
+    let Some(open) = req.find('[') else {
+        return Vec::new();
+    };
+    let before = &req[..open];
+    if before.contains([';', '@', '=', '<', '>', '~', '!']) {
+        return Vec::new();
+    }
+    req[open + 1..]
+        .split(']')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(normalize_name)
+        .filter(|e| !e.is_empty())
+        .collect()
 }
 
 /// Read the lock file `text` (from `path`; relative paths in it are against its directory).
@@ -88,7 +117,7 @@ pub fn read_lock(path: &Path, text: &str, target: &Target) -> Result<LockRead, L
     match kind {
         LockKind::Pylock => pylock(&doc, &shown, base, target),
         LockKind::Uv => uv_lock(&doc, &shown, base, target),
-        LockKind::Poetry => poetry_lock(&doc, &shown, target),
+        LockKind::Poetry => poetry_lock(&doc, &shown, base, target),
     }
 }
 
@@ -102,6 +131,16 @@ fn shape(path: &str, kind: LockKind, reason: impl Into<String>) -> LockError {
 
 fn get_str<'a>(t: &'a dyn toml_edit::TableLike, k: &str) -> Option<&'a str> {
     t.get(k)?.as_str()
+}
+
+/// An array of strings (`extra = ["a", "b"]`), normalized as names; nothing when absent.
+fn names_at(v: Option<&Item>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .map(normalize_name)
+        .collect()
 }
 
 /// The tables of an array of tables or of an array of inline tables.
@@ -121,7 +160,9 @@ fn tables(item: Option<&Item>) -> Vec<&dyn toml_edit::TableLike> {
 fn applies(marker: Option<&str>, target: &Target) -> bool {
     match marker.map(str::trim).filter(|m| !m.is_empty()) {
         None => true,
-        Some(m) => marker_applies(m, &target.python_full, &target.marker_platform).unwrap_or(true),
+        Some(m) => {
+            marker_applies(m, &target.python_full, &target.marker_platform()).unwrap_or(true)
+        }
     }
 }
 
@@ -160,6 +201,19 @@ fn file_ref(t: &dyn toml_edit::TableLike, base: &Path) -> Option<FileRef> {
         sha256,
         size,
     })
+}
+
+/// The `wheels` and the `sdist` of a pylock.toml or uv.lock package table.
+fn files_of(p: &dyn toml_edit::TableLike, base: &Path) -> (Vec<FileRef>, Option<FileRef>) {
+    let wheels = tables(p.get("wheels"))
+        .into_iter()
+        .filter_map(|w| file_ref(w, base))
+        .collect();
+    let sdist = p
+        .get("sdist")
+        .and_then(|s| tables(Some(s)).into_iter().next())
+        .and_then(|s| file_ref(s, base));
+    (wheels, sdist)
 }
 
 fn choose(
@@ -224,14 +278,7 @@ fn pylock(
             ));
             continue;
         };
-        let wheels: Vec<FileRef> = tables(p.get("wheels"))
-            .into_iter()
-            .filter_map(|w| file_ref(w, base))
-            .collect();
-        let sdist = p
-            .get("sdist")
-            .and_then(|s| tables(Some(s)).into_iter().next())
-            .and_then(|s| file_ref(s, base));
+        let (wheels, sdist) = files_of(p, base);
         out.pins
             .push(choose(name, version, path, wheels, sdist, target));
     }
@@ -254,16 +301,7 @@ fn uv_deps(t: Option<&Item>) -> Vec<UvDep> {
                 name: normalize_name(get_str(d, "name")?),
                 version: get_str(d, "version").map(str::to_string),
                 marker: get_str(d, "marker").map(str::to_string),
-                extras: d
-                    .get("extra")
-                    .and_then(|e| e.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str())
-                            .map(normalize_name)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                extras: names_at(d.get("extra")),
             })
         })
         .collect()
@@ -314,12 +352,50 @@ fn uv_lock(
             .push(version.to_string());
         by_key.insert((n, version.to_string()), *p);
     }
+    // `uv sync` installs the project of the pyproject.toml beside the lock (a workspace's root),
+    // with its default groups: `tool.uv.default-groups` (a list, or "all"), else `dev`.
+    let pyproject = pyproject_next_to(base);
+    let project = pyproject
+        .as_ref()
+        .and_then(|d| d.get("project")?.get("name")?.as_str().map(normalize_name));
+    let default_groups = pyproject
+        .as_ref()
+        .and_then(|d| d.get("tool")?.get("uv")?.get("default-groups"));
+    let groups: Option<Vec<String>> = match default_groups.and_then(Item::as_value) {
+        Some(Value::String(s)) if s.value() == "all" => None,
+        Some(Value::Array(a)) => Some(
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .map(normalize_name)
+                .collect(),
+        ),
+        _ => Some(vec!["dev".to_string()]),
+    };
+    if let Some(p) = &project {
+        if roots.iter().any(|(n, _)| n == p) {
+            roots.retain(|(n, _)| n == p);
+        }
+    }
+    let shown_roots: Vec<String> = roots.iter().map(|(n, _)| n.clone()).collect();
     if roots.is_empty() {
         roots = by_key.keys().cloned().collect();
+        out.notes.push(format!(
+            "{path}: no project package in the lock: every locked package is checked"
+        ));
+    } else {
+        out.notes.push(format!(
+            "{path}: the dependencies of {} with {}, as `uv sync` installs them",
+            shown_roots.join(", "),
+            match &groups {
+                None => "all dependency groups (tool.uv.default-groups = \"all\")".to_string(),
+                Some(g) if g.is_empty() => "no dependency group".to_string(),
+                Some(g) => format!("the dependency groups {}", g.join(", ")),
+            }
+        ));
     }
     let root_set: BTreeSet<(String, String)> = roots.iter().cloned().collect();
-    // Walk the graph from the project: dependencies, the `dev` group (uv sync installs it by
-    // default), and the optional dependencies the edges ask for.
+    // Walk the graph from the project: dependencies, the default dependency groups, and the
+    // optional dependencies the edges ask for.
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     let mut todo: Vec<((String, String), Vec<String>)> =
         roots.into_iter().map(|r| (r, Vec::new())).collect();
@@ -332,7 +408,14 @@ fn uv_lock(
             deps.extend(uv_deps(p.get("dependencies")));
             if root_set.contains(&key) {
                 if let Some(dev) = p.get("dev-dependencies").and_then(|d| d.as_table_like()) {
-                    deps.extend(uv_deps(dev.get("dev")));
+                    for (g, list) in dev.iter() {
+                        let wanted = groups
+                            .as_ref()
+                            .is_none_or(|gs| gs.contains(&normalize_name(g)));
+                        if wanted {
+                            deps.extend(uv_deps(Some(list)));
+                        }
+                    }
                 }
             }
         }
@@ -395,21 +478,132 @@ fn uv_lock(
         }
         let Some(p) = by_key.get(key) else { continue };
         let name = get_str(*p, "name").unwrap_or(&key.0);
-        let wheels: Vec<FileRef> = tables(p.get("wheels"))
-            .into_iter()
-            .filter_map(|w| file_ref(w, base))
-            .collect();
-        let sdist = p
-            .get("sdist")
-            .and_then(|s| tables(Some(s)).into_iter().next())
-            .and_then(|s| file_ref(s, base));
+        let (wheels, sdist) = files_of(*p, base);
         out.pins
             .push(choose(name, &key.1, path, wheels, sdist, target));
     }
     Ok(out)
 }
 
-fn poetry_lock(doc: &DocumentMut, path: &str, target: &Target) -> Result<LockRead, LockError> {
+/// The distributions `poetry install` installs for the project `pyproject`: its dependencies
+/// (PEP 621 `project.dependencies`, or `tool.poetry.dependencies` but `python`) and those of
+/// every dependency group not marked `optional = true`, as (normalized name, extras).
+fn poetry_roots(pyproject: &DocumentMut, target: &Target) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let project_deps = pyproject
+        .get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_array());
+    for req in project_deps
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+    {
+        if let Ok((r, _)) = crate::inventory::parse_requirement(req) {
+            if applies(r.marker.as_deref(), target) {
+                out.push((r.normalized, requested_extras(req)));
+            }
+        }
+    }
+    let poetry = pyproject.get("tool").and_then(|t| t.get("poetry"));
+    let mut tables_of: Vec<&dyn toml_edit::TableLike> = Vec::new();
+    if let Some(d) = poetry
+        .and_then(|p| p.get("dependencies"))
+        .and_then(|d| d.as_table_like())
+    {
+        tables_of.push(d);
+    }
+    if let Some(groups) = poetry
+        .and_then(|p| p.get("group"))
+        .and_then(|g| g.as_table_like())
+    {
+        for (_, g) in groups.iter() {
+            if g.get("optional").and_then(|o| o.as_bool()) == Some(true) {
+                continue;
+            }
+            if let Some(d) = g.get("dependencies").and_then(|d| d.as_table_like()) {
+                tables_of.push(d);
+            }
+        }
+    }
+    for t in tables_of {
+        for (name, spec) in t.iter() {
+            if name == "python" {
+                continue;
+            }
+            let extras = names_at(spec.get("extras"));
+            if spec.get("optional").and_then(|o| o.as_bool()) == Some(true) {
+                continue;
+            }
+            out.push((normalize_name(name), extras));
+        }
+    }
+    out
+}
+
+/// The dependencies a poetry.lock package table names (`[package.dependencies]`, and those of
+/// the `extras` asked for), each with the extras it asks for; markers evaluated for `target`.
+fn poetry_deps(
+    p: &dyn toml_edit::TableLike,
+    extras: &[String],
+    target: &Target,
+) -> Vec<(String, Vec<String>)> {
+    // The optional dependencies the requested extras turn on.
+    let mut turned_on: BTreeSet<String> = BTreeSet::new();
+    if let Some(ex) = p.get("extras").and_then(|e| e.as_table_like()) {
+        for (e, list) in ex.iter() {
+            if extras.contains(&normalize_name(e)) {
+                for d in list
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|v| v.as_str())
+                {
+                    let n = d
+                        .split([' ', '(', '[', ';', '<', '>', '='])
+                        .next()
+                        .unwrap_or(d);
+                    turned_on.insert(normalize_name(n));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let Some(deps) = p.get("dependencies").and_then(|d| d.as_table_like()) else {
+        return out;
+    };
+    for (name, spec) in deps.iter() {
+        let n = normalize_name(name);
+        // A string, one inline table, or an array of them (one per marker).
+        let entries: Vec<&dyn toml_edit::TableLike> = match spec {
+            Item::Value(Value::String(_)) => Vec::new(),
+            other => tables(Some(other)),
+        };
+        if entries.is_empty() {
+            out.push((n, Vec::new()));
+            continue;
+        }
+        for e in entries {
+            let optional = e.get("optional").and_then(|o| o.as_bool()) == Some(true);
+            if optional && !turned_on.contains(&n) {
+                continue;
+            }
+            if !applies(get_str(e, "markers"), target) {
+                continue;
+            }
+            let ex = names_at(e.get("extras"));
+            out.push((n.clone(), ex));
+        }
+    }
+    out
+}
+
+fn poetry_lock(
+    doc: &DocumentMut,
+    path: &str,
+    base: &Path,
+    target: &Target,
+) -> Result<LockRead, LockError> {
     let k = LockKind::Poetry;
     let meta = doc
         .get("metadata")
@@ -417,6 +611,43 @@ fn poetry_lock(doc: &DocumentMut, path: &str, target: &Target) -> Result<LockRea
         .ok_or_else(|| shape(path, k, "no [metadata] table"))?;
     let pkgs = tables(doc.get("package"));
     let mut out = LockRead::default();
+    // With the project's pyproject.toml beside the lock: only what `poetry install` installs,
+    // walked from the project's dependencies. Without it: every package not marked optional.
+    let reachable: Option<BTreeSet<String>> = match pyproject_next_to(base) {
+        Some(pp) => {
+            let mut by_name: BTreeMap<String, Vec<&dyn toml_edit::TableLike>> = BTreeMap::new();
+            for p in &pkgs {
+                if let Some(n) = get_str(*p, "name") {
+                    by_name.entry(normalize_name(n)).or_default().push(*p);
+                }
+            }
+            let mut seen: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
+            let mut names = BTreeSet::new();
+            let mut todo = poetry_roots(&pp, target);
+            while let Some((n, extras)) = todo.pop() {
+                if !seen.insert((n.clone(), extras.clone())) {
+                    continue;
+                }
+                names.insert(n.clone());
+                for p in by_name.get(&n).into_iter().flatten() {
+                    todo.extend(poetry_deps(*p, &extras, target));
+                }
+            }
+            out.notes.push(format!(
+                "{path}: the dependencies of the project in {} and its non-optional groups, as \
+                 `poetry install` installs them",
+                base.join("pyproject.toml").display()
+            ));
+            Some(names)
+        }
+        None => {
+            out.notes.push(format!(
+                "{path}: no pyproject.toml beside it: every package not marked optional is \
+                 checked (dependency groups cannot be told apart)"
+            ));
+            None
+        }
+    };
     for (i, p) in pkgs.into_iter().enumerate() {
         let (Some(name), Some(version)) = (get_str(p, "name"), get_str(p, "version")) else {
             out.problems.push(format!(
@@ -424,8 +655,10 @@ fn poetry_lock(doc: &DocumentMut, path: &str, target: &Target) -> Result<LockRea
             ));
             continue;
         };
-        if p.get("optional").and_then(|o| o.as_bool()) == Some(true) {
-            continue;
+        match &reachable {
+            Some(names) if !names.contains(&normalize_name(name)) => continue,
+            None if p.get("optional").and_then(|o| o.as_bool()) == Some(true) => continue,
+            _ => {}
         }
         // Poetry 2 writes `markers` per package: a string, or a table per group.
         let markers: Vec<String> = match p.get("markers") {

@@ -8,8 +8,9 @@
 //! temporary directory, then renamed, so a crash leaves no half tree), and hard-linked (copied
 //! across file systems) into the set's private site-packages.
 
-use super::fetch::{sha256_file, Fetcher};
+use super::fetch::Fetcher;
 use super::FileRef;
+use crate::digest::sha256_file;
 use crate::wheel;
 use std::path::{Path, PathBuf};
 

@@ -19,11 +19,11 @@
 
 pub mod explain;
 pub mod fetch;
+pub mod locate;
 pub mod lock;
 pub mod materialise;
 pub mod resolve;
 pub mod sdist;
-pub mod tags;
 
 use crate::discover::{EnvKind, Environment, Source};
 use crate::inventory::normalize_name;
@@ -32,8 +32,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use crate::index::tags::{self, Target, WheelName};
 pub use fetch::{FetchStats, Fetcher};
-pub use tags::Target;
 
 /// One file of a distribution: a wheel or an sdist, local or remote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -135,7 +135,7 @@ impl Plan {
 /// A wheel file given on the command line or found in a wheelhouse, as a pin.
 pub fn pin_of_wheel(path: &Path, from: &str) -> Option<Pin> {
     let filename = path.file_name()?.to_str()?.to_string();
-    let w = tags::WheelName::parse(&filename)?;
+    let w = WheelName::parse(&filename).ok()?;
     Some(Pin {
         name: w.name.clone(),
         version: w.version.clone(),
@@ -154,7 +154,7 @@ pub fn pin_of_wheel(path: &Path, from: &str) -> Option<Pin> {
 /// (the newest version among those), as pip's `--find-links` would pick.
 pub fn wheelhouse(dir: &Path, target: &Target) -> Result<(Vec<Pin>, Vec<Problem>), std::io::Error> {
     let shown = dir.display().to_string();
-    let mut by_name: BTreeMap<String, Vec<(PathBuf, tags::WheelName)>> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, Vec<(PathBuf, WheelName)>> = BTreeMap::new();
     let mut problems = Vec::new();
     let mut rd: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -163,12 +163,12 @@ pub fn wheelhouse(dir: &Path, target: &Target) -> Result<(Vec<Pin>, Vec<Problem>
     rd.sort();
     for p in rd {
         let fname = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        match tags::WheelName::parse(fname) {
-            Some(w) => by_name
+        match WheelName::parse(fname) {
+            Ok(w) => by_name
                 .entry(normalize_name(&w.name))
                 .or_default()
                 .push((p, w)),
-            None => problems.push(Problem::error(format!(
+            Err(_) => problems.push(Problem::error(format!(
                 "{}: not a wheel file name (NAME-VERSION-PY-ABI-PLATFORM.whl); skipped",
                 p.display()
             ))),
@@ -176,23 +176,17 @@ pub fn wheelhouse(dir: &Path, target: &Target) -> Result<(Vec<Pin>, Vec<Problem>
     }
     let mut pins = Vec::new();
     for (_, ws) in by_name {
-        let fit: Vec<&(PathBuf, tags::WheelName)> = ws
+        let names: Vec<(&PathBuf, String)> = ws
             .iter()
-            .filter(|(_, w)| target.rank(w).is_some())
+            .filter_map(|(p, _)| Some((p, p.file_name()?.to_str()?.to_string())))
             .collect();
-        let best = fit.iter().max_by(|a, b| {
-            let va = a.1.version.parse::<pep440_rs::Version>().ok();
-            let vb = b.1.version.parse::<pep440_rs::Version>().ok();
-            va.cmp(&vb)
-                .then_with(|| target.rank(&b.1).cmp(&target.rank(&a.1)))
-        });
-        match best {
+        match target.best(&names, |(_, n)| n.as_str()) {
             Some((p, _)) => pins.extend(pin_of_wheel(p, &shown)),
             None => problems.push(Problem::error(format!(
                 "{shown}: no wheel of {} fits CPython {} on {} (there: {}); not checked",
                 ws[0].1.name,
                 target.python_version(),
-                target.platform_name,
+                target.name,
                 ws.iter()
                     .filter_map(|(p, _)| p.file_name()?.to_str())
                     .collect::<Vec<_>>()
@@ -319,7 +313,7 @@ pub fn check(
         python_version: Some(target.python_version()),
         prefix: prefix.clone(),
         kind: EnvKind::Venv,
-        source: Source::SitePackagesOption,
+        source: Source::BeforeInstall,
         site_packages: vec![site.clone()],
         include_system_site_packages: false,
         externally_managed: false,

@@ -9,7 +9,7 @@
 //! version, no wheel); those are reported and the rest is resolved again.
 
 use super::lock::read_lock;
-use super::tags::Target;
+use super::Target;
 use super::{FileRef, Pin, PinChoice, Problem};
 use crate::inventory::normalize_name;
 use std::ffi::OsString;
@@ -77,7 +77,7 @@ fn uv_compile(
         "--quiet",
     ])
     .args(["--python-version", &target.python_version()])
-    .args(["--python-platform", &target.platform_name])
+    .args(["--python-platform", &target.uv_platform()])
     .current_dir(&opts.cwd)
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
@@ -163,7 +163,7 @@ pub fn resolve(opts: &ResolveOptions, target: &Target) -> Resolved {
     out.notes.push(format!(
         "{from}: {how} for CPython {} on {}",
         target.python_version(),
-        target.platform_name
+        target.name
     ));
     match uv_compile(uv, &opts.requirements, None, opts, target, opts.no_deps) {
         Ok(text) => match pins_from_pylock(&text, &from, target) {
@@ -187,7 +187,7 @@ pub fn resolve(opts: &ResolveOptions, target: &Target) -> Resolved {
                             "{}: {line}: cannot be installed for CPython {} on {}: {e}; not checked",
                             f.display(),
                             target.python_version(),
-                            target.platform_name
+                            target.name
                         ))),
                     }
                 }
@@ -257,7 +257,7 @@ fn pip_resolve(opts: &ResolveOptions, target: &Target, from: &str) -> Resolved {
     .current_dir(&opts.cwd)
     .env("PIP_NO_INPUT", "1")
     .stdin(Stdio::null());
-    for t in target.platform_tags.iter().take(40) {
+    for t in target.platform.iter().filter(|t| *t != "any").take(40) {
         cmd.args(["--platform", t]);
     }
     // pip wants --target with --platform when it would install; a dry run still asks for it.

@@ -6,8 +6,8 @@
 //! is named.
 
 use super::fetch::Fetcher;
-use super::tags::{Target, WheelName};
 use super::{FileRef, Pin, Problem};
+use super::{Target, WheelName};
 use crate::inventory::parse_requirement;
 use std::io::Read;
 
@@ -96,8 +96,8 @@ fn newest_numpy(spec: &str, target: &Target, fetcher: &dyn Fetcher) -> Option<St
     let files = fetcher.files("numpy").ok()?;
     files
         .iter()
-        .filter_map(|f| WheelName::parse(&f.filename))
-        .filter(|w| target.rank(w).is_some())
+        .filter_map(|f| WheelName::parse(&f.filename).ok())
+        .filter(|w| target.accepts(w))
         .filter_map(|w| w.version.parse::<pep440_rs::Version>().ok())
         .filter(|v| !v.any_prerelease() && specs.contains(v))
         .max()
@@ -152,7 +152,7 @@ pub fn no_wheel_problem(
         p.version,
         p.from,
         target.python_version(),
-        target.platform_name
+        target.name
     );
     let others = if other_wheels.is_empty() {
         "the lock or resolution lists no wheel for other targets either".to_string()

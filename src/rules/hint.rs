@@ -98,8 +98,13 @@ pub fn hint(scan: &Scan, failing: &[String]) -> Option<Hint> {
         let spec = range_spec(releases, lo, newest);
         return Some(Hint {
             summary: format!(
-                "everything imports under NumPy {spec} (NumPy {} is installed); move NumPy:",
-                rt.version
+                "everything imports under NumPy {spec} (NumPy {} {}); move NumPy:",
+                rt.version,
+                if scan.before_install {
+                    "is in the set"
+                } else {
+                    "is installed"
+                }
             ),
             numpy_specifier: Some(spec.clone()),
             commands: commands(scan, &spec),

@@ -185,6 +185,9 @@ pub struct Scan {
     /// The scanned environment's interpreter and, for a conda environment, its prefix: every
     /// command abi-doctor prints acts on them, never on whatever `pip` is first on `PATH`.
     pub target: Target,
+    /// A check before install: the distributions are a set that would be installed, not an
+    /// installed environment; texts say so ([`Scan::is_installed`], [`Scan::installed`]).
+    pub before_install: bool,
 }
 
 /// Which environment printed commands act on.
@@ -235,6 +238,24 @@ impl Target {
 }
 
 impl Scan {
+    /// `is installed`, or before install `would be installed`: "numpy 2.0.2 {}".
+    pub fn is_installed(&self) -> &'static str {
+        if self.before_install {
+            "would be installed"
+        } else {
+            "is installed"
+        }
+    }
+
+    /// `installed numpy 2.0.2`, or before install `numpy 2.0.2 in the set`.
+    pub fn installed(&self, what: &str) -> String {
+        if self.before_install {
+            format!("{what} in the set")
+        } else {
+            format!("installed {what}")
+        }
+    }
+
     pub fn dist_of(&self, m: &Module) -> Option<&Dist> {
         m.dist.and_then(|i| self.dists.get(i))
     }

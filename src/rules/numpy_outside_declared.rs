@@ -46,8 +46,11 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             rule: RULE.name,
             severity: Severity::Warning,
             title: format!(
-                "{} {} requires numpy{req}, but numpy {} is installed",
-                d.name, d.version, rt.version
+                "{} {} requires numpy{req}, but numpy {} {}",
+                d.name,
+                d.version,
+                rt.version,
+                scan.is_installed()
             ),
             distribution: Some(d.name.clone()),
             distribution_version: Some(d.version.clone()),
@@ -56,8 +59,9 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
             path_in_env: None,
             predicted: None,
             evidence: vec![format!(
-                "Requires-Dist: numpy{req}; installed numpy {} at {}",
-                rt.version, rt.path
+                "Requires-Dist: numpy{req}; {} at {}",
+                scan.installed(&format!("numpy {}", rt.version)),
+                rt.path
             )],
             fix_hint: Some(format!(
                 "pip install \"numpy{req}\", or a release of {} that supports numpy {}",
@@ -86,6 +90,28 @@ mod tests {
         assert_eq!(
             out[0].title,
             "tensorflow 2.5.0 requires numpy~=1.19.2, but numpy 1.21.6 is installed"
+        );
+        assert!(out[0].evidence[0].contains("; installed numpy 1.21.6 at "));
+    }
+
+    #[test]
+    fn before_install_the_set_would_be_installed() {
+        let mut scan = scan_with(
+            "2.0.2",
+            dist("pandas", "2.1.4", Some("<2,>=1.23.2")),
+            facts(NumpyFacts::default()),
+        );
+        scan.before_install = true;
+        let mut out = vec![];
+        check(&scan, &mut out);
+        assert_eq!(
+            out[0].title,
+            "pandas 2.1.4 requires numpy<2,>=1.23.2, but numpy 2.0.2 would be installed"
+        );
+        assert!(
+            out[0].evidence[0].contains("; numpy 2.0.2 in the set at "),
+            "{:?}",
+            out[0].evidence
         );
     }
 }

@@ -60,7 +60,10 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                 "pybind11 internals {}; strings \"numpy.core.multiarray\" and \"_ARRAY_API\" without \"numpy._core\" (numpy.h of pybind11 <= 2.11)",
                 pb.internals.as_deref().unwrap_or("(key not found)")
             ),
-            format!("installed NumPy {} (2.x layouts)", rt.version),
+            format!(
+                "{} (2.x layouts)",
+                scan.installed(&format!("NumPy {}", rt.version))
+            ),
         ];
         // The module's own window bounds NumPy on both sides (a 1.x build: `>=1.X,<2`).
         let spec = crate::rules::predict::compatible_specifier(&m.facts.numpy)

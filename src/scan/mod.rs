@@ -472,6 +472,7 @@ fn assemble(
         _ => vec![],
     };
     let scan = Scan {
+        before_install: env.source == discover::Source::BeforeInstall,
         python_version: env.python_version.clone(),
         dists,
         modules,

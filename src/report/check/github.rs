@@ -173,14 +173,27 @@ pub fn write(w: &mut dyn Write, r: &CheckReport, opts: Options) -> io::Result<()
     let mut all = annotations(r, opts);
     if let Some(p) = &r.plan {
         // Before install, the files of a finding are members of wheels, not of the repository:
-        // the annotations go on the input (the requirements or lock file), when there is one.
+        // the annotations go on the line of the input (the requirements or lock file) that
+        // pins the distribution, else on the input.
         let input = p
             .inputs
             .iter()
             .find(|i| std::path::Path::new(i).is_file())
             .cloned();
         for a in &mut all {
-            a.file = input.clone();
+            // The title starts with the distribution: `pandas 2.0.3: 3 errors (NPY001)`.
+            let dist = a
+                .title
+                .split([' ', ':'])
+                .next()
+                .filter(|d| *d != "abi-doctor");
+            match p.location_of(dist) {
+                Some(l) => {
+                    a.file = Some(l.file.clone());
+                    a.line = l.line.map(|n| (n as usize, 1));
+                }
+                None => a.file = input.clone(),
+            }
             if let Some(e) = p.explanations.iter().find(|e| {
                 a.title
                     .split(':')

@@ -67,6 +67,20 @@ pub struct PlanInfo {
     pub cache_hits: u64,
     /// What downloading every remote wheel of the set in full would cost, in bytes.
     pub full_bytes: u64,
+    /// The directory the inputs' paths are relative to (the working directory), absolute.
+    pub root: String,
+    /// Where each distribution of the set is written: the input file, and the line when the
+    /// input names it (a distribution a resolver added has no line).
+    pub locations: Vec<PlanLocation>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PlanLocation {
+    pub distribution: String,
+    /// As given on the command line (relative to `root`, or absolute).
+    pub file: String,
+    /// 1-based.
+    pub line: Option<u64>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -86,6 +100,18 @@ impl PlanInfo {
     /// An entry could not be checked.
     pub fn has_errors(&self) -> bool {
         self.problems.iter().any(|p| p.level == "error")
+    }
+
+    /// Where `distribution` is written ([`PlanLocation`]); else the first location (a finding
+    /// about no one distribution); `None` when the plan has none.
+    pub fn location_of(&self, distribution: Option<&str>) -> Option<&PlanLocation> {
+        let want = distribution.map(crate::inventory::normalize_name);
+        self.locations
+            .iter()
+            .find(|l| {
+                want.as_deref() == Some(crate::inventory::normalize_name(&l.distribution).as_str())
+            })
+            .or_else(|| self.locations.first())
     }
 }
 

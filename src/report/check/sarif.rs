@@ -5,7 +5,8 @@
 //! What GitHub's code scanning needs beyond the schema (its "SARIF support for code scanning"
 //! page): every result has a physical location; artifact URIs are relative to a `uriBaseId`
 //! named in `originalUriBaseIds` (here `ENVROOT`, the environment's prefix; `PROJECTROOT` for
-//! `lint`), percent-encoded (RFC 3986; SARIF 2.1.0 §3.4.3); `partialFingerprints` let it follow
+//! `lint`, and for a check before install, whose results sit at the line of the requirements or
+//! lock file that pins the distribution: its wheels' files are in no repository), percent-encoded (RFC 3986; SARIF 2.1.0 §3.4.3); `partialFingerprints` let it follow
 //! one finding across runs; rules carry `shortDescription`, `fullDescription` and `helpUri`.
 
 use super::CheckReport;
@@ -19,6 +20,9 @@ pub const SARIF_VERSION: &str = "2.1.0";
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The `uriBaseId` of paths inside the scanned environment: its prefix.
 pub const ENVROOT: &str = "ENVROOT";
+/// The `uriBaseId` of the project's files: `lint`'s, and a check before install's inputs (the
+/// requirements and lock files, relative to the working directory).
+pub const PROJECTROOT: &str = "PROJECTROOT";
 /// The `partialFingerprints` key; the `v1` changes when what is hashed changes.
 pub const FINGERPRINT_KEY: &str = "abiDoctor/v1";
 
@@ -264,10 +268,23 @@ impl SarifLog {
                 if let Some(h) = &f.fix_hint {
                     text.push_str(&format!(" Fix: {h}"));
                 }
-                let artifact_location = match (&f.path, r.environment.site_packages.first()) {
-                    (Some(p), _) => artifact(p, prefix, ENVROOT, false),
-                    (None, Some(site)) => artifact(site, prefix, ENVROOT, true),
-                    (None, None) => artifact(&r.environment.prefix, prefix, ENVROOT, true),
+                let planned = r.plan.as_ref().map(|p| {
+                    let root = Path::new(&p.root);
+                    match p.location_of(f.distribution.as_deref()) {
+                        Some(l) => (
+                            artifact(&l.file, root, PROJECTROOT, false),
+                            l.line.map(|n| Region { start_line: n }),
+                        ),
+                        None => (artifact(&p.root, root, PROJECTROOT, true), None),
+                    }
+                });
+                let (artifact_location, region) = match (planned, &f.path) {
+                    (Some(at), _) => at,
+                    (None, Some(p)) => (artifact(p, prefix, ENVROOT, false), None),
+                    (None, None) => match r.environment.site_packages.first() {
+                        Some(site) => (artifact(site, prefix, ENVROOT, true), None),
+                        None => (artifact(&r.environment.prefix, prefix, ENVROOT, true), None),
+                    },
                 };
                 let print = fingerprint(&[
                     f.code,
@@ -282,7 +299,7 @@ impl SarifLog {
                     locations: vec![Location {
                         physical_location: PhysicalLocation {
                             artifact_location,
-                            region: None,
+                            region,
                         },
                     }],
                     partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, print)]),
@@ -306,13 +323,24 @@ impl SarifLog {
                         rules,
                     },
                 },
-                original_uri_base_ids: BTreeMap::from([(
-                    ENVROOT,
-                    ArtifactLocation {
-                        uri: file_uri(&r.environment.prefix, true),
-                        uri_base_id: None,
-                    },
-                )]),
+                original_uri_base_ids: match &r.plan {
+                    // Before install the environment is a private directory, gone after the
+                    // run: the results are on the inputs.
+                    Some(p) => BTreeMap::from([(
+                        PROJECTROOT,
+                        ArtifactLocation {
+                            uri: file_uri(&p.root, true),
+                            uri_base_id: None,
+                        },
+                    )]),
+                    None => BTreeMap::from([(
+                        ENVROOT,
+                        ArtifactLocation {
+                            uri: file_uri(&r.environment.prefix, true),
+                            uri_base_id: None,
+                        },
+                    )]),
+                },
                 results,
             }],
         }

@@ -14,8 +14,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::Path;
 
-/// The `uriBaseId` of the project's files.
-pub const PROJECTROOT: &str = "PROJECTROOT";
+pub use crate::report::check::sarif::PROJECTROOT;
 
 /// A result with a line and column (check's results point at whole files).
 #[derive(Debug, Serialize)]
