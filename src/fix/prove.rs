@@ -59,6 +59,8 @@ impl Proof {
 #[derive(Debug, Clone)]
 pub struct ProveOptions {
     pub resolver: Resolver,
+    /// The environment's indexes, primary first (empty: the installer's default).
+    pub index_urls: Vec<String>,
     /// Parent directory of the scratch venv (a fresh temporary directory is made inside).
     pub scratch_parent: PathBuf,
     /// Per-import deadline.
@@ -133,7 +135,8 @@ fn prove_inner(
                     .arg("--python")
                     .arg(&spy)
                     .arg("-r")
-                    .arg(&planned_txt),
+                    .arg(&planned_txt)
+                    .args(crate::fix::resolve::index_args(&opts.index_urls, true)),
                 "uv pip install -r planned.txt",
             )?;
         }
@@ -145,7 +148,8 @@ fn prove_inner(
             run(
                 Command::new(&spy)
                     .args(["-m", "pip", "install", "--quiet", "--no-deps", "-r"])
-                    .arg(&planned_txt),
+                    .arg(&planned_txt)
+                    .args(crate::fix::resolve::index_args(&opts.index_urls, false)),
                 "pip install -r planned.txt",
             )?;
         }
