@@ -237,6 +237,78 @@ pub fn candidates(
     Ok(out)
 }
 
+/// How long a project page read by the planner is reused: PyPI serves simple pages with
+/// `Cache-Control: max-age=600`, and pip's HTTP cache keeps them as long.
+pub const PAGE_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedPage {
+    index: String,
+    name: String,
+    files: Vec<crate::index::DistFile>,
+}
+
+/// The project page of `name`, from `<cache>/index/pages/` when it was read from the same
+/// indexes less than [`PAGE_MAX_AGE`] ago (`true`: from the cache), else from the index (and
+/// kept). A cache that cannot be read or written only costs a request.
+pub fn project(
+    client: &Client,
+    cache: Option<&std::path::Path>,
+    name: &str,
+) -> Result<(Project, bool), IndexError> {
+    use sha2::Digest;
+    let norm = crate::index::normalize(name);
+    let indexes: Vec<&str> = client.config().indexes().collect();
+    let key = indexes.join(" ");
+    let path = cache.map(|c| {
+        let h = sha2::Sha256::digest(format!("{key}\n{norm}").as_bytes());
+        let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        c.join("index").join("pages").join(format!("{norm}-{hex}.json"))
+    });
+    if let Some(p) = &path {
+        let fresh = std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age < PAGE_MAX_AGE);
+        let page = fresh
+            .then(|| std::fs::read(p).ok())
+            .flatten()
+            .and_then(|b| serde_json::from_slice::<CachedPage>(&b).ok())
+            .filter(|c| c.index == key && c.name == norm);
+        if let Some(c) = page {
+            return Ok((
+                Project {
+                    name: c.name,
+                    files: c.files,
+                },
+                true,
+            ));
+        }
+    }
+    let proj = client.project(&norm)?;
+    if let Some(p) = &path {
+        let page = CachedPage {
+            index: key,
+            name: proj.name.clone(),
+            files: proj.files.clone(),
+        };
+        let _ = write_atomic(p, &page);
+    }
+    Ok((proj, false))
+}
+
+fn write_atomic(path: &std::path::Path, page: &CachedPage) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no directory"))?;
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    serde_json::to_writer(&mut tmp, page)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

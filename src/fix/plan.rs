@@ -83,7 +83,7 @@ pub struct Stats {
     pub index_requests: u64,
     /// Response bytes received from the index.
     pub index_bytes: u64,
-    /// Wheel facts answered from the cache (no request).
+    /// Wheel facts and project pages answered from the cache (no request).
     pub index_cache_hits: u64,
     /// Wheels whose build NumPy was learnt (from the index or the cache).
     pub wheels_read: usize,
@@ -269,8 +269,9 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         for d in &movable {
             ctx.progress
                 .step(&format!("reading the index page of {}", d.name));
-            match client.project(&d.name) {
-                Ok(p) => {
+            match candidates::project(client, opts.index_cache.as_deref(), &d.name) {
+                Ok((p, cached)) => {
+                    ctx.stats.index_cache_hits += u64::from(cached);
                     ctx.projects.insert(d.normalized.clone(), p);
                 }
                 Err(e @ (IndexError::Offline { .. } | IndexError::Transport { .. })) => {
@@ -635,7 +636,7 @@ fn finish(mut plan: Plan, ctx: Ctx<'_>, started: Instant) -> Plan {
         let st = c.stats();
         plan.stats.index_requests = st.requests;
         plan.stats.index_bytes = st.bytes;
-        plan.stats.index_cache_hits = st.cache_hits;
+        plan.stats.index_cache_hits += st.cache_hits;
     }
     plan.stats.seconds = started.elapsed().as_secs_f64();
     plan
