@@ -263,7 +263,9 @@ pub fn project(
     let path = cache.map(|c| {
         let h = sha2::Sha256::digest(format!("{key}\n{norm}").as_bytes());
         let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        c.join("index").join("pages").join(format!("{norm}-{hex}.json"))
+        c.join("index")
+            .join("pages")
+            .join(format!("{norm}-{hex}.json"))
     });
     if let Some(p) = &path {
         let fresh = std::fs::metadata(p)
