@@ -3,10 +3,11 @@
 //!
 //! 1. move NumPy into the window every judged module accepts and every declared requirement
 //!    admits (the import windows of [`crate::rules::predict`]);
-//! 2. move the failing packages to releases that fit the installed NumPy (the resolver picks the
-//!    lowest release past the installed one whose declared requirements admit that NumPy; the
-//!    proof tells whether its wheels really do, and a release that fails is excluded for the next
-//!    try);
+//! 2. move the failing packages to releases that fit the installed NumPy (the index's wheel facts
+//!    exclude, as uv overrides, the releases whose wheels were built for another NumPy; uv picks
+//!    the lowest remaining release past the installed one whose declared requirements admit that
+//!    NumPy; the proof tells whether the set imports, and a release that fails is excluded for the
+//!    next try);
 //! 3. rebuild the failing packages from source against the NumPy (last; never proven here).
 //!
 //! Where no NumPy works, the declared requirements that exclude every NumPy the binaries accept
