@@ -941,7 +941,15 @@ fn move_packages(
         let mut extra: Vec<String> = vec![format!("numpy=={numpy}")];
         let mut overrides = Vec::new();
         for d in movable {
-            let mut r = format!("{}>{}", d.normalized, d.version);
+            // pip has no lowest-direct: the lowest release the index showed to fit, exactly.
+            let lowest_fit = known
+                .iter()
+                .find(|c| c.name == d.normalized && c.fits == Some(true))
+                .filter(|_| matches!(ctx.resolver, Some(Resolver::Pip { .. })));
+            let mut r = match lowest_fit {
+                Some(c) => format!("{}=={}", d.normalized, c.version),
+                None => format!("{}>{}", d.normalized, d.version),
+            };
             for (n, v, dep) in excluded.iter().filter(|(n, _, _)| n == &d.normalized) {
                 if scoped {
                     overrides.push(Override {

@@ -188,7 +188,7 @@ pub fn text(
     let s = &plan.stats;
     writeln!(
         out,
-        "Planning: {:.1} s, {} index requests ({}), {} cache hits, {} wheels read, {} uv runs, {} scratch installs",
+        "Planning: {:.1} s, {} index requests ({}), {} cache hits, {} wheels read, {} resolver runs, {} scratch installs",
         s.seconds,
         s.index_requests,
         human_bytes(s.index_bytes),

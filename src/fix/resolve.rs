@@ -235,8 +235,22 @@ pub fn compile(resolver: &Resolver, req: &Request) -> Result<Resolution, Resolve
             Ok(parse_pins(&text))
         }
         Resolver::Pip { python } => {
-            // pip has no preferences: what the uv path would keep is pinned.
-            let mut reqs = req.requirements.clone();
+            // pip has no preferences: what the uv path would keep is pinned (a bare name with a
+            // preference becomes `name==version`).
+            let mut reqs: Vec<String> = req
+                .requirements
+                .iter()
+                .map(|r| {
+                    let n = crate::inventory::normalize_name(name_of(r));
+                    match req.preferences.iter().find(|(p, _)| {
+                        name_of(r).len() == r.trim().len()
+                            && crate::inventory::normalize_name(p) == n
+                    }) {
+                        Some((p, v)) => format!("{p}=={v}"),
+                        None => r.clone(),
+                    }
+                })
+                .collect();
             let named: Vec<String> = req
                 .requirements
                 .iter()
