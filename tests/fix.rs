@@ -204,3 +204,246 @@ fn pin_conflict_reports_the_blocker_and_no_looping_plan() {
         }
     }
 }
+
+/// A venv with pandas 2.1.4 and NumPy 2.0.2 forced in, and a local index (tests/support/
+/// index_server.rs) holding every installed distribution's real wheel from PyPI plus pandas 2.2.0
+/// (built against NumPy 1.x), pandas 2.2.3 (built against NumPy 2) and NumPy 1.26.4.
+fn broken_venv_and_index_wheels() -> Option<(
+    tempfile::TempDir,
+    std::path::PathBuf,
+    Vec<std::path::PathBuf>,
+)> {
+    let (tmp, venv, _site) = test_venv("3.11.7", "2.0.2")?;
+    pip(&venv, &["--only-binary=:all:", "pandas==2.1.4"]);
+    pip(&venv, &["--only-binary=:all:", "--no-deps", "numpy==2.0.2"]);
+    let freeze = run(Command::new(venv.join("bin/python")).args([
+        "-m",
+        "pip",
+        "list",
+        "--format=freeze",
+        "--disable-pip-version-check",
+    ]))
+    .unwrap();
+    let mut specs: Vec<String> = freeze
+        .lines()
+        .filter(|l| l.contains("=="))
+        .map(str::to_string)
+        .collect();
+    specs.extend(["pandas==2.2.0", "pandas==2.2.3", "numpy==1.26.4"].map(String::from));
+    let specs: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let wheels = support::require(
+        support::index_server::index_wheels(&specs),
+        "real wheels from PyPI in the index-wheels cache",
+    )?;
+    Some((tmp, venv, wheels))
+}
+
+/// `fix --format json` with the local index as the environment's index and `cache` as the cache
+/// root (`XDG_CACHE_HOME`), plus `extra` variables.
+fn fix_with_index(
+    venv: &Path,
+    uv: &Path,
+    index: &str,
+    cache: &Path,
+    extra: &[(&str, &str)],
+) -> (i32, Value) {
+    let mut cmd = abi_doctor();
+    cmd.args(["fix", "--format", "json", "--uv"])
+        .arg(uv)
+        .arg("--env")
+        .arg(venv)
+        .env("PIP_INDEX_URL", index)
+        .env("XDG_CACHE_HOME", cache)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .env_remove("UV_INDEX_URL")
+        .env_remove("UV_DEFAULT_INDEX")
+        .env_remove("ABI_DOCTOR_OFFLINE");
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn alternative<'a>(r: &'a Value, kind: &str) -> &'a Value {
+    r["alternatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} alternative: {r:#}"))
+}
+
+fn to_of(a: &Value, name: &str) -> Option<String> {
+    a["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .and_then(|c| c["to"].as_str())
+        .map(str::to_string)
+}
+
+/// The index's wheel facts decide the package move before uv runs: pandas 2.2.0's wheel (read
+/// with range requests, NumPy 1.x headers) goes to uv as an override and is never picked; pandas
+/// 2.2.3 is, and is proven. A second plan answers from the cache with no index request; offline,
+/// nothing is requested and the plan comes from the installed facts only, and says so.
+#[test]
+fn planner_reads_wheel_facts_from_the_index_then_the_cache_and_offline_nothing() {
+    use support::index_server::{IndexServer, Mode};
+    let Some(uv) = support::require(support::find_uv(), "uv") else {
+        return;
+    };
+    let Some((tmp, venv, wheels)) = broken_venv_and_index_wheels() else {
+        return;
+    };
+    let server = IndexServer::start(&wheels, Mode::Ranges);
+    let cache = tmp.path().join("cache");
+    let pandas_220 = wheels
+        .iter()
+        .find(|w| {
+            w.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pandas-2.2.0-")
+        })
+        .unwrap();
+    let size_220 = std::fs::metadata(pandas_220).unwrap().len();
+
+    let (code, r) = fix_with_index(&venv, &uv, &server.index_url(), &cache, &[]);
+    assert_eq!(code, 0, "{r:#}");
+    let mp = alternative(&r, "move_packages");
+    assert_eq!(to_of(mp, "pandas").as_deref(), Some("2.2.3"), "{mp:#}");
+    assert_eq!(mp["proof"]["status"], "proven", "{mp:#}");
+    let ev: Vec<&str> = mp["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        ev.iter().any(|e| e.starts_with("pandas 2.2.0 (")
+            && e.contains("NumPy 1.x headers")
+            && e.contains("does not fit NumPy 2.0.2")),
+        "{ev:#?}"
+    );
+    assert!(
+        ev.iter().any(|e| e.starts_with("pandas 2.2.3 (")
+            && e.contains("NumPy 2.x headers")
+            && e.contains("fits NumPy 2.0.2")),
+        "{ev:#?}"
+    );
+    // One scratch install for the package move: 2.2.0 was excluded before anything was installed.
+    let st = &r["stats"];
+    assert_eq!(st["wheels_read"], 2, "{st}");
+    let requests = st["index_requests"].as_u64().unwrap();
+    let bytes = st["index_bytes"].as_u64().unwrap();
+    assert!(requests > 0, "{st}");
+    // Range reads: far less than one of the two wheels read.
+    assert!(
+        bytes < size_220 / 4,
+        "{bytes} bytes for a {size_220}-byte wheel: {st}"
+    );
+    assert!(
+        r["target"]["python_version"] == "3.11"
+            && r["target"]["python_platform"]
+                .as_str()
+                .unwrap()
+                .starts_with("x86_64-manylinux_2_"),
+        "{r:#}"
+    );
+
+    // Again: the facts and the page come from the cache.
+    let (code, r2) = fix_with_index(&venv, &uv, &server.index_url(), &cache, &[]);
+    assert_eq!(code, 0, "{r2:#}");
+    assert_eq!(r2["stats"]["index_requests"], 0, "{:#}", r2["stats"]);
+    assert_eq!(r2["stats"]["index_bytes"], 0, "{:#}", r2["stats"]);
+    assert!(
+        r2["stats"]["index_cache_hits"].as_u64().unwrap() >= 3,
+        "{:#}",
+        r2["stats"]
+    );
+    assert_eq!(
+        to_of(alternative(&r2, "move_packages"), "pandas").as_deref(),
+        Some("2.2.3")
+    );
+
+    // Offline: nothing requested from anyone, and the plan says so.
+    let before = server.requests();
+    let (code, r3) = fix_with_index(
+        &venv,
+        &uv,
+        &server.index_url(),
+        &cache,
+        &[("ABI_DOCTOR_OFFLINE", "1")],
+    );
+    assert_eq!(code, 1, "{r3:#}");
+    assert_eq!(server.requests(), before, "{r3:#}");
+    assert_eq!(r3["proven"], false, "{r3:#}");
+    assert_eq!(r3["stats"]["index_requests"], 0, "{r3:#}");
+    assert_eq!(r3["stats"]["resolver_runs"], 0, "{r3:#}");
+    assert_eq!(r3["stats"]["scratch_installs"], 0, "{r3:#}");
+    assert!(
+        r3["notes"].as_array().unwrap().iter().any(|n| n
+            .as_str()
+            .unwrap()
+            .contains("offline (ABI_DOCTOR_OFFLINE)")
+            && n.as_str().unwrap().contains("installed facts only")),
+        "{r3:#}"
+    );
+    let np = r3["plan"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "numpy")
+        .unwrap_or_else(|| panic!("{r3:#}"));
+    assert!(np["to"].as_str().unwrap().starts_with("1."), "{np}");
+    assert!(is_exact(np["to"].as_str().unwrap()), "{np}");
+}
+
+/// The same plan from an index whose file host refuses ranges: the wheels are read whole (the
+/// bytes say so), and the facts, the override and the proven move are the same.
+#[test]
+fn planner_falls_back_to_whole_wheels_when_ranges_are_refused() {
+    use support::index_server::{IndexServer, Mode};
+    let Some(uv) = support::require(support::find_uv(), "uv") else {
+        return;
+    };
+    let Some((tmp, venv, wheels)) = broken_venv_and_index_wheels() else {
+        return;
+    };
+    let server = IndexServer::start(&wheels, Mode::RefuseRanges);
+    let size_220 = wheels
+        .iter()
+        .find(|w| {
+            w.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("pandas-2.2.0-")
+        })
+        .map(|w| std::fs::metadata(w).unwrap().len())
+        .unwrap();
+    let (code, r) = fix_with_index(&venv, &uv, &server.index_url(), &tmp.path().join("c"), &[]);
+    assert_eq!(code, 0, "{r:#}");
+    let mp = alternative(&r, "move_packages");
+    assert_eq!(to_of(mp, "pandas").as_deref(), Some("2.2.3"), "{mp:#}");
+    assert_eq!(mp["proof"]["status"], "proven", "{mp:#}");
+    assert!(
+        mp["evidence"].as_array().unwrap().iter().any(|e| e
+            .as_str()
+            .unwrap()
+            .starts_with("pandas 2.2.0 (")
+            && e.as_str().unwrap().contains("does not fit")),
+        "{mp:#}"
+    );
+    let bytes = r["stats"]["index_bytes"].as_u64().unwrap();
+    assert!(bytes >= size_220, "{bytes} < {size_220}: {:#}", r["stats"]);
+}

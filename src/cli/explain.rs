@@ -63,11 +63,15 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
                 format: Format::Text,
                 no_prove: false,
                 uv: None,
+                offline: false,
                 apply: super::fix_apply::ApplyArgs::default(),
             };
             let vars = args.env.discover_options().env_vars;
+            let (index, index_cache) = super::fix::index_options(false, &vars, false);
             let opts = PlanOptions {
                 resolver: super::fix::resolver(&fix_args, &vars, s),
+                index: Some(index),
+                index_cache,
                 ..PlanOptions::default()
             };
             plan::plan(s, &opts, &())

@@ -28,6 +28,10 @@ pub struct FixArgs {
     /// tools' copy); pip's --dry-run --report is used without one.
     #[arg(long, value_name = "PATH", env = "ABI_DOCTOR_UV")]
     pub uv: Option<PathBuf>,
+    /// Read no index: plan from the installed facts only (also ABI_DOCTOR_OFFLINE=1, UV_OFFLINE,
+    /// PIP_NO_INDEX).
+    #[arg(long)]
+    pub offline: bool,
     #[command(flatten)]
     pub apply: fix_apply::ApplyArgs,
 }
@@ -67,9 +71,12 @@ pub fn run(args: &FixArgs, g: &Globals) -> anyhow::Result<i32> {
     };
     let progress = super::check::Progress::new(g.progress);
     let scanned = scan::scan_environment_cached(environment, cache_dir.as_deref(), &progress);
+    let (index, index_cache) = index_options(args.offline, &opts.discover.env_vars, opts.no_cache);
     let plan_opts = PlanOptions {
         resolver: resolver(args, &opts.discover.env_vars, &scanned),
         prove: !args.no_prove,
+        index: Some(index),
+        index_cache,
         ..PlanOptions::default()
     };
     let steps = Steps::new(g.progress && g.quiet == 0);
@@ -152,6 +159,26 @@ fn exit_code(plan: &Plan) -> i32 {
     } else {
         1
     }
+}
+
+/// The index the environment installs from (its variables and pip.conf) and the cache root for
+/// wheel facts (none with `--no-cache`).
+pub(crate) fn index_options(
+    offline: bool,
+    vars: &std::collections::BTreeMap<String, std::ffi::OsString>,
+    no_cache: bool,
+) -> (abi_doctor::index::IndexConfig, Option<PathBuf>) {
+    let mut cfg = abi_doctor::index::IndexConfig::from_env(vars);
+    if offline {
+        cfg.offline = true;
+        cfg.offline_source = Some("--offline".into());
+    }
+    let cache = if no_cache {
+        None
+    } else {
+        abi_doctor::index::default_cache_dir(vars)
+    };
+    (cfg, cache)
 }
 
 /// uv (explicit, PATH, project tools), else the environment's own pip.

@@ -5,6 +5,7 @@
 //! The seam for `fix --apply`: [`plan::Plan::changes`] (name, from, to) is what an applier takes.
 
 pub mod apply;
+pub mod candidates;
 pub mod commands;
 pub mod journal;
 pub mod plan;

@@ -3,25 +3,30 @@
 //!
 //! 1. move NumPy into the window every judged module accepts and every declared requirement
 //!    admits (the import windows of [`crate::rules::predict`]);
-//! 2. move the failing packages to releases that fit the installed NumPy (the resolver picks the
-//!    lowest release past the installed one whose declared requirements admit that NumPy; the
-//!    proof tells whether its wheels really do, and a release that fails is excluded for the next
-//!    try);
+//! 2. move the failing packages to releases that fit the installed NumPy (the index's wheel facts
+//!    exclude, as uv overrides, the releases whose wheels were built for another NumPy; uv picks
+//!    the lowest remaining release past the installed one whose declared requirements admit that
+//!    NumPy; the proof tells whether the set imports, and a release that fails is excluded for the
+//!    next try);
 //! 3. rebuild the failing packages from source against the NumPy (last; never proven here).
 //!
 //! Where no NumPy works, the declared requirements that exclude every NumPy the binaries accept
 //! are the blockers, with what the user could drop or change. A plan never proposes a NumPy
 //! that a declared requirement excludes, so applying it and checking again cannot loop.
 
+use crate::binary::Pybind11Numpy;
+use crate::fix::candidates::{self, Candidate, EnvTarget};
 use crate::fix::commands::{self, Commands, Installers};
 use crate::fix::prove::{self, Proof, ProofStatus, ProveOptions};
 use crate::fix::resolve::{self, Override, Request, Resolution, Resolver};
+use crate::index::{Client, IndexConfig, IndexError, Project};
 use crate::inventory::{normalize_name, Distribution};
 use crate::knowledge::knowledge;
 use crate::rules::dist_verdicts;
 use crate::rules::hint::{admits, python_ok, range_spec};
 use crate::scan::Scanned;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -75,6 +80,14 @@ pub struct Stats {
     pub resolver_runs: usize,
     pub scratch_installs: usize,
     pub seconds: f64,
+    /// HTTP requests sent to the index (project pages and wheel ranges).
+    pub index_requests: u64,
+    /// Response bytes received from the index.
+    pub index_bytes: u64,
+    /// Wheel facts and project pages answered from the cache (no request).
+    pub index_cache_hits: u64,
+    /// Wheels whose build NumPy was learnt (from the index or the cache).
+    pub wheels_read: usize,
 }
 
 /// The answer of `abi-doctor fix`.
@@ -92,6 +105,8 @@ pub struct Plan {
     pub blockers: Vec<Blocker>,
     pub resolver: Option<String>,
     pub notes: Vec<String>,
+    /// The interpreter uv resolves for and wheels are picked for.
+    pub target: Option<EnvTarget>,
     pub stats: Stats,
 }
 
@@ -118,8 +133,16 @@ pub struct PlanOptions {
     /// Prove candidates in a scratch venv.
     pub prove: bool,
     pub scratch_parent: PathBuf,
-    /// uv's `--python-platform` spelling.
+    /// uv's `--python-platform` spelling; `None`: the scanned interpreter's
+    /// ([`candidates::env_target`]).
     pub python_platform: Option<String>,
+    /// The index the environment installs from (`IndexConfig::from_env` of its variables);
+    /// `None`: candidates from uv alone.
+    pub index: Option<IndexConfig>,
+    /// abi-doctor's cache root for wheel facts (`index::default_cache_dir`); `None`: no cache.
+    pub index_cache: Option<PathBuf>,
+    /// Wheels read per failing package before giving up on finding one that fits.
+    pub max_candidates: usize,
     /// Candidate releases tried per failing package before giving up.
     pub max_tries: usize,
     pub import_timeout: Duration,
@@ -132,7 +155,10 @@ impl Default for PlanOptions {
             resolver: None,
             prove: true,
             scratch_parent: std::env::temp_dir(),
-            python_platform: resolve::host_platform(),
+            python_platform: None,
+            index: None,
+            index_cache: None,
+            max_candidates: 8,
             max_tries: 3,
             import_timeout: Duration::from_secs(120),
             jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -152,6 +178,15 @@ struct Ctx<'a> {
     stats: Stats,
     installers: Installers,
     python_mm: Option<String>,
+    /// The resolver actually used (`None` offline).
+    resolver: Option<Resolver>,
+    /// The index client (`None`: no index configured, or offline).
+    client: Option<Client>,
+    /// Why the index is not used, when it is not (`offline (ABI_DOCTOR_OFFLINE)`).
+    offline: Option<String>,
+    target: Option<EnvTarget>,
+    /// Project pages read so far.
+    projects: BTreeMap<String, Project>,
 }
 
 /// Plan the fix for a scanned environment.
@@ -175,7 +210,27 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             .python_version
             .as_ref()
             .map(|v| v.split('.').take(2).collect::<Vec<_>>().join(".")),
+        resolver: opts.resolver.clone(),
+        client: None,
+        offline: None,
+        target: candidates::env_target(scanned),
+        projects: BTreeMap::new(),
     };
+    if let Some(cfg) = &opts.index {
+        if cfg.offline {
+            ctx.offline = Some(format!(
+                "offline ({})",
+                cfg.offline_source.as_deref().unwrap_or("offline")
+            ));
+        } else {
+            match Client::new(cfg.clone(), opts.index_cache.clone()) {
+                Ok(c) => ctx.client = Some(c),
+                Err(e) => {
+                    ctx.offline = Some(format!("the index cannot be used: {e}"));
+                }
+            }
+        }
+    }
     let mut plan = Plan {
         changes: vec![],
         kind: None,
@@ -186,8 +241,12 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         blockers: vec![],
         resolver: opts.resolver.as_ref().map(Resolver::describe),
         notes: vec![],
+        target: None,
         stats: Stats::default(),
     };
+    if let Some(t) = &ctx.target {
+        plan.target = Some(t.clone());
+    }
     let failing = scanned.failing_distributions();
     let Some(rt) = scanned.scan.numpy.as_ref() else {
         plan.summary = "no NumPy in this environment: nothing to plan".into();
@@ -201,7 +260,46 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         plan.proven = true;
         return finish(plan, ctx, started);
     }
-    if opts.resolver.is_none() {
+    // The failing packages an index can give back, and what the index knows of their releases.
+    let movable: Vec<&Distribution> = failing
+        .iter()
+        .filter_map(|n| inv.distributions.iter().find(|d| &d.name == n))
+        .filter(|d| reinstallable(d))
+        .collect();
+    if let Some(client) = &ctx.client {
+        for d in &movable {
+            ctx.progress
+                .step(&format!("reading the index page of {}", d.name));
+            match candidates::project(client, opts.index_cache.as_deref(), &d.name) {
+                Ok((p, cached)) => {
+                    ctx.stats.index_cache_hits += u64::from(cached);
+                    ctx.projects.insert(d.normalized.clone(), p);
+                }
+                Err(e @ (IndexError::Offline { .. } | IndexError::Transport { .. })) => {
+                    ctx.offline = Some(format!(
+                        "the index {} cannot be reached ({e})",
+                        client.config().index_url
+                    ));
+                    break;
+                }
+                Err(e) => plan.notes.push(format!("index: {e}")),
+            }
+        }
+        if ctx.offline.is_some() {
+            let st = client.stats();
+            ctx.stats.index_requests = st.requests;
+            ctx.stats.index_bytes = st.bytes;
+            ctx.client = None;
+        }
+    }
+    if let Some(why) = &ctx.offline {
+        plan.notes.push(format!(
+            "{why}: planned from the installed facts only (the binaries' NumPy windows and the \
+             knowledge base's releases); no index page or wheel was read, nothing was resolved \
+             or proven"
+        ));
+        ctx.resolver = None;
+    } else if opts.resolver.is_none() {
         plan.notes.push(
             "no uv found (PATH, or ~/.cache/abi-doctor/package/tools/bin/uv) and the environment \
              has no pip: the plan names NumPy windows only and nothing is proven; get uv with \
@@ -218,8 +316,39 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
 
     let releases = &knowledge().releases;
     let scan = &scanned.scan;
+    // A pybind11 <= 2.11 module using numpy.h imports under NumPy 2 but reads 1.x layouts (rule
+    // NPY005): its window ends below 2.0 whatever its other modules say.
+    let old_pybind11 = |i: usize| {
+        scan.modules.iter().find(|m| {
+            m.dist == Some(i)
+                && m.facts
+                    .toolchain
+                    .pybind11
+                    .as_ref()
+                    .is_some_and(|p| p.numpy == Pybind11Numpy::Numpy1Only)
+        })
+    };
     let per_dist: Vec<(usize, Vec<bool>)> = (0..scan.dists.len())
-        .filter_map(|i| dist_verdicts(scan, i).map(|(v, _)| (i, v)))
+        .filter_map(|i| {
+            let v = dist_verdicts(scan, i).map(|(v, _)| v);
+            if old_pybind11(i).is_none() {
+                return v.map(|v| (i, v));
+            }
+            let v = v.unwrap_or_else(|| vec![true; releases.len()]);
+            let v = v
+                .iter()
+                .zip(releases)
+                .map(|(ok, r)| *ok && r.major() < 2)
+                .collect();
+            Some((i, v))
+        })
+        .collect();
+    let pybind11_dists: Vec<(String, String, String)> = (0..scan.dists.len())
+        .filter_map(|i| {
+            let m = old_pybind11(i)?;
+            let d = &scan.dists[i];
+            Some((d.name.clone(), d.version.clone(), m.path.clone()))
+        })
         .collect();
     let py_ok: Vec<bool> = releases.iter().map(|r| python_ok(scan, r)).collect();
     let bin_ok: Vec<bool> = (0..releases.len())
@@ -255,6 +384,14 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         ));
     }
 
+    for (name, version, path) in &pybind11_dists {
+        window_evidence.push(format!(
+            "{name} {version}: {path} uses pybind11 <= 2.11 numpy.h, which reads NumPy 1.x \
+             layouts: right under NumPy 1.x only (NPY005; under NumPy 2 it imports and gives \
+             wrong results on first use, docs/import-behaviour.md#old-pybind11-on-numpy-2)"
+        ));
+    }
+
     // 1. Move NumPy.
     if let Some(newest) = all_ok.iter().rposition(|&b| b) {
         let mut lo = newest;
@@ -285,6 +422,37 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 }
             },
         );
+        let alt = match (&alt.proof.status, alt.changes.is_empty(), &ctx.offline) {
+            // Offline: the newest line's measured release, from the knowledge base (the
+            // installed facts); not resolved, not proven.
+            (ProofStatus::Unproven, true, Some(why))
+                if releases[newest].last_patch != rt.version =>
+            {
+                let to = releases[newest].last_patch.clone();
+                let changes = vec![Change {
+                    name: "numpy".into(),
+                    from: Some(rt.version.clone()),
+                    to: Some(to.clone()),
+                    reason: format!(
+                        "the newest release of the newest line in numpy{spec} that the knowledge base knows (it was {})",
+                        rt.version
+                    ),
+                }];
+                Alternative {
+                    commands: commands::install(
+                        &scan.target,
+                        &ctx.installers,
+                        &[("numpy".to_string(), to)],
+                    ),
+                    changes,
+                    proof: Proof::unproven(format!(
+                        "{why}: not resolved against the other packages' requirements, not tried in a scratch venv"
+                    )),
+                    ..alt
+                }
+            }
+            _ => alt,
+        };
         plan.alternatives.push(alt);
     } else {
         plan.blockers = blockers(scanned, &bin_ok, releases);
@@ -299,11 +467,6 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
     // 2. Move the failing packages to releases that fit the installed NumPy (only when NumPy
     // itself is not the whole answer, or as the runner-up).
     let proven_numpy = plan.alternatives.iter().any(|a| a.proof.is_proven());
-    let movable: Vec<&Distribution> = failing
-        .iter()
-        .filter_map(|n| inv.distributions.iter().find(|d| &d.name == n))
-        .filter(|d| reinstallable(d))
-        .collect();
     // Every declaration but the movers' own (their new releases declare anew) admits this NumPy.
     let others_admit_rt = scan.dists.iter().all(|d| {
         movable.iter().any(|m| m.name == d.name)
@@ -316,8 +479,8 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             .as_deref()
             .is_none_or(|s| admits(s, rt.release))
     });
-    if !movable.is_empty() && ctx.opts.resolver.is_some() && (!proven_numpy || others_admit_rt) {
-        if let Some(alt) = move_packages(&mut ctx, &movable, &rt.version, &window_evidence) {
+    if !movable.is_empty() && ctx.resolver.is_some() && (!proven_numpy || others_admit_rt) {
+        if let Some(alt) = move_packages(&mut ctx, &movable, rt, &window_evidence) {
             plan.alternatives.push(alt);
         }
     }
@@ -335,23 +498,31 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
     let numpy_move_works = plan.alternatives.iter().any(|a| {
         a.kind == Kind::MoveNumpy && a.proof.status != ProofStatus::Failed && !a.changes.is_empty()
     });
-    if let Some(np) = target_numpy.filter(|_| !numpy_move_works) {
+    let is_pb11 = |name: &str| pybind11_dists.iter().any(|(n, _, _)| n == name);
+    if let Some(np) = target_numpy.filter(|_| !numpy_move_works || !pybind11_dists.is_empty()) {
         let mut changes = Vec::new();
         let mut cmds = Commands::default();
         for name in &failing {
             let Some(d) = inv.distributions.iter().find(|d| &d.name == name) else {
                 continue;
             };
+            let pb11 = is_pb11(&d.name);
             changes.push(Change {
                 name: d.name.clone(),
                 from: Some(d.version.clone()),
                 to: Some(d.version.clone()),
                 reason: format!(
-                    "rebuild {} {} from source against NumPy {np}",
-                    d.name, d.version
+                    "rebuild {} {} from source against NumPy {np}{}",
+                    d.name,
+                    d.version,
+                    if pb11 {
+                        " with pybind11>=2.12 (its numpy.h reads NumPy 1.x and 2.x layouts)"
+                    } else {
+                        ""
+                    }
                 ),
             });
-            let c = commands::rebuild(
+            let mut c = commands::rebuild(
                 &scan.target,
                 &ctx.installers,
                 &d.name,
@@ -359,6 +530,16 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 &np,
                 "abi-doctor-build-constraints.txt",
             );
+            if pb11 {
+                // The build constraints also hold pybind11>=2.12.
+                let from = crate::rules::shell_word(&format!("numpy=={np}"));
+                let to = format!("{from} {}", crate::rules::shell_word("pybind11>=2.12"));
+                for l in c.pip.iter_mut().chain(c.uv.iter_mut()) {
+                    if l.starts_with("printf ") {
+                        *l = l.replacen(&from, &to, 1);
+                    }
+                }
+            }
             cmds.pip.extend(c.pip);
             cmds.uv.extend(c.uv);
         }
@@ -382,11 +563,23 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             evidence.push(format!(
                 "a build against NumPy {np} headers imports under NumPy {np} (docs/numpy-abi.md)"
             ));
+            if !pybind11_dists.is_empty() {
+                evidence.push(
+                    "pybind11 >= 2.12's numpy.h is right under NumPy 1.x and 2.x \
+                     (docs/import-behaviour.md#old-pybind11-on-numpy-2)"
+                        .into(),
+                );
+            }
             plan.alternatives.push(Alternative {
                 kind: Kind::Rebuild,
                 summary: format!(
-                    "rebuild {} from source against NumPy {np}",
-                    failing.join(", ")
+                    "rebuild {} from source against NumPy {np}{}",
+                    failing.join(", "),
+                    if pybind11_dists.is_empty() {
+                        ""
+                    } else {
+                        " (pybind11>=2.12 at build time)"
+                    }
                 ),
                 changes,
                 evidence,
@@ -440,6 +633,12 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
 fn finish(mut plan: Plan, ctx: Ctx<'_>, started: Instant) -> Plan {
     ctx.progress.done();
     plan.stats = ctx.stats;
+    if let Some(c) = &ctx.client {
+        let st = c.stats();
+        plan.stats.index_requests = st.requests;
+        plan.stats.index_bytes = st.bytes;
+        plan.stats.index_cache_hits += st.cache_hits;
+    }
     plan.stats.seconds = started.elapsed().as_secs_f64();
     plan
 }
@@ -503,8 +702,22 @@ fn base_request(
         preferences,
         lowest_direct: false,
         only_binary: moved.iter().filter(|m| !m.is_empty()).cloned().collect(),
-        python_version: ctx.python_mm.clone(),
-        python_platform: ctx.opts.python_platform.clone(),
+        python_version: ctx
+            .target
+            .as_ref()
+            .map(|t| t.python_version.clone())
+            .or_else(|| ctx.python_mm.clone()),
+        python_platform: ctx
+            .opts
+            .python_platform
+            .clone()
+            .or_else(|| ctx.target.as_ref().map(|t| t.python_platform.clone())),
+        index_urls: ctx
+            .opts
+            .index
+            .as_ref()
+            .map(|c| c.indexes().map(str::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -548,8 +761,11 @@ fn pins(changes: &[Change]) -> Vec<(String, String)> {
 }
 
 fn run_prove(ctx: &mut Ctx<'_>, res: &Resolution) -> Proof {
-    let Some(resolver) = ctx.opts.resolver.clone() else {
-        return Proof::unproven("no resolver: nothing to install in a scratch venv");
+    let Some(resolver) = ctx.resolver.clone() else {
+        return Proof::unproven(match &ctx.offline {
+            Some(why) => format!("{why}: nothing is installed in a scratch venv"),
+            None => "no resolver: nothing to install in a scratch venv".into(),
+        });
     };
     if !ctx.opts.prove {
         return Proof::unproven("not proven (--no-prove)");
@@ -569,6 +785,12 @@ fn run_prove(ctx: &mut Ctx<'_>, res: &Resolution) -> Proof {
         &copies,
         &ProveOptions {
             resolver,
+            index_urls: ctx
+                .opts
+                .index
+                .as_ref()
+                .map(|c| c.indexes().map(str::to_string).collect())
+                .unwrap_or_default(),
             scratch_parent: ctx.opts.scratch_parent.clone(),
             timeout: ctx.opts.import_timeout,
             jobs: ctx.opts.jobs,
@@ -578,7 +800,6 @@ fn run_prove(ctx: &mut Ctx<'_>, res: &Resolution) -> Proof {
 
 fn compile(ctx: &mut Ctx<'_>, req: &Request) -> Result<Resolution, resolve::ResolveError> {
     let resolver = ctx
-        .opts
         .resolver
         .clone()
         .ok_or_else(|| resolve::ResolveError::Output("no resolver".into()))?;
@@ -596,7 +817,7 @@ fn resolve_and_prove(
     reason: impl Fn(&str) -> String,
 ) -> Alternative {
     let target = &ctx.scanned.scan.target;
-    if ctx.opts.resolver.is_none() {
+    if ctx.resolver.is_none() {
         return Alternative {
             kind,
             summary,
@@ -641,30 +862,100 @@ fn resolve_and_prove(
     }
 }
 
-/// Move the failing packages past their installed releases (lowest that fits), keeping NumPy;
-/// a candidate whose proof fails is excluded (a scoped override when uv takes them, else `!=`)
-/// and the next one tried.
+/// Move the failing packages past their installed releases (lowest that fits), keeping NumPy.
+///
+/// With an index: the releases past the installed one are read lowest first
+/// ([`candidates::candidates`]: each wheel's build NumPy, a few range requests, cached), and each
+/// whose wheel does not fit the installed NumPy goes to uv as a version-scoped override giving it
+/// the NumPy requirement its wheel really has (`numpy<2` for a 1.x build), so uv cannot pick it;
+/// a release uv picks that was not read yet is read before anything is installed, and excluded
+/// the same way when it does not fit. A candidate whose proof fails is excluded too (`numpy!=`
+/// the installed one) and the next tried. Without scoped overrides, exclusions are `!=VERSION`.
 fn move_packages(
     ctx: &mut Ctx<'_>,
     movable: &[&Distribution],
-    numpy: &str,
+    rt: &crate::runtime::RuntimeNumpy,
     window_evidence: &[String],
 ) -> Option<Alternative> {
-    let mut excluded: Vec<(String, String)> = Vec::new();
-    let scoped = matches!(&ctx.opts.resolver, Some(Resolver::Uv(u)) if u.scoped_overrides);
+    let numpy = rt.version.as_str();
+    // (name, version, the NumPy requirement it is given).
+    let mut excluded: Vec<(String, String, String)> = Vec::new();
+    let scoped = matches!(&ctx.resolver, Some(Resolver::Uv(u)) if u.scoped_overrides);
+    let index_target = ctx.target.as_ref().and_then(|t| {
+        crate::index::tags::Target::parse(&t.python_version, &t.python_platform).ok()
+    });
+    let mut known: Vec<Candidate> = Vec::new();
+    let mut index_notes: Vec<String> = Vec::new();
+    if let (Some(client), Some(t)) = (&ctx.client, &index_target) {
+        for d in movable {
+            let Some(project) = ctx.projects.get(&d.normalized) else {
+                continue;
+            };
+            ctx.progress
+                .step(&format!("reading wheels of {} from the index", d.name));
+            match candidates::candidates(
+                client,
+                t,
+                project,
+                d,
+                rt.release,
+                ctx.opts.max_candidates,
+                &mut index_notes,
+            ) {
+                Ok(cs) => {
+                    ctx.stats.wheels_read += cs.len();
+                    known.extend(cs);
+                }
+                Err(e) => index_notes.push(format!("index: {e}")),
+            }
+        }
+    }
+    let exclude_known = |known: &[Candidate], excluded: &mut Vec<(String, String, String)>| {
+        for c in known.iter().filter(|c| c.fits == Some(false)) {
+            if !excluded
+                .iter()
+                .any(|(n, v, _)| n == &c.name && v == &c.version)
+            {
+                let req = c.override_numpy.as_deref().unwrap_or("<2");
+                excluded.push((c.name.clone(), c.version.clone(), format!("numpy{req}")));
+            }
+        }
+    };
+    exclude_known(&known, &mut excluded);
+    let names: Vec<&str> = movable.iter().map(|d| d.name.as_str()).collect();
+    let summary = format!(
+        "move {} to releases built for NumPy {numpy}",
+        names.join(", ")
+    );
+    let reason = |name: &str| {
+        if movable.iter().any(|d| d.normalized == name) {
+            format!("a release whose declared requirements and wheels fit NumPy {numpy}")
+        } else {
+            "needed by the moved packages".into()
+        }
+    };
     let mut last = None;
-    for _ in 0..ctx.opts.max_tries.max(1) {
+    let mut proofs = 0;
+    let rounds = ctx.opts.max_tries.max(1) + ctx.opts.max_candidates.max(1) * movable.len();
+    for _ in 0..rounds {
         let mut extra: Vec<String> = vec![format!("numpy=={numpy}")];
         let mut overrides = Vec::new();
         for d in movable {
-            let mut r = format!("{}>{}", d.normalized, d.version);
-            for (n, v) in excluded.iter().filter(|(n, _)| n == &d.normalized) {
+            // pip has no lowest-direct: the lowest release the index showed to fit, exactly.
+            let lowest_fit = known
+                .iter()
+                .find(|c| c.name == d.normalized && c.fits == Some(true))
+                .filter(|_| matches!(ctx.resolver, Some(Resolver::Pip { .. })));
+            let mut r = match lowest_fit {
+                Some(c) => format!("{}=={}", d.normalized, c.version),
+                None => format!("{}>{}", d.normalized, d.version),
+            };
+            for (n, v, dep) in excluded.iter().filter(|(n, _, _)| n == &d.normalized) {
                 if scoped {
                     overrides.push(Override {
                         name: n.clone(),
                         version: v.clone(),
-                        // Known not to import under this NumPy: exclude it outright.
-                        dependencies: vec![format!("numpy!={numpy}")],
+                        dependencies: vec![dep.clone()],
                     });
                 } else {
                     r.push_str(&format!(",!={v}"));
@@ -672,35 +963,100 @@ fn move_packages(
             }
             extra.push(r);
         }
-        let names: Vec<&str> = movable.iter().map(|d| d.name.as_str()).collect();
         let mut req = base_request(ctx, &names, &extra, &overrides);
         req.lowest_direct = true;
         let mut evidence = window_evidence.to_vec();
         evidence.push(format!(
             "the lowest releases past the installed ones whose declared requirements admit NumPy {numpy} (uv --resolution lowest-direct)"
         ));
-        for (n, v) in &excluded {
+        for c in &known {
             evidence.push(format!(
-                "{n} {v} excluded: its modules still fail under NumPy {numpy} in the scratch venv"
+                "{} {} ({}): {}: {}",
+                c.name,
+                c.version,
+                c.wheel,
+                c.built,
+                match c.fits {
+                    Some(true) => format!("fits NumPy {numpy}"),
+                    Some(false) => format!(
+                        "does not fit NumPy {numpy}: excluded before resolving (override numpy{})",
+                        c.override_numpy.as_deref().unwrap_or("<2")
+                    ),
+                    None => "its wheel says nothing about NumPy; the proof decides".into(),
+                }
             ));
         }
-        let alt = resolve_and_prove(
-            ctx,
-            Kind::MovePackages,
-            format!(
-                "move {} to releases built for NumPy {numpy}",
-                names.join(", ")
-            ),
-            req,
-            evidence,
-            |name| {
-                if movable.iter().any(|d| d.normalized == name) {
-                    format!("a release whose declared requirements and wheels fit NumPy {numpy}")
-                } else {
-                    "needed by the moved packages".into()
+        evidence.extend(index_notes.iter().cloned());
+        for (n, v, dep) in &excluded {
+            if !known.iter().any(|c| &c.name == n && &c.version == v) {
+                evidence.push(format!(
+                    "{n} {v} excluded ({dep}): its modules still fail under NumPy {numpy} in the scratch venv"
+                ));
+            }
+        }
+        let res = match compile(ctx, &req) {
+            Ok(r) => r,
+            Err(e) => {
+                evidence.push(format!("the resolver found no exact versions: {e}"));
+                return Some(Alternative {
+                    kind: Kind::MovePackages,
+                    summary,
+                    changes: vec![],
+                    evidence,
+                    proof: Proof {
+                        status: ProofStatus::Failed,
+                        passed: vec![],
+                        notes: vec!["not resolvable".into()],
+                        failing: vec![],
+                    },
+                    commands: Commands::default(),
+                });
+            }
+        };
+        // A release uv picked that the index was not asked about yet: read it before installing.
+        let mut unread_misfit = false;
+        if let (Some(client), Some(t)) = (&ctx.client, &index_target) {
+            for d in movable {
+                let Some(v) = res.get(&d.normalized) else {
+                    continue;
+                };
+                if known.iter().any(|c| {
+                    c.name == d.normalized
+                        && crate::index::tags::cmp_versions(&c.version, v).is_eq()
+                }) {
+                    continue;
                 }
-            },
-        );
+                let Some(project) = ctx.projects.get(&d.normalized) else {
+                    continue;
+                };
+                match candidates::release(client, t, project, d, v, rt.release) {
+                    Ok(Some(c)) => {
+                        ctx.stats.wheels_read += 1;
+                        unread_misfit |= c.fits == Some(false);
+                        known.push(c);
+                    }
+                    Ok(None) => {}
+                    Err(e) => index_notes.push(format!("index: {e}")),
+                }
+            }
+        }
+        if unread_misfit {
+            exclude_known(&known, &mut excluded);
+            continue;
+        }
+        let changes = diff(ctx, &res, &reason);
+        let commands =
+            commands::install(&ctx.scanned.scan.target, &ctx.installers, &pins(&changes));
+        let proof = run_prove(ctx, &res);
+        proofs += 1;
+        let alt = Alternative {
+            kind: Kind::MovePackages,
+            summary: summary.clone(),
+            changes,
+            evidence,
+            proof,
+            commands,
+        };
         if alt.proof.status != ProofStatus::Failed || alt.changes.is_empty() {
             return Some(alt);
         }
@@ -720,13 +1076,14 @@ fn move_packages(
                     .any(|m| m.contains(&format!("import {}", c.name)));
             if still && movable.iter().any(|d| d.normalized == n) {
                 if let Some(v) = &c.to {
-                    excluded.push((n, v.clone()));
+                    // Known not to import under this NumPy: exclude it outright.
+                    excluded.push((n, v.clone(), format!("numpy!={numpy}")));
                 }
             }
         }
         let progressed = excluded.len() > before;
         last = Some(alt);
-        if !progressed {
+        if !progressed || proofs >= ctx.opts.max_tries.max(1) {
             break;
         }
     }

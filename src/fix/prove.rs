@@ -59,6 +59,8 @@ impl Proof {
 #[derive(Debug, Clone)]
 pub struct ProveOptions {
     pub resolver: Resolver,
+    /// The environment's indexes, primary first (empty: the installer's default).
+    pub index_urls: Vec<String>,
     /// Parent directory of the scratch venv (a fresh temporary directory is made inside).
     pub scratch_parent: PathBuf,
     /// Per-import deadline.
@@ -133,7 +135,8 @@ fn prove_inner(
                     .arg("--python")
                     .arg(&spy)
                     .arg("-r")
-                    .arg(&planned_txt),
+                    .arg(&planned_txt)
+                    .args(crate::fix::resolve::index_args(&opts.index_urls, true)),
                 "uv pip install -r planned.txt",
             )?;
         }
@@ -145,7 +148,8 @@ fn prove_inner(
             run(
                 Command::new(&spy)
                     .args(["-m", "pip", "install", "--quiet", "--no-deps", "-r"])
-                    .arg(&planned_txt),
+                    .arg(&planned_txt)
+                    .args(crate::fix::resolve::index_args(&opts.index_urls, false)),
                 "pip install -r planned.txt",
             )?;
         }
@@ -179,11 +183,28 @@ fn prove_inner(
     }
     // Proof 1: the scan.
     let checked = scan::scan_environment(scratch_env, &());
+    // Every error counts, not only predicted import failures: a pybind11 <= 2.11 module on NumPy
+    // 2 (NPY005) imports and then misreads arrays, so its import would prove nothing.
     let failing: Vec<String> = checked
         .findings
         .iter()
-        .filter(|f| f.fails_import())
+        .filter(|f| f.severity == crate::rules::Severity::Error)
         .filter_map(|f| f.module.clone())
+        .collect();
+    // Modules whose import proves only that they load: pybind11 <= 2.11 numpy.h imports under
+    // every NumPy and is right only under 1.x.
+    let loads_only: Vec<String> = checked
+        .scan
+        .modules
+        .iter()
+        .filter(|m| {
+            m.facts
+                .toolchain
+                .pybind11
+                .as_ref()
+                .is_some_and(|p| p.numpy == crate::binary::Pybind11Numpy::Numpy1Only)
+        })
+        .map(|m| m.module.clone().unwrap_or_else(|| m.path.clone()))
         .collect();
     let numpy = checked
         .scan
@@ -197,7 +218,7 @@ fn prove_inner(
             passed: vec![],
             notes: {
                 notes.push(format!(
-                    "check of the scratch venv (NumPy {numpy}): {} modules still predicted to fail",
+                    "check of the scratch venv (NumPy {numpy}): {} modules still predicted to fail or misbehave",
                     failing.len()
                 ));
                 notes
@@ -206,9 +227,18 @@ fn prove_inner(
         });
     }
     let mut passed = vec![format!(
-        "check: no module predicted to fail in a scratch venv with NumPy {numpy} ({} binaries, {} using NumPy)",
+        "check: no module predicted to fail in a scratch venv with NumPy {numpy} ({} binaries, {} using NumPy{})",
         checked.scan.modules.len(),
-        checked.numpy_binaries()
+        checked.numpy_binaries(),
+        if loads_only.is_empty() {
+            String::new()
+        } else {
+            // Past the check, such a module sits on a NumPy 1.x (NPY005 is an error on 2.x).
+            format!(
+                "; {} with pybind11 <= 2.11 numpy.h, which reads this NumPy 1.x's layouts",
+                loads_only.join(", ")
+            )
+        }
     )];
     // Proof 2: import every top-level package.
     let mut tops: Vec<String> = checked
@@ -268,6 +298,14 @@ fn prove_inner(
     ));
     for o in other {
         notes.push(format!("{o} (not a NumPy binary failure)"));
+    }
+    if !loads_only.is_empty() {
+        notes.push(format!(
+            "the import of {} proves only that it loads: a pybind11 <= 2.11 module imports under \
+             NumPy 2 as well and goes wrong on first use (docs/import-behaviour.md#old-pybind11-on-numpy-2); \
+             what proves it here is the check: NumPy {numpy} has the 1.x layouts its numpy.h reads",
+            loads_only.join(", ")
+        ));
     }
     Ok(Proof {
         status: ProofStatus::Proven,

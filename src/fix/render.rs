@@ -17,6 +17,8 @@ pub struct FixReport<'a> {
     pub blockers: &'a [crate::fix::plan::Blocker],
     pub resolver: Option<&'a str>,
     pub notes: &'a [String],
+    /// The interpreter uv resolved for and wheels were picked for.
+    pub target: Option<&'a crate::fix::candidates::EnvTarget>,
     pub stats: &'a crate::fix::plan::Stats,
 }
 
@@ -59,6 +61,7 @@ impl<'a> FixReport<'a> {
             blockers: &plan.blockers,
             resolver: plan.resolver.as_deref(),
             notes: &plan.notes,
+            target: plan.target.as_ref(),
             stats: &plan.stats,
         }
     }
@@ -71,6 +74,16 @@ pub fn json(
 ) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &FixReport::new(env, plan))?;
     writeln!(out)
+}
+
+fn human_bytes(b: u64) -> String {
+    if b >= 1 << 20 {
+        format!("{:.1} MB", b as f64 / 1048576.0)
+    } else if b >= 1024 {
+        format!("{:.0} KB", b as f64 / 1024.0)
+    } else {
+        format!("{b} bytes")
+    }
 }
 
 fn status(s: &ProofStatus) -> &'static str {
@@ -169,5 +182,20 @@ pub fn text(
     for n in &plan.notes {
         writeln!(out, "note: {n}")?;
     }
+    if let Some(t) = &plan.target {
+        writeln!(out, "Target: {}", t.evidence)?;
+    }
+    let s = &plan.stats;
+    writeln!(
+        out,
+        "Planning: {:.1} s, {} index requests ({}), {} cache hits, {} wheels read, {} resolver runs, {} scratch installs",
+        s.seconds,
+        s.index_requests,
+        human_bytes(s.index_bytes),
+        s.index_cache_hits,
+        s.wheels_read,
+        s.resolver_runs,
+        s.scratch_installs
+    )?;
     Ok(())
 }

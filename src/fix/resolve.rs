@@ -158,6 +158,27 @@ pub struct Request {
     pub python_version: Option<String>,
     /// uv's spelling: `x86_64-manylinux_2_36`.
     pub python_platform: Option<String>,
+    /// The environment's indexes, primary first (empty: the resolver's own default).
+    pub index_urls: Vec<String>,
+}
+
+/// `--default-index URL --index URL...` for uv, `--index-url URL --extra-index-url URL...` for
+/// pip.
+pub fn index_args(urls: &[String], uv: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, u) in urls.iter().enumerate() {
+        out.push(
+            match (uv, i) {
+                (true, 0) => "--default-index",
+                (true, _) => "--index",
+                (false, 0) => "--index-url",
+                (false, _) => "--extra-index-url",
+            }
+            .to_string(),
+        );
+        out.push(u.clone());
+    }
+    out
 }
 
 /// Exact versions by normalized name.
@@ -205,6 +226,7 @@ pub fn compile(resolver: &Resolver, req: &Request) -> Result<Resolution, Resolve
             if let Some(p) = &req.python_platform {
                 cmd.args(["--python-platform", p]);
             }
+            cmd.args(index_args(&req.index_urls, true));
             let out = cmd.output().map_err(|e| spawn(&uv.path, e))?;
             if !out.status.success() {
                 return Err(ResolveError::NoSolution(tidy(&out.stderr)));
@@ -213,8 +235,22 @@ pub fn compile(resolver: &Resolver, req: &Request) -> Result<Resolution, Resolve
             Ok(parse_pins(&text))
         }
         Resolver::Pip { python } => {
-            // pip has no preferences: what the uv path would keep is pinned.
-            let mut reqs = req.requirements.clone();
+            // pip has no preferences: what the uv path would keep is pinned (a bare name with a
+            // preference becomes `name==version`).
+            let mut reqs: Vec<String> = req
+                .requirements
+                .iter()
+                .map(|r| {
+                    let n = crate::inventory::normalize_name(name_of(r));
+                    match req.preferences.iter().find(|(p, _)| {
+                        name_of(r).len() == r.trim().len()
+                            && crate::inventory::normalize_name(p) == n
+                    }) {
+                        Some((p, v)) => format!("{p}=={v}"),
+                        None => r.clone(),
+                    }
+                })
+                .collect();
             let named: Vec<String> = req
                 .requirements
                 .iter()
@@ -234,6 +270,7 @@ pub fn compile(resolver: &Resolver, req: &Request) -> Result<Resolution, Resolve
             for p in &req.only_binary {
                 cmd.args(["--only-binary", p]);
             }
+            cmd.args(index_args(&req.index_urls, false));
             let out = cmd.output().map_err(|e| spawn(python, e))?;
             if !out.status.success() {
                 return Err(ResolveError::NoSolution(tidy(&out.stderr)));
