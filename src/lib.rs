@@ -24,6 +24,7 @@ pub mod fsread;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod imports;
+pub mod install;
 pub mod index;
 pub mod inspect;
 pub mod inventory;

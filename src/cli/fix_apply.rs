@@ -56,23 +56,10 @@ pub fn options(args: &ApplyArgs) -> anyhow::Result<ApplyOptions> {
     })
 }
 
-/// uv for the environment: `$ABI_DOCTOR_UV`, `uv` on PATH, then the project's tools venv
-/// (`scripts/package/tools.sh`).
+/// uv for the environment ([`abi_doctor::fix::uv::find_uv`]).
 pub fn find_uv() -> Option<PathBuf> {
     let vars = abi_doctor::discover::DiscoverOptions::from_process().env_vars;
-    let cache = vars
-        .get("ABI_DOCTOR_CACHE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            vars.get("HOME")
-                .map(|h| PathBuf::from(h).join(".cache/abi-doctor"))
-        });
-    let extra: Vec<PathBuf> = cache
-        .map(|c| c.join("package/tools/bin/uv"))
-        .into_iter()
-        .collect();
-    apply::find_uv(&vars, &extra)
+    abi_doctor::fix::uv::find_uv(&vars)
 }
 
 /// `fix --rollback`: restore the snapshot taken before the last apply.

@@ -13,7 +13,7 @@
 //! are the blockers, with what the user could drop or change. A plan never proposes a NumPy
 //! that a declared requirement excludes, so applying it and checking again cannot loop.
 
-use crate::fix::commands::{self, Commands, Installers};
+use crate::fix::commands::Commands;
 use crate::fix::prove::{self, Proof, ProofStatus, ProveOptions};
 use crate::fix::resolve::{self, Override, Request, Resolution, Resolver};
 use crate::inventory::{normalize_name, Distribution};
@@ -150,7 +150,6 @@ struct Ctx<'a> {
     opts: &'a PlanOptions,
     progress: &'a dyn PlanProgress,
     stats: Stats,
-    installers: Installers,
     python_mm: Option<String>,
 }
 
@@ -163,13 +162,6 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         opts,
         progress,
         stats: Stats::default(),
-        installers: Installers {
-            pip_version: inv
-                .distributions
-                .iter()
-                .find(|d| d.normalized == "pip")
-                .map(|d| d.version.clone()),
-        },
         python_mm: scanned
             .environment
             .python_version
@@ -351,16 +343,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                     d.name, d.version
                 ),
             });
-            let c = commands::rebuild(
-                &scan.target,
-                &ctx.installers,
-                &d.name,
-                &d.version,
-                &np,
-                "abi-doctor-build-constraints.txt",
-            );
-            cmds.pip.extend(c.pip);
-            cmds.uv.extend(c.uv);
+            cmds.extend(scan.target.rebuild(&d.name, &d.version, &np));
         }
         if np != rt.version {
             changes.insert(
@@ -373,7 +356,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 },
             );
             let pin = [("numpy".to_string(), np.clone())];
-            let c = commands::install(&scan.target, &ctx.installers, &pin);
+            let c = scan.target.install_pins(&pin);
             cmds.pip.splice(0..0, c.pip);
             cmds.uv.splice(0..0, c.uv);
         }
@@ -627,7 +610,7 @@ fn resolve_and_prove(
         }
         Ok(res) => {
             let changes = diff(ctx, &res, &reason);
-            let commands = commands::install(target, &ctx.installers, &pins(&changes));
+            let commands = target.install_pins(&pins(&changes));
             let proof = run_prove(ctx, &res);
             Alternative {
                 kind,

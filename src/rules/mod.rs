@@ -187,52 +187,7 @@ pub struct Scan {
     pub target: Target,
 }
 
-/// Which environment printed commands act on.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    /// The environment's interpreter (absolute), when one is known.
-    pub python: Option<String>,
-    /// The prefix, when the environment is a conda environment.
-    pub conda_prefix: Option<String>,
-}
-
-/// A word for a POSIX shell: as it is when it holds no special character, else single-quoted.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-impl Target {
-    /// `PY -m pip install ARGS` for the scanned interpreter (`pip install ARGS` when only
-    /// site-packages directories were given and no interpreter is known).
-    pub fn pip_install(&self, args: &str) -> String {
-        match &self.python {
-            Some(py) => format!("{} -m pip install {args}", shell_word(py)),
-            None => format!("pip install {args}"),
-        }
-    }
-
-    /// `uv pip install --python PY ARGS`.
-    pub fn uv_install(&self, args: &str) -> String {
-        match &self.python {
-            Some(py) => format!("uv pip install --python {} {args}", shell_word(py)),
-            None => format!("uv pip install {args}"),
-        }
-    }
-
-    /// `conda install -p PREFIX ARGS`, for conda environments only.
-    pub fn conda_install(&self, args: &str) -> Option<String> {
-        self.conda_prefix
-            .as_ref()
-            .map(|p| format!("conda install -p {} {args}", shell_word(p)))
-    }
-}
+pub use crate::install::{shell_word, Target};
 
 impl Scan {
     pub fn dist_of(&self, m: &Module) -> Option<&Dist> {
