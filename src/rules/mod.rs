@@ -547,6 +547,7 @@ mod tests {
         let t = Target {
             python: Some("/home/ana/my envs/it's/bin/python3".into()),
             conda_prefix: None,
+            pip_version: None,
         };
         assert_eq!(
             t.pip_install("\"numpy>=1.23,<2\""),
@@ -556,6 +557,7 @@ mod tests {
         let t = Target {
             python: Some("/v/bin/python3".into()),
             conda_prefix: Some("/opt/conda/envs/a".into()),
+            pip_version: None,
         };
         assert_eq!(
             t.uv_install("x"),
