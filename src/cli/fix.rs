@@ -113,6 +113,13 @@ fn apply_plan(
         );
         return Ok(1);
     }
+    if !json {
+        // The plan with its proof first, then the changes and the commands apply runs.
+        let mut out = std::io::stdout().lock();
+        render::text(&mut out, env, plan)?;
+        writeln!(out)?;
+        out.flush()?;
+    }
     let rebuild = plan.kind == Some(plan::Kind::Rebuild);
     // A rebuild is built against the NumPy the plan ends with: the planned one, else the installed.
     let build_numpy = plan

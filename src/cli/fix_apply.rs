@@ -225,7 +225,7 @@ pub fn apply_changes(
         &installer,
         changes,
         args.break_system_packages,
-        None,
+        apply::installed_pip(env).as_deref(),
         &state.build_constraints(),
     );
     if changes.is_empty() {

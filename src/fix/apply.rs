@@ -303,6 +303,12 @@ fn pip_version(dists: &[Distribution]) -> Option<String> {
         .map(|d| d.version.clone())
 }
 
+/// The version of the environment's installed pip, which decides how a rebuild's build pins are
+/// passed (`--build-constraint` from pip 25.3, `PIP_CONSTRAINT` before).
+pub fn installed_pip(env: &Environment) -> Option<String> {
+    pip_version(&dists_in_scope(env))
+}
+
 /// The commands that apply `changes` to the environment of `python` with `installer`, in order:
 /// removals, index releases, rebuilds; built by [`crate::install`], as `fix` prints them.
 /// `constraints_file` is where a rebuild's build pins go (each rebuild writes it first).
