@@ -13,8 +13,9 @@
 //! docs/pip-build-constraints.md: pip 25.3 and later take `--build-constraint FILE`; older pips
 //! have no such option and apply `PIP_CONSTRAINT=FILE` to isolated builds (pip 26.2 stopped doing
 //! that, and `-c` never reaches them); uv takes `--build-constraints FILE` and needs
-//! `--reinstall-package X` to rebuild an installed package. pip and uv both reuse a cached build
-//! of the same version, so pip gets `--no-cache-dir` and uv `--no-cache`.
+//! `--reinstall-package X` to rebuild an installed package. pip reuses a cached build of the same
+//! version, so it gets `--no-cache-dir`; uv's `--reinstall-package` already rebuilds the sdist
+//! every time (measured in docs/fix.md#rebuild-commands), so it needs no `--no-cache`.
 
 /// The scanned environment, as far as printed commands need it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -197,7 +198,7 @@ pub fn rebuild(
             }
         }
         Tool::Uv(_) => {
-            argv.extend(["--no-deps", "--no-cache", "--no-binary", name].map(String::from));
+            argv.extend(["--no-deps", "--no-binary", name].map(String::from));
             if has {
                 argv.extend(["--build-constraints".into(), file.into()]);
             }
@@ -356,7 +357,7 @@ mod tests {
         assert_eq!(
             new.uv,
             ["printf '%s\\n' numpy==2.0.2 > abi-doctor-build-constraints.txt && uv pip install \
-              --python /e/bin/python --no-deps --no-cache --no-binary x --build-constraints \
+              --python /e/bin/python --no-deps --no-binary x --build-constraints \
               abi-doctor-build-constraints.txt --reinstall-package x x==1.0"]
         );
     }

@@ -977,7 +977,7 @@ mod tests {
             [
                 "/t/uv pip uninstall --python '/e/v env/bin/python' old",
                 "/t/uv pip install --python '/e/v env/bin/python' --no-deps numpy==1.26.4",
-                "printf '%s\\n' numpy==1.26.4 > /s/build-constraints.txt && /t/uv pip install --python '/e/v env/bin/python' --no-deps --no-cache --no-binary pkg --build-constraints /s/build-constraints.txt --reinstall-package pkg pkg==0.3",
+                "printf '%s\\n' numpy==1.26.4 > /s/build-constraints.txt && /t/uv pip install --python '/e/v env/bin/python' --no-deps --no-binary pkg --build-constraints /s/build-constraints.txt --reinstall-package pkg pkg==0.3",
             ]
         );
         let pip = steps(py, &Installer::Pip, &changes, true, Some("24.0"), c);

@@ -296,7 +296,7 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
         if !spec.is_empty() {
             parts.push(format!(
                 "install a NumPy it was built for: {}",
-                scan.target.pip_install(&format!("\"numpy{spec}\""))
+                first_command(scan.target.install(&[format!("numpy{}", bounded_numpy(&spec))]))
             ));
         }
     }
@@ -314,22 +314,46 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
         parts.push(format!(
             "it was built from source on this machine: rebuild it against NumPy {}: {}",
             rt.version,
-            scan.target.pip_install(&format!(
-                "--force-reinstall --no-deps --no-cache-dir --no-binary {name} \"{name}=={}\"",
-                dist.version
-            ))
+            first_command(scan.target.rebuild(name, &dist.version, &rt.version))
         ));
     } else {
         parts.push(format!(
             "or install a release of {name} built for NumPy {}, or rebuild it: {}",
             rt.version,
-            scan.target.pip_install(&format!(
-                "--force-reinstall --no-deps --no-cache-dir --no-binary {name} \"{name}=={}\"",
-                dist.version
-            ))
+            first_command(scan.target.rebuild(name, &dist.version, &rt.version))
         ));
     }
     Some(parts.join("; "))
+}
+
+/// The command printed in a finding's fix line: pip's when the environment has pip, else uv's.
+pub(crate) fn first_command(c: crate::install::Commands) -> String {
+    c.pip.into_iter().chain(c.uv).next().unwrap_or_default()
+}
+
+/// A NumPy specifier bounded on both sides: a missing floor becomes the oldest known release, a
+/// missing cap the next major after the floor.
+pub(crate) fn bounded_numpy(spec: &str) -> String {
+    let exact = spec.contains("==") || spec.contains("~=");
+    let mut out = spec.to_string();
+    if !exact && !spec.contains('>') {
+        let oldest = &crate::knowledge::knowledge().releases[0].line;
+        out = if out.is_empty() {
+            format!(">={oldest}")
+        } else {
+            format!(">={oldest},{out}")
+        };
+    }
+    if !exact && !spec.contains('<') {
+        let floor_major: u32 = out
+            .split(">=")
+            .nth(1)
+            .and_then(|f| f.split('.').next())
+            .and_then(|m| m.trim().parse().ok())
+            .unwrap_or(1);
+        out = format!("{out},<{}", floor_major + 1);
+    }
+    out
 }
 
 /// One error finding per module whose predicted import failure is of one of `kinds`, titled by
