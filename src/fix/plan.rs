@@ -7,7 +7,8 @@
 //!    lowest release past the installed one whose declared requirements admit that NumPy; the
 //!    proof tells whether its wheels really do, and a release that fails is excluded for the next
 //!    try);
-//! 3. rebuild the failing packages from source against the NumPy (last; never proven here).
+//! 3. rebuild the failing packages from source against the NumPy (last), proven like the others:
+//!    the rebuild runs in the scratch venv with the printed command form.
 //!
 //! Where no NumPy works, the declared requirements that exclude every NumPy the binaries accept
 //! are the blockers, with what the user could drop or change. A plan never proposes a NumPy
@@ -314,7 +315,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         }
     }
 
-    // 3. Rebuild (never proven here), against the installed NumPy when every declaration admits
+    // 3. Rebuild (proven in a scratch venv like the others), against the installed NumPy when every declaration admits
     // it, else against the newest NumPy the declarations admit.
     let target_numpy = if decl_admits_rt {
         Some(rt.version.clone())
@@ -365,6 +366,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
             evidence.push(format!(
                 "a build against NumPy {np} headers imports under NumPy {np} (docs/numpy-abi.md)"
             ));
+            let proof = prove_rebuilds(&mut ctx, &changes, &np);
             plan.alternatives.push(Alternative {
                 kind: Kind::Rebuild,
                 summary: format!(
@@ -373,7 +375,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 ),
                 changes,
                 evidence,
-                proof: Proof::unproven("a rebuild from source is not tried in a scratch venv"),
+                proof,
                 commands: cmds,
             });
         }
@@ -550,6 +552,62 @@ fn run_prove(ctx: &mut Ctx<'_>, res: &Resolution) -> Proof {
         ctx.scanned,
         res,
         &copies,
+        &ProveOptions {
+            resolver,
+            scratch_parent: ctx.opts.scratch_parent.clone(),
+            timeout: ctx.opts.import_timeout,
+            jobs: ctx.opts.jobs,
+        },
+    )
+}
+
+/// Prove a rebuild alternative in a scratch venv: every reinstallable distribution at its
+/// installed version (NumPy at `np`), the local builds copied, then each rebuilt distribution
+/// built from its sdist there with the printed command form, against NumPy `np`.
+fn prove_rebuilds(ctx: &mut Ctx<'_>, changes: &[Change], np: &str) -> Proof {
+    let Some(resolver) = ctx.opts.resolver.clone() else {
+        return Proof::unproven("no resolver (uv or pip) to make a scratch venv with");
+    };
+    if !ctx.opts.prove {
+        return Proof::unproven("not proven (--no-prove)");
+    }
+    let rebuilt: Vec<String> = changes
+        .iter()
+        .filter(|c| c.from == c.to)
+        .map(|c| normalize_name(&c.name))
+        .collect();
+    let inv = &ctx.scanned.inventory;
+    let mut planned: Resolution = inv
+        .distributions
+        .iter()
+        .filter(|d| reinstallable(d) && !rebuilt.contains(&d.normalized))
+        .map(|d| (d.normalized.clone(), d.version.clone()))
+        .collect();
+    planned.insert("numpy".into(), np.to_string());
+    let copies: Vec<&Distribution> = inv
+        .distributions
+        .iter()
+        .filter(|d| !reinstallable(d) && !rebuilt.contains(&d.normalized))
+        .collect();
+    let rebuilds: Vec<prove::Rebuild> = changes
+        .iter()
+        .filter(|c| c.from == c.to)
+        .filter_map(|c| {
+            Some(prove::Rebuild {
+                name: c.name.clone(),
+                version: c.to.clone()?,
+                build_constraints: vec![format!("numpy=={np}")],
+            })
+        })
+        .collect();
+    ctx.progress
+        .step("rebuilding from source in a scratch venv");
+    ctx.stats.scratch_installs += 1;
+    prove::prove_rebuild(
+        ctx.scanned,
+        &planned,
+        &copies,
+        &rebuilds,
         &ProveOptions {
             resolver,
             scratch_parent: ctx.opts.scratch_parent.clone(),
