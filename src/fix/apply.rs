@@ -624,10 +624,31 @@ pub fn apply(
 
     let before: BTreeSet<&String> = freeze.dists.iter().collect();
     let after_set: BTreeSet<&String> = planned.dists.iter().collect();
-    let changed: BTreeSet<String> = before
+    let mut changed: BTreeSet<String> = before
         .symmetric_difference(&after_set)
-        .filter_map(|d| d.split("==").next().map(str::to_string))
+        .filter_map(|d| d.split("==").next().map(|n| normalize_name(n)))
         .collect();
+    // A rebuild or reinstall at the same version changed the distribution when its RECORD did.
+    for c in changes.iter().filter(|c| c.from == c.to) {
+        let n = normalize_name(&c.name);
+        let record = |f: &Freeze| {
+            f.entries
+                .iter()
+                .find(|(p, _)| {
+                    p.file_name().is_some_and(|x| x == "RECORD")
+                        && p.parent()
+                            .and_then(|d| d.file_name())
+                            .and_then(|d| d.to_str())
+                            .and_then(|d| d.strip_suffix(".dist-info"))
+                            .and_then(|d| d.rsplit_once('-'))
+                            .is_some_and(|(name, _)| normalize_name(name) == n)
+                })
+                .map(|(_, e)| e.clone())
+        };
+        if record(&freeze) != record(&planned) {
+            changed.insert(n);
+        }
+    }
     Ok(Applied {
         changes: changes.to_vec(),
         commands: journal.commands.clone(),
