@@ -98,7 +98,11 @@ fn apply_plan(
 ) -> anyhow::Result<i32> {
     let env = &scanned.environment;
     if plan.changes.is_empty() {
-        println!("nothing to fix in {}", env.prefix.display());
+        if json {
+            render::json(&mut std::io::stdout().lock(), env, plan)?;
+        } else {
+            println!("nothing to fix in {}", env.prefix.display());
+        }
         return Ok(exit_code(plan));
     }
     if !plan.proven && !args.no_prove {

@@ -263,12 +263,12 @@ pub fn apply_changes(
         }
         Err(e) => {
             if json {
-                let doc = serde_json::json!({
-                    "schema_version": 1,
-                    "applied": false,
-                    "error": e.to_string(),
-                    "rolled_back": matches!(e, ApplyError::RolledBack { .. }),
-                });
+                let doc = abi_doctor::fix::render::ApplyFailedReport {
+                    schema_version: abi_doctor::fix::plan::SCHEMA_VERSION,
+                    applied: false,
+                    error: e.to_string(),
+                    rolled_back: matches!(e, ApplyError::RolledBack { .. }),
+                };
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             }
             Ok(report_error(&e))
@@ -298,12 +298,12 @@ fn rollback_hint(env: &Environment) -> String {
 fn print_applied(env: &Environment, a: &Applied, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = serde_json::json!({
-            "schema_version": 1,
-            "applied": true,
-            "result": a,
-            "rollback": rollback_hint(env),
-        });
+        let doc = abi_doctor::fix::render::ApplyReport {
+            schema_version: abi_doctor::fix::plan::SCHEMA_VERSION,
+            applied: true,
+            result: a,
+            rollback: rollback_hint(env),
+        };
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }
@@ -335,7 +335,10 @@ fn print_applied(env: &Environment, a: &Applied, json: bool) -> anyhow::Result<(
 fn print_rolled_back(env: &Environment, r: &RolledBack, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = serde_json::json!({ "schema_version": 1, "rolled_back": r });
+        let doc = abi_doctor::fix::render::RollbackReport {
+            schema_version: abi_doctor::fix::plan::SCHEMA_VERSION,
+            rolled_back: r,
+        };
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 /// One change of a plan: distribution `name` from version `from` (`None`: not installed) to `to`
 /// (`None`: removed), installed as `how` says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     pub name: String,
     pub from: Option<String>,
@@ -43,7 +43,7 @@ pub struct Change {
 }
 
 /// Where the new version comes from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Install {
     /// The exact release `name==to` from the environment's index.
@@ -108,7 +108,7 @@ impl ApplyOptions {
 }
 
 /// A completed apply.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Applied {
     pub changes: Vec<Change>,
     /// The commands that were run, as a shell would take them.
@@ -125,7 +125,7 @@ pub struct Applied {
 }
 
 /// A completed rollback.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RolledBack {
     /// Entries written back from the snapshot.
     pub restored: usize,
@@ -142,7 +142,7 @@ pub struct RolledBack {
 }
 
 /// What [`recover`] found and did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Recovered {
     /// The phase the journal was left in.
     pub found: Phase,
@@ -151,7 +151,7 @@ pub struct Recovered {
     pub action: Recovery,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Recovery {
     /// Killed while taking the snapshot: nothing had changed; the partial snapshot is deleted.

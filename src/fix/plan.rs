@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// One change: `name` from one exact version to another (`from == to`: rebuilt in place).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub name: String,
     /// Installed version; `None`: newly installed.
@@ -40,7 +40,7 @@ pub struct Change {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     MoveNumpy,
@@ -49,7 +49,7 @@ pub enum Kind {
 }
 
 /// A candidate plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Alternative {
     pub kind: Kind,
     pub summary: String,
@@ -60,7 +60,7 @@ pub struct Alternative {
 }
 
 /// A declared requirement that rules out every NumPy the binaries import under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Blocker {
     pub distribution: String,
     pub version: String,
@@ -71,7 +71,7 @@ pub struct Blocker {
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Stats {
     pub resolver_runs: usize,
     pub scratch_installs: usize,

@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// What a proof found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProofStatus {
     /// Both proofs passed.
@@ -28,7 +28,7 @@ pub enum ProofStatus {
     Unproven,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Proof {
     pub status: ProofStatus,
     /// One line per proof passed (`check: ...`, `import: ...`).

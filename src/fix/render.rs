@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::io::Write;
 
 /// `fix --format json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FixReport<'a> {
     pub schema_version: u32,
     pub environment: Environment,
@@ -20,14 +20,14 @@ pub struct FixReport<'a> {
     pub stats: &'a crate::fix::plan::Stats,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Environment {
     pub prefix: String,
     pub python: Option<String>,
     pub python_version: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PlanJson<'a> {
     pub summary: &'a str,
     pub kind: Option<crate::fix::plan::Kind>,
@@ -170,4 +170,44 @@ pub fn text(
         writeln!(out, "note: {n}")?;
     }
     Ok(())
+}
+
+/// `fix --apply --format json` after a committed apply.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplyReport<'a> {
+    pub schema_version: u32,
+    /// Always `true` here.
+    pub applied: bool,
+    pub result: &'a crate::fix::apply::Applied,
+    /// The command that undoes it.
+    pub rollback: String,
+}
+
+/// `fix --apply --format json` when the apply failed (and was rolled back, or not).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplyFailedReport {
+    pub schema_version: u32,
+    /// Always `false` here.
+    pub applied: bool,
+    pub error: String,
+    /// The environment was put back as it was before.
+    pub rolled_back: bool,
+}
+
+/// `fix --rollback --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RollbackReport<'a> {
+    pub schema_version: u32,
+    pub rolled_back: &'a crate::fix::apply::RolledBack,
+}
+
+/// Everything `abi-doctor fix --format json` prints: a plan (also when `--apply` refuses an
+/// unproven plan, or there is nothing to change), the result of an apply, or of a rollback.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum FixOutput<'a> {
+    Plan(FixReport<'a>),
+    Applied(ApplyReport<'a>),
+    ApplyFailed(ApplyFailedReport),
+    RolledBack(RollbackReport<'a>),
 }
