@@ -36,6 +36,7 @@ pub mod report;
 pub mod rules;
 pub mod runtime;
 pub mod scan;
+pub mod schema;
 pub mod verify;
 pub mod wheel;
 

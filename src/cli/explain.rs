@@ -90,14 +90,11 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
     let mut out = g.stdout();
     match (args.format, &plan, &scanned) {
         (Format::Json, Some(p), Some(s)) => {
-            let mut v = serde_json::to_value(&report)?;
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "plan".into(),
-                    serde_json::to_value(render::FixReport::new(&s.environment, p))?,
-                );
-            }
-            serde_json::to_writer_pretty(&mut out, &v)?;
+            let doc = render::ExplainWithPlan {
+                report: &report,
+                plan: Some(render::FixReport::new(&s.environment, p)),
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
         (Format::Json, _, _) => json::write(&mut out, &report)?,

@@ -211,3 +211,15 @@ pub enum FixOutput<'a> {
     ApplyFailed(ApplyFailedReport),
     RolledBack(RollbackReport<'a>),
 }
+
+/// `explain --format json` with an environment where something fails: the explain report and
+/// the plan `abi-doctor fix` gives for that environment.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ExplainWithPlan<'a> {
+    #[serde(flatten)]
+    pub report: &'a crate::report::explain::ExplainReport,
+    /// The plan for the environment (as `abi-doctor fix --format json` gives it); absent without
+    /// an environment, or when nothing in it fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<FixReport<'a>>,
+}

@@ -64,7 +64,7 @@ impl Report {
                 "`abi-doctor check --output-format json`: every predicted NumPy import failure of \
                  one environment, with evidence and the fix.",
             ),
-            Report::Explain => of::<explain::ExplainReport>(
+            Report::Explain => of::<crate::fix::render::ExplainWithPlan<'_>>(
                 self,
                 explain::SCHEMA_VERSION,
                 "`abi-doctor explain --output-format json`: what a pasted NumPy error means and \
