@@ -186,8 +186,14 @@ pub fn rebuild(
     match tool {
         Tool::Pip => {
             argv.extend(
-                ["--force-reinstall", "--no-deps", "--no-cache-dir", "--no-binary", name]
-                    .map(String::from),
+                [
+                    "--force-reinstall",
+                    "--no-deps",
+                    "--no-cache-dir",
+                    "--no-binary",
+                    name,
+                ]
+                .map(String::from),
             );
             if has {
                 if pip_version.is_some_and(pip_has_build_constraint) {
@@ -279,10 +285,7 @@ impl Target {
         let o = Opts::default();
         let uv = Tool::Uv("uv".into());
         // conda spells `==` as `=` for an exact pin and takes the same range syntax otherwise.
-        let conda_args: Vec<String> = reqs
-            .iter()
-            .map(|r| shell_word(&conda_spec(r)))
-            .collect();
+        let conda_args: Vec<String> = reqs.iter().map(|r| shell_word(&conda_spec(r))).collect();
         Commands {
             pip: if self.pip_usable() {
                 vec![install(&Tool::Pip, self.py(), reqs, &[], o).shown()]
@@ -290,7 +293,10 @@ impl Target {
                 vec![]
             },
             uv: vec![install(&uv, self.py(), reqs, &[], o).shown()],
-            conda: self.conda_install(&conda_args.join(" ")).into_iter().collect(),
+            conda: self
+                .conda_install(&conda_args.join(" "))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -313,7 +319,17 @@ impl Target {
             } else {
                 vec![]
             },
-            uv: vec![rebuild(&Tool::Uv("uv".into()), self.py(), pv, name, version, &bc, f, o).shown()],
+            uv: vec![rebuild(
+                &Tool::Uv("uv".into()),
+                self.py(),
+                pv,
+                name,
+                version,
+                &bc,
+                f,
+                o,
+            )
+            .shown()],
             conda: vec![],
         }
     }
@@ -347,26 +363,36 @@ mod tests {
         let old = t(Some("23.2.1")).rebuild("pyxdameraulevenshtein", "1.5.3", "1.19.5");
         assert_eq!(
             old.pip,
-            ["printf '%s\\n' numpy==1.19.5 > abi-doctor-build-constraints.txt && \
+            [
+                "printf '%s\\n' numpy==1.19.5 > abi-doctor-build-constraints.txt && \
               PIP_CONSTRAINT=abi-doctor-build-constraints.txt /e/bin/python -m pip install \
               --force-reinstall --no-deps --no-cache-dir --no-binary pyxdameraulevenshtein \
-              pyxdameraulevenshtein==1.5.3"]
+              pyxdameraulevenshtein==1.5.3"
+            ]
         );
         let new = t(Some("25.3")).rebuild("x", "1.0", "2.0.2");
         assert!(new.pip[0].contains("--build-constraint abi-doctor-build-constraints.txt x==1.0"));
         assert_eq!(
             new.uv,
-            ["printf '%s\\n' numpy==2.0.2 > abi-doctor-build-constraints.txt && uv pip install \
+            [
+                "printf '%s\\n' numpy==2.0.2 > abi-doctor-build-constraints.txt && uv pip install \
               --python /e/bin/python --no-deps --no-binary x --build-constraints \
-              abi-doctor-build-constraints.txt --reinstall-package x x==1.0"]
+              abi-doctor-build-constraints.txt --reinstall-package x x==1.0"
+            ]
         );
     }
 
     #[test]
     fn no_pip_no_pip_command_and_conda_only_for_conda() {
         let c = t(None).install_pins(&[("numpy".into(), "1.26.4".into())]);
-        assert!(c.pip.is_empty(), "no pip in the environment: no pip command");
-        assert_eq!(c.uv, ["uv pip install --python /e/bin/python numpy==1.26.4"]);
+        assert!(
+            c.pip.is_empty(),
+            "no pip in the environment: no pip command"
+        );
+        assert_eq!(
+            c.uv,
+            ["uv pip install --python /e/bin/python numpy==1.26.4"]
+        );
         assert!(c.conda.is_empty());
         let conda = Target {
             conda_prefix: Some("/opt/conda/envs/a".into()),
@@ -374,7 +400,10 @@ mod tests {
         };
         let c = conda.install(&["numpy>=1.26.4,<2".into()]);
         assert_eq!(c.pip, ["/e/bin/python -m pip install 'numpy>=1.26.4,<2'"]);
-        assert_eq!(c.conda, ["conda install -p /opt/conda/envs/a 'numpy>=1.26.4,<2'"]);
+        assert_eq!(
+            c.conda,
+            ["conda install -p /opt/conda/envs/a 'numpy>=1.26.4,<2'"]
+        );
         let c = conda.install_pins(&[("numpy".into(), "1.26.4".into())]);
         assert_eq!(c.conda, ["conda install -p /opt/conda/envs/a numpy=1.26.4"]);
     }
@@ -396,7 +425,12 @@ mod tests {
             "/t/uv pip install --python /e/bin/python --break-system-packages --no-deps \
              --reinstall-package numpy numpy==1.26.4"
         );
-        let u = uninstall(&Tool::Pip, Some("/e/bin/python"), &["x".into()], Opts::default());
+        let u = uninstall(
+            &Tool::Pip,
+            Some("/e/bin/python"),
+            &["x".into()],
+            Opts::default(),
+        );
         assert_eq!(u.shown(), "/e/bin/python -m pip uninstall -y x");
     }
 }

@@ -24,9 +24,9 @@ pub mod fsread;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod imports;
-pub mod install;
 pub mod index;
 pub mod inspect;
+pub mod install;
 pub mod inventory;
 pub mod knowledge;
 pub mod lint;

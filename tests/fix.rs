@@ -216,12 +216,20 @@ fn pandas_214_on_numpy_202_plan_is_proven_and_its_commands_work() {
     .unwrap();
     let ex = json_of(&["explain"], &explain_copy, Some(&text));
     let first = &ex["explanations"][0]["remedies"][0];
-    assert!(first["conda"].is_null(), "a venv gets no conda command: {first}");
+    assert!(
+        first["conda"].is_null(),
+        "a venv gets no conda command: {first}"
+    );
     for tool in ["pip", "uv"] {
         let c = first[tool].as_str().unwrap_or_else(|| panic!("{ex:#}"));
         assert!(c.contains(",<"), "NumPy bounded on both sides: {c}");
     }
-    run_printed(&[first["pip"].clone()], &explain_copy, &uv, venv.parent().unwrap());
+    run_printed(
+        &[first["pip"].clone()],
+        &explain_copy,
+        &uv,
+        venv.parent().unwrap(),
+    );
     assert_eq!(check_code(&explain_copy), 0, "after explain's {first}");
     // Nothing left to do: fix says so and exits 0.
     let (code, r3) = fix_json(&venv, &uv);
@@ -285,7 +293,10 @@ fn pin_conflict_reports_the_blocker_and_no_looping_plan() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n.as_str().unwrap().starts_with("rebuilt pyxDamerauLevenshtein 1.5.3")),
+            .any(|n| n
+                .as_str()
+                .unwrap()
+                .starts_with("rebuilt pyxDamerauLevenshtein 1.5.3")),
         "{r:#}"
     );
     let blockers = r["blockers"].as_array().unwrap();
@@ -332,8 +343,13 @@ fn pin_conflict_reports_the_blocker_and_no_looping_plan() {
         .find(|r| r["title"].as_str().unwrap().starts_with("Rebuild"))
         .cloned()
         .unwrap_or_else(|| panic!("{ex:#}"));
-    let c = rebuild["pip"].as_str().unwrap_or_else(|| panic!("{rebuild}"));
-    assert!(c.contains("pyxdameraulevenshtein==1.5.3") && c.contains("numpy==1.19.5"), "{c}");
+    let c = rebuild["pip"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{rebuild}"));
+    assert!(
+        c.contains("pyxdameraulevenshtein==1.5.3") && c.contains("numpy==1.19.5"),
+        "{c}"
+    );
     run_printed(&[rebuild["pip"].clone()], &b, &uv, here);
     assert_eq!(check_code(&b), 0, "after explain's {c}");
     assert!(import_ok(&b, "pyxdameraulevenshtein"));

@@ -49,7 +49,10 @@ fn docs() -> PathBuf {
 fn committed_schemas_are_the_generated_ones() {
     let update = std::env::var("ABI_DOCTOR_UPDATE_DOCS").is_ok_and(|v| v == "1");
     let names = reports();
-    assert_eq!(names, ["check", "explain", "fix", "inspect", "lint", "verify"]);
+    assert_eq!(
+        names,
+        ["check", "explain", "fix", "inspect", "lint", "verify"]
+    );
     let mut stale = Vec::new();
     for r in &names {
         let text = schema_text(r);
@@ -300,7 +303,10 @@ fn real_reports_validate_against_their_schemas() {
     let (doc, rolled) = fix(&["--rollback"], &[0]);
     let (ok, said) = validate(&py, "fix", &doc, tmp.path());
     assert!(ok, "{said}");
-    assert!(rolled["rolled_back"]["restored"].as_u64().unwrap() > 0, "{rolled:#}");
+    assert!(
+        rolled["rolled_back"]["restored"].as_u64().unwrap() > 0,
+        "{rolled:#}"
+    );
     // The validator is not blind to the fix shapes either.
     let mut bad = applied.clone();
     bad["result"]["surprise"] = true.into();

@@ -5,12 +5,12 @@
 //! through rules of thumb ("88/80 means built with NumPy >= 1.20" is wrong: 88 is what 1.20-1.21
 //! headers, or a default 2.1-2.2 build, give).
 
+use crate::install::{Commands, Target};
 use crate::knowledge::{knowledge, parse_line, Release, ABI_1, ABI_2};
 use crate::messages::{
     self, AbiVersion, ApiTable, ApiVersion, ApiWording, CorePackage, FailedToImport, Family,
     Message, RequiresNewerNumpy, SizeChanged, SizeForm,
 };
-use crate::install::{Commands, Target};
 use regex::Regex;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -631,7 +631,11 @@ fn bounded(spec: &str, python: Option<&str>) -> String {
         return format!(">={floor},<{}", major + 1);
     }
     if let Some(cap) = spec.strip_prefix('<') {
-        let cap_major: u32 = cap.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(2);
+        let cap_major: u32 = cap
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(2);
         let floor = releases
             .iter()
             .rev()
@@ -786,7 +790,9 @@ fn remedies_for(e: &Explanation, ctx: Option<&EnvContext>) -> Vec<Remedy> {
             if let Some(spec) = e.built_against.first() {
                 out.push(move_numpy(spec));
             }
-            out.push(upgrade("for NumPy 1.x (a release from before its NumPy-2 build)"));
+            out.push(upgrade(
+                "for NumPy 1.x (a release from before its NumPy-2 build)",
+            ));
         }
         Family::FailedToImport | Family::InitializationFailed => {
             out.push(remedy(

@@ -626,7 +626,7 @@ pub fn apply(
     let after_set: BTreeSet<&String> = planned.dists.iter().collect();
     let mut changed: BTreeSet<String> = before
         .symmetric_difference(&after_set)
-        .filter_map(|d| d.split("==").next().map(|n| normalize_name(n)))
+        .filter_map(|d| d.split("==").next().map(normalize_name))
         .collect();
     // A rebuild or reinstall at the same version changed the distribution when its RECORD did.
     for c in changes.iter().filter(|c| c.from == c.to) {

@@ -217,7 +217,11 @@ fn prove_inner(
             Resolver::Uv(uv) => (Tool::Uv(uv.path.display().to_string()), None),
             Resolver::Pip { .. } => (Tool::Pip, pip_version_of(&spy)),
         };
-        let file = tmp.path().join("build-constraints.txt").display().to_string();
+        let file = tmp
+            .path()
+            .join("build-constraints.txt")
+            .display()
+            .to_string();
         let spy_s = spy.display().to_string();
         for r in rebuilds {
             let step = install::rebuild(

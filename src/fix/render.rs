@@ -205,6 +205,10 @@ pub struct RollbackReport<'a> {
 /// unproven plan, or there is nothing to change), the result of an apply, or of a rollback.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a schema model only, never built"
+)]
 pub enum FixOutput<'a> {
     Plan(FixReport<'a>),
     Applied(ApplyReport<'a>),

@@ -48,7 +48,10 @@ mod tests {
         assert_eq!(find_uv(&vars), Some(tools.join("uv")));
         std::fs::write(bin.join("uv"), "").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(find_uv(&vars), Some(bin.join("uv")));
-        vars.insert("ABI_DOCTOR_UV".to_string(), OsString::from(tools.join("uv")));
+        vars.insert(
+            "ABI_DOCTOR_UV".to_string(),
+            OsString::from(tools.join("uv")),
+        );
         assert_eq!(find_uv(&vars), Some(tools.join("uv")));
     }
 }

@@ -296,7 +296,10 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
         if !spec.is_empty() {
             parts.push(format!(
                 "install a NumPy it was built for: {}",
-                first_command(scan.target.install(&[format!("numpy{}", bounded_numpy(&spec))]))
+                first_command(
+                    scan.target
+                        .install(&[format!("numpy{}", bounded_numpy(&spec))])
+                )
             ));
         }
     }
