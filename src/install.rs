@@ -168,7 +168,9 @@ pub fn uninstall(tool: &Tool, python: Option<&str>, names: &[String], o: Opts) -
 }
 
 /// Rebuild `name==version` from its sdist, the build environment pinned by `build_constraints`
-/// (`numpy==1.26.4`) through the file `file`, written first.
+/// (`numpy==1.26.4`) through the file `file`, written first. A pip of unknown version gets
+/// `--build-constraint`: an old pip rejects it loudly ("no such option"), while `PIP_CONSTRAINT`
+/// would be silently ignored by pip >= 26.2.
 #[allow(clippy::too_many_arguments)]
 pub fn rebuild(
     tool: &Tool,
@@ -196,7 +198,7 @@ pub fn rebuild(
                 .map(String::from),
             );
             if has {
-                if pip_version.is_some_and(pip_has_build_constraint) {
+                if pip_version.is_none_or(pip_has_build_constraint) {
                     argv.extend(["--build-constraint".into(), file.into()]);
                 } else {
                     env.push(("PIP_CONSTRAINT".into(), file.into()));

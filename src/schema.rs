@@ -167,16 +167,29 @@ mod tests {
                 "{}",
                 r.name()
             );
-            assert_eq!(s["type"], "object", "{}", r.name());
-            assert_eq!(
-                s["properties"]["schema_version"]["const"],
-                1,
-                "{}",
-                r.name()
-            );
-            let required = s["required"].as_array().unwrap();
-            assert!(required.contains(&json!("schema_version")), "{}", r.name());
+            // One shape, or several (`fix`: plan, applied, apply failed, rolled back).
+            let shapes: Vec<&Value> = match s["anyOf"].as_array() {
+                Some(a) => a
+                    .iter()
+                    .map(|b| {
+                        let name = b["$ref"].as_str().unwrap().trim_start_matches("#/$defs/");
+                        &s["$defs"][name]
+                    })
+                    .collect(),
+                None => vec![&s],
+            };
+            for shape in shapes {
+                assert_eq!(shape["type"], "object", "{}", r.name());
+                assert_eq!(
+                    shape["properties"]["schema_version"]["const"],
+                    1,
+                    "{}",
+                    r.name()
+                );
+                let required = shape["required"].as_array().unwrap();
+                assert!(required.contains(&json!("schema_version")), "{}", r.name());
+            }
         }
-        assert_eq!(Report::from_name("fix"), None);
+        assert_eq!(Report::from_name("fix"), Some(Report::Fix));
     }
 }
