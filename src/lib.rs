@@ -27,6 +27,7 @@ pub mod fuzzing;
 pub mod imports;
 pub mod index;
 pub mod inspect;
+pub mod install;
 pub mod inventory;
 pub mod knowledge;
 pub mod lint;
@@ -37,6 +38,7 @@ pub mod report;
 pub mod rules;
 pub mod runtime;
 pub mod scan;
+pub mod schema;
 pub mod verify;
 pub mod wheel;
 

@@ -1,7 +1,8 @@
 //! The JSON Schema of each JSON report (`abi-doctor schema REPORT`, generated from the report
 //! types) is the committed docs/schema/REPORT.schema.json, and real reports validate against it:
 //! check, explain, inspect and verify of a real broken venv (pandas 2.1.4 built against NumPy 1.x,
-//! on NumPy 2.0.2), lint of a project. Validation is Python's jsonschema 4.23.0 from PyPI in a
+//! on NumPy 2.0.2), lint of a project, and fix of the same venv: its plan, the apply of it
+//! (`fix --apply --yes`, uv from tests/support) and the rollback. Validation is Python's jsonschema 4.23.0 from PyPI in a
 //! cached tools venv (tests/support/schema.rs), in strict mode: a key a report prints that its
 //! schema does not describe is an error too (tests/json_schema/validate.py).
 //!
@@ -48,7 +49,10 @@ fn docs() -> PathBuf {
 fn committed_schemas_are_the_generated_ones() {
     let update = std::env::var("ABI_DOCTOR_UPDATE_DOCS").is_ok_and(|v| v == "1");
     let names = reports();
-    assert_eq!(names, ["check", "explain", "inspect", "lint", "verify"]);
+    assert_eq!(
+        names,
+        ["check", "explain", "fix", "inspect", "lint", "verify"]
+    );
     let mut stale = Vec::new();
     for r in &names {
         let text = schema_text(r);
@@ -74,7 +78,7 @@ fn committed_schemas_are_the_generated_ones() {
     assert_eq!(out.status.code(), Some(2));
     out.stderr.truncate(200);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("check, explain, inspect, lint, verify"),
+        String::from_utf8_lossy(&out.stderr).contains("check, explain, fix, inspect, lint, verify"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -266,4 +270,46 @@ fn real_reports_validate_against_their_schemas() {
     let (ok, said) = validate(&py, "lint", &doc, tmp.path());
     assert!(ok, "{said}");
     assert!(!lint["findings"].as_array().unwrap().is_empty());
+
+    // fix: the plan (proven: exit 0), its apply to the copy, the rollback. The journal and
+    // snapshot go to a cache directory of this test's own.
+    let Some(uv) = support::require(support::find_uv(), "uv (scripts/package/tools.sh)") else {
+        return;
+    };
+    let cache = tmp.path().join("cache");
+    let fix = |args: &[&str], expect: &[i32]| {
+        json_of(
+            abi_doctor()
+                .arg("fix")
+                .arg("--env")
+                .arg(&env)
+                .args(args)
+                .args(["--output-format", "json"])
+                .env("ABI_DOCTOR_UV", &uv)
+                .env("XDG_CACHE_HOME", &cache),
+            expect,
+        )
+    };
+    let (doc, plan) = fix(&[], &[0]);
+    let (ok, said) = validate(&py, "fix", &doc, tmp.path());
+    assert!(ok, "{said}");
+    assert_eq!(plan["proven"], true, "{plan:#}");
+    assert!(!plan["plan"]["changes"].as_array().unwrap().is_empty());
+    let (doc, applied) = fix(&["--apply", "--yes"], &[0]);
+    let (ok, said) = validate(&py, "fix", &doc, tmp.path());
+    assert!(ok, "{said}");
+    assert_eq!(applied["applied"], true, "{applied:#}");
+    assert!(applied["result"]["changed_distributions"].as_u64().unwrap() > 0);
+    let (doc, rolled) = fix(&["--rollback"], &[0]);
+    let (ok, said) = validate(&py, "fix", &doc, tmp.path());
+    assert!(ok, "{said}");
+    assert!(
+        rolled["rolled_back"]["restored"].as_u64().unwrap() > 0,
+        "{rolled:#}"
+    );
+    // The validator is not blind to the fix shapes either.
+    let mut bad = applied.clone();
+    bad["result"]["surprise"] = true.into();
+    let (ok, said) = validate(&py, "fix", &serde_json::to_vec(&bad).unwrap(), tmp.path());
+    assert!(!ok, "unknown key in an applied report: {said}");
 }

@@ -17,7 +17,7 @@ as real_error.txt and, when `abi-doctor explain --format json` works, fed to it.
 
 python3 standard library only.
 
-    python3 scripts/realworld/scenarios.py [--only NAME ...] [--jobs N] [--rebuild] [--json OUT]
+    python3 scripts/realworld/scenarios.py [--only NAME ...] [--jobs N] [--rebuild] [--json OUT] [--no-apply]
 """
 
 import argparse
@@ -380,6 +380,146 @@ def fix_checks(binary, rec):
     return probs, info
 
 
+def dist_state(py, extra_env=None):
+    """{normalized name: (version, sha256 of its RECORD)} of every distribution the interpreter
+    sees in its site-packages: a rebuild at the same version changes the RECORD's hashes."""
+    code = (
+        "import hashlib, importlib.metadata as m, json, re\n"
+        "out = {}\n"
+        "for d in m.distributions():\n"
+        "    n = re.sub(r'[-_.]+', '-', (d.metadata['Name'] or '').lower())\n"
+        "    rec = d.read_text('RECORD') or ''\n"
+        "    out.setdefault(n, [d.version, hashlib.sha256(rec.encode()).hexdigest()])\n"
+        "print(json.dumps(out))\n"
+    )
+    r = subprocess.run([py, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                       timeout=300, env=dict(os.environ, **(extra_env or {})))
+    try:
+        return {k: tuple(v) for k, v in json.loads(r.stdout).items()}
+    except ValueError:
+        return None
+
+
+def tree_manifest(root):
+    """Every entry under root (relative path -> sha256 of a file, the target of a symlink, or "dir"),
+    bytecode caches left out: imports write them and a rollback leaves them be."""
+    out = {}
+    for d, dirs, files in os.walk(root):
+        dirs[:] = [x for x in dirs if x != "__pycache__"]
+        for x in dirs:
+            p = os.path.join(d, x)
+            out[os.path.relpath(p, root)] = "link:" + os.readlink(p) if os.path.islink(p) else "dir"
+        for x in files:
+            p = os.path.join(d, x)
+            rel = os.path.relpath(p, root)
+            if os.path.islink(p):
+                out[rel] = "link:" + os.readlink(p)
+            else:
+                with open(p, "rb") as f:
+                    out[rel] = hashlib.sha256(f.read()).hexdigest()
+    return out
+
+
+def tools_uv():
+    uv = os.path.join(CACHE, "package", "tools", "bin", "uv")
+    return uv if os.path.exists(uv) else None
+
+
+def apply_checks(binary, rec, rollback=False):
+    """`abi-doctor fix --apply --yes` on a COPY of the scenario's venv (the cached venv is never
+    touched), then every import of the recipe in the copy's interpreter and `check` of the copy.
+    With `rollback`, a second copy is applied and rolled back and must match its files before."""
+    venv = os.path.join(rec["dir"], "venv")
+    work = os.path.join(rec["dir"], "apply")
+    if os.path.exists(work):
+        shutil.rmtree(work)
+    os.makedirs(work)
+    copy = os.path.join(work, "venv")
+    shutil.copytree(venv, copy, symlinks=True)
+    env = dict(scenario_env(rec))
+    uv = tools_uv()
+    if uv:
+        env["ABI_DOCTOR_UV"] = uv
+    py = os.path.join(copy, "bin", "python")
+    before = dist_state(py, env)
+    t0 = time.time()
+    code, data, out, err = run_json([binary, "fix", "--env", copy, "--apply", "--yes", "--format", "json"], extra_env=env)
+    info = {"seconds": round(time.time() - t0, 1), "exit": code, "applied": bool(data and data.get("applied"))}
+    with open(os.path.join(work, "apply.json"), "w") as f:
+        json.dump({"exit": code, "stdout": data if data is not None else out, "stderr": err}, f, indent=1)
+    probs = []
+    conflict = (rec.get("assert") or {}).get("fix_conflict")
+    if not info["applied"]:
+        plan = (data or {}).get("plan") or {}
+        info["refused"] = norm(err)[-300:]
+        info["blockers"] = [b.get("reason") for b in (data or {}).get("blockers") or []]
+        info["kind"] = plan.get("kind")
+        if conflict and info["blockers"]:
+            # The pin conflict: refusing to apply an unproven plan is honest when the blocker is named.
+            info["changed"] = 0
+            after = dist_state(py, env)
+            if after != before:
+                probs.append("APPLY: refused, yet the copy changed")
+            return probs, info
+        probs.append("APPLY: not applied (exit %d): %s" % (code, norm(err)[-300:]))
+        return probs, info
+    result = data.get("result") or {}
+    info["kind"] = None
+    info["changes"] = ["%s %s -> %s" % (c.get("name"), c.get("from"), c.get("to")) for c in result.get("changes") or []]
+    info["reported_changed"] = result.get("changed_distributions")
+    after = dist_state(py, env)
+    if before is None or after is None:
+        probs.append("APPLY: could not list the copy's distributions")
+    else:
+        changed = sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+        info["changed"] = len(changed)
+        info["changed_names"] = changed
+    # Every top-level import of the recipe, in the copy's own interpreter.
+    bad = []
+    for name in rec.get("imports", []):
+        r = subprocess.run([py, "-c", "import %s" % name], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True, cwd=work, timeout=600, env=dict(os.environ, **env))
+        if r.returncode != 0:
+            bad.append("%s: %s" % (name, norm(r.stderr)[-200:]))
+    info["imports_ok"] = "%d/%d" % (len(rec.get("imports", [])) - len(bad), len(rec.get("imports", [])))
+    probs += ["APPLY: import %s" % b for b in bad]
+    ccode, check, _, cerr = run_json([binary, "check", "--env", copy, "--format", "json"], extra_env=env)
+    info["check_exit"] = ccode
+    if ccode != 0:
+        errs = [f.get("code") for f in (check or {}).get("findings", []) if f.get("severity") == "error"]
+        probs.append("APPLY: check of the applied copy exits %d (%s)" % (ccode, errs or norm(cerr)[:200]))
+    if rollback:
+        info["rollback"] = rollback_check(binary, rec, venv, work, env)
+        if info["rollback"] != "exact":
+            probs.append("ROLLBACK: " + info["rollback"])
+    return probs, info
+
+
+def rollback_check(binary, rec, venv, work, env):
+    """Apply to a second copy, `fix --rollback` it, and compare every file with before (bytecode
+    caches aside, and uv's empty VENV/.lock)."""
+    copy = os.path.join(work, "venv-rollback")
+    shutil.copytree(venv, copy, symlinks=True)
+    before = tree_manifest(copy)
+    code, data, out, err = run_json([binary, "fix", "--env", copy, "--apply", "--yes", "--format", "json"], extra_env=env)
+    if not (data and data.get("applied")):
+        return "the apply before the rollback failed (exit %d): %s" % (code, norm(err)[-200:])
+    if tree_manifest(copy) == before:
+        return "the apply changed no file, so the rollback proves nothing"
+    code, data, out, err = run_json([binary, "fix", "--rollback", "--env", copy, "--format", "json"], extra_env=env)
+    if code != 0:
+        return "fix --rollback exits %d: %s" % (code, norm(err)[-200:])
+    after = tree_manifest(copy)
+    # uv leaves its (empty) lock file VENV/.lock after any `uv pip` command; it lies outside
+    # site-packages and bin/, which the snapshot covers, so the rollback does not remove it.
+    if after.get(".lock") == hashlib.sha256(b"").hexdigest() and ".lock" not in before:
+        del after[".lock"]
+    if after == before:
+        return "exact"
+    diff = sorted(set(k for k in set(before) | set(after) if before.get(k) != after.get(k)))
+    return "%d entries differ after the rollback: %s" % (len(diff), diff[:5])
+
+
 def capture_real_error(rec, py):
     """The stderr of the first failing `python -c "import X"` of the scenario's imports."""
     for name in rec.get("imports", []):
@@ -416,6 +556,15 @@ def explain_checks(binary, rec, text, numpy_version, failing_dists):
     return problems, data
 
 
+def apply_cell(a):
+    if not a:
+        return "-"
+    if not a.get("applied"):
+        return "refused" if a.get("blockers") else "FAILED"
+    cell = "%s chg %s %s" % (a.get("changed", "?"), a.get("imports_ok", "?"), "clean" if a.get("check_exit") == 0 else "chk%s" % a.get("check_exit"))
+    return cell + (" rb" if a.get("rollback") == "exact" else "")
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -427,6 +576,7 @@ def main():
     ap.add_argument("--binary", "--bin", default=os.path.join(REPO, "target", "release", "abi-doctor"))
     ap.add_argument("--offline", action="store_true", help="build nothing: scenarios whose venv is not cached are skipped (visibly; they fail under CI or ABI_DOCTOR_STRICT=1)")
     ap.add_argument("--json", dest="json_out", help="write results JSON here (default: CACHE/scenarios/results.json)")
+    ap.add_argument("--no-apply", action="store_true", help="do not run `fix --apply` on copies of the broken scenarios")
     ap.add_argument("--verify-timeout", type=int, default=120, help="per-import timeout given to verify")
     args, unknown = ap.parse_known_args()  # run.sh passes every suite the same arguments
     if unknown:
@@ -496,6 +646,7 @@ def main():
         log("!!! abi-doctor has no `verify` subcommand yet: real outcomes cannot be compared")
         return 2
 
+    rolled_back = False
     for s in runnable:
         res = results[s["name"]]
         if res["status"] == "FAIL":
@@ -549,6 +700,12 @@ def main():
             fprobs, fdata = fix_checks(args.binary, s)
             res["fix"] = fdata
             problems += fprobs
+            if not args.no_apply:
+                # `fix --apply --yes` on a copy; the first broken scenario also rolls a copy back.
+                aprobs, adata = apply_checks(args.binary, s, rollback=not rolled_back)
+                rolled_back = rolled_back or "rollback" in adata
+                res["apply"] = adata
+                problems += aprobs
         res["problems"] += problems
         res["status"] = "FAIL" if problems else "PASS"
         res["seconds"] = round(time.time() - t0 + res.get("build_seconds", 0), 1)
@@ -561,15 +718,17 @@ def main():
     log("")
     log("np-real: modules whose import failed with a NumPy message (verify); predicted: modules check predicts to fail;")
     log("agreed: both, same message; casc: real failures raised in another module (counted under that module); npy5: NPY005 modules")
-    hdr = "%-34s %-7s %7s %8s %9s %6s %5s %5s %7s  %s" % ("scenario", "python", "modules", "np-real", "predicted", "agreed", "casc", "npy5", "time", "result")
+    log("apply: `fix --apply --yes` on a copy: distributions changed / top-level imports ok / check exit of the copy")
+    log("       (refused: not applied, the blocker reported; a rollback of a second copy is checked once)")
+    hdr = "%-34s %-7s %7s %8s %9s %6s %5s %5s %-16s %7s  %s" % ("scenario", "python", "modules", "np-real", "predicted", "agreed", "casc", "npy5", "apply", "time", "result")
     log(hdr)
     log("-" * len(hdr))
     for s in scen:
         r = results[s["name"]]
-        log("%-34s %-7s %7s %8s %9s %6s %5s %5s %6ss  %s" % (
+        log("%-34s %-7s %7s %8s %9s %6s %5s %5s %-16s %6ss  %s" % (
             s["name"][:34], s["python"], r.get("modules", "-"), r.get("real", "-"), r.get("predicted", "-"),
             r.get("agreed", "-"), len(r["cascaded"]) if "cascaded" in r else "-", len(r.get("npy005") or []) if r.get("status") not in ("SKIP",) else "-",
-            r.get("seconds", r.get("build_seconds", "-")), r["status"]))
+            apply_cell(r.get("apply")), r.get("seconds", r.get("build_seconds", "-")), r["status"]))
     npass = sum(1 for r in results.values() if r["status"] == "PASS")
     nfail = sum(1 for r in results.values() if r["status"] == "FAIL")
     nskip = sum(1 for r in results.values() if r["status"] == "SKIP")

@@ -30,7 +30,7 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
-    let found = explain(&text);
+    let mut found = explain(&text);
     // Scan only when the text names a package to look for, and only an environment that was
     // named (--env, --python, --site-packages) or that the traceback's own paths name and that
     // exists here: never whatever interpreter happens to be on PATH.
@@ -52,6 +52,20 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
     };
     let scanned = opts.and_then(|o| abi_doctor::scan::scan(&o, &()).ok());
     let in_env = scanned.as_ref().map(CheckReport::from_scan);
+    // With an environment, every remedy acts on it: its interpreter, its installed versions.
+    if let Some(s) = &scanned {
+        let ctx = abi_doctor::explain::EnvContext {
+            target: s.scan.target.clone(),
+            versions: s
+                .inventory
+                .distributions
+                .iter()
+                .map(|d| (d.normalized.clone(), d.version.clone()))
+                .collect(),
+            python: s.environment.python_version.clone(),
+        };
+        abi_doctor::explain::retarget(&mut found, &ctx);
+    }
     // The same planner as `abi-doctor fix`, when something there fails.
     let plan = scanned
         .as_ref()
@@ -80,14 +94,11 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
     let mut out = g.stdout();
     match (args.format, &plan, &scanned) {
         (Format::Json, Some(p), Some(s)) => {
-            let mut v = serde_json::to_value(&report)?;
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "plan".into(),
-                    serde_json::to_value(render::FixReport::new(&s.environment, p))?,
-                );
-            }
-            serde_json::to_writer_pretty(&mut out, &v)?;
+            let doc = render::ExplainWithPlan {
+                report: &report,
+                plan: Some(render::FixReport::new(&s.environment, p)),
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
         (Format::Json, _, _) => json::write(&mut out, &report)?,

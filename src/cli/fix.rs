@@ -105,7 +105,11 @@ fn apply_plan(
 ) -> anyhow::Result<i32> {
     let env = &scanned.environment;
     if plan.changes.is_empty() {
-        println!("nothing to fix in {}", env.prefix.display());
+        if json {
+            render::json(&mut std::io::stdout().lock(), env, plan)?;
+        } else {
+            println!("nothing to fix in {}", env.prefix.display());
+        }
         return Ok(exit_code(plan));
     }
     if !plan.proven && !args.no_prove {
@@ -119,6 +123,13 @@ fn apply_plan(
             "abi-doctor: error: the plan is not proven in a scratch environment, so it is not applied"
         );
         return Ok(1);
+    }
+    if !json {
+        // The plan with its proof first, then the changes and the commands apply runs.
+        let mut out = std::io::stdout().lock();
+        render::text(&mut out, env, plan)?;
+        writeln!(out)?;
+        out.flush()?;
     }
     let rebuild = plan.kind == Some(plan::Kind::Rebuild);
     // A rebuild is built against the NumPy the plan ends with: the planned one, else the installed.

@@ -56,23 +56,10 @@ pub fn options(args: &ApplyArgs) -> anyhow::Result<ApplyOptions> {
     })
 }
 
-/// uv for the environment: `$ABI_DOCTOR_UV`, `uv` on PATH, then the project's tools venv
-/// (`scripts/package/tools.sh`).
+/// uv for the environment ([`abi_doctor::fix::uv::find_uv`]).
 pub fn find_uv() -> Option<PathBuf> {
     let vars = abi_doctor::discover::DiscoverOptions::from_process().env_vars;
-    let cache = vars
-        .get("ABI_DOCTOR_CACHE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            vars.get("HOME")
-                .map(|h| PathBuf::from(h).join(".cache/abi-doctor"))
-        });
-    let extra: Vec<PathBuf> = cache
-        .map(|c| c.join("package/tools/bin/uv"))
-        .into_iter()
-        .collect();
-    apply::find_uv(&vars, &extra)
+    abi_doctor::fix::uv::find_uv(&vars)
 }
 
 /// `fix --rollback`: restore the snapshot taken before the last apply.
@@ -238,7 +225,7 @@ pub fn apply_changes(
         &installer,
         changes,
         args.break_system_packages,
-        None,
+        apply::installed_pip(env).as_deref(),
         &state.build_constraints(),
     );
     if changes.is_empty() {
@@ -276,12 +263,12 @@ pub fn apply_changes(
         }
         Err(e) => {
             if json {
-                let doc = serde_json::json!({
-                    "schema_version": 1,
-                    "applied": false,
-                    "error": e.to_string(),
-                    "rolled_back": matches!(e, ApplyError::RolledBack { .. }),
-                });
+                let doc = abi_doctor::fix::render::ApplyFailedReport {
+                    schema_version: abi_doctor::fix::plan::SCHEMA_VERSION,
+                    applied: false,
+                    error: e.to_string(),
+                    rolled_back: matches!(e, ApplyError::RolledBack { .. }),
+                };
                 println!("{}", serde_json::to_string_pretty(&doc)?);
             }
             Ok(report_error(&e))
@@ -311,12 +298,12 @@ fn rollback_hint(env: &Environment) -> String {
 fn print_applied(env: &Environment, a: &Applied, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = serde_json::json!({
-            "schema_version": 1,
-            "applied": true,
-            "result": a,
-            "rollback": rollback_hint(env),
-        });
+        let doc = abi_doctor::fix::render::ApplyReport {
+            schema_version: abi_doctor::fix::plan::SCHEMA_VERSION,
+            applied: true,
+            result: a,
+            rollback: rollback_hint(env),
+        };
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }
@@ -348,7 +335,10 @@ fn print_applied(env: &Environment, a: &Applied, json: bool) -> anyhow::Result<(
 fn print_rolled_back(env: &Environment, r: &RolledBack, json: bool) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        let doc = serde_json::json!({ "schema_version": 1, "rolled_back": r });
+        let doc = abi_doctor::fix::render::RollbackReport {
+            schema_version: abi_doctor::fix::plan::SCHEMA_VERSION,
+            rolled_back: r,
+        };
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(());
     }

@@ -339,7 +339,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn schema(args: &SchemaArgs) -> anyhow::Result<i32> {
-    use abi_doctor::report::schema::Report;
+    use abi_doctor::schema::Report;
     let mut out = std::io::stdout().lock();
     match &args.report {
         None => {

@@ -5,6 +5,7 @@
 //! through rules of thumb ("88/80 means built with NumPy >= 1.20" is wrong: 88 is what 1.20-1.21
 //! headers, or a default 2.1-2.2 build, give).
 
+use crate::install::{Commands, Target};
 use crate::knowledge::{knowledge, parse_line, Release, ABI_1, ABI_2};
 use crate::messages::{
     self, AbiVersion, ApiTable, ApiVersion, ApiWording, CorePackage, FailedToImport, Family,
@@ -13,6 +14,7 @@ use crate::messages::{
 use regex::Regex;
 use schemars::JsonSchema;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -583,49 +585,150 @@ fn remedy(title: String, pip: Option<String>, uv: Option<String>, conda: Option<
     }
 }
 
-/// Remedies ranked for the case: move NumPy into a range; install a release of the package whose
-/// wheels fit; rebuild against the running NumPy with flags that really rebuild; install order.
+/// The environment the remedies act on, when `explain` has one (`--env`, or the one the
+/// traceback's paths name): its interpreter, its installed versions (normalized name -> version),
+/// its Python `X.Y`.
+#[derive(Debug, Clone, Default)]
+pub struct EnvContext {
+    pub target: Target,
+    pub versions: BTreeMap<String, String>,
+    pub python: Option<String>,
+}
+
+impl EnvContext {
+    fn version(&self, pkg: &str) -> Option<&str> {
+        self.versions
+            .get(&pkg.to_ascii_lowercase().replace(['_', '.'], "-"))
+            .map(String::as_str)
+    }
+}
+
+/// Rebuild the remedies of `found` for the environment `ctx`: its interpreter, the installed
+/// version of the package for a rebuild, the running NumPy for its build.
+pub fn retarget(found: &mut [Explanation], ctx: &EnvContext) {
+    for e in found {
+        e.remedies = remedies_for(e, Some(ctx));
+    }
+}
+
 fn remedies(e: &Explanation) -> Vec<Remedy> {
+    remedies_for(e, None)
+}
+
+/// `spec` bounded on both sides: a floor `>=X.Y` gets `<MAJOR+1`; `<2` gets the newest 1.x line
+/// the Python takes as its floor.
+fn bounded(spec: &str, python: Option<&str>) -> String {
+    if spec.contains(',') || spec.starts_with("==") {
+        return spec.to_string();
+    }
+    let releases = &knowledge().releases;
+    if let Some(floor) = spec.strip_prefix(">=") {
+        let major: u32 = floor
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(1);
+        return format!(">={floor},<{}", major + 1);
+    }
+    if let Some(cap) = spec.strip_prefix('<') {
+        let cap_major: u32 = cap
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(2);
+        let floor = releases
+            .iter()
+            .rev()
+            .filter(|r| r.major() < cap_major)
+            .find(|r| {
+                python.is_none_or(|py| {
+                    let mm: String = py.split('.').take(2).collect::<Vec<_>>().join(".");
+                    r.python.is_empty() || r.python.contains(&mm)
+                })
+            })
+            .map(|r| r.line.clone());
+        if let Some(f) = floor {
+            return format!(">={f},{spec}");
+        }
+    }
+    spec.to_string()
+}
+
+/// Remedies ranked for the case: move NumPy into a bounded range; install a release of the
+/// package whose wheels fit (`abi-doctor fix` names it and proves it); rebuild the installed
+/// version from its sdist against the running NumPy. With an environment, every command names its
+/// interpreter and exact versions ([`crate::install`]); without one, `python -m pip` and `uv pip`
+/// act on the active interpreter, and a rebuild, which needs the installed version, is described
+/// but not printed.
+fn remedies_for(e: &Explanation, ctx: Option<&EnvContext>) -> Vec<Remedy> {
     let pkg = e.package.clone().unwrap_or_else(|| "PKG".into());
+    let generic = Target {
+        python: Some("python".into()),
+        conda_prefix: None,
+        pip_version: Some("0".into()),
+    };
+    let target = ctx.map_or(&generic, |c| &c.target);
+    let python = ctx.and_then(|c| c.python.as_deref());
     let mut out = Vec::new();
+    let cmd = |c: &Commands| {
+        (
+            c.pip.first().cloned(),
+            c.uv.first().cloned(),
+            c.conda.first().cloned(),
+        )
+    };
     let move_numpy = |spec: &str| {
+        let spec = bounded(spec, python);
+        let (pip, uv, conda) = cmd(&target.install(&[format!("numpy{spec}")]));
         remedy(
             format!("Move NumPy into the range the extension was built for: numpy{spec}"),
-            Some(format!("pip install \"numpy{spec}\"")),
-            Some(format!("uv pip install \"numpy{spec}\"")),
-            Some(format!("conda install \"numpy{spec}\"")),
+            pip,
+            uv,
+            conda,
         )
     };
-    let rebuild = remedy(
-        format!(
-            "Rebuild {pkg} against the NumPy you have. --no-binary alone reuses cached wheels: also pass \
-             --no-cache-dir (pip) or --reinstall (uv), and build against the installed NumPy \
-             (--no-build-isolation) or pin the build's NumPy with a build constraint"
+    let running = ctx.and_then(|c| c.version("numpy"));
+    let installed = ctx.and_then(|c| c.version(&pkg));
+    let rebuild = match (installed, running) {
+        (Some(v), Some(np)) => {
+            let (pip, uv, _) = cmd(&target.rebuild(&pkg, v, np));
+            remedy(
+                format!(
+                    "Rebuild {pkg} {v} from its sdist against the installed NumPy {np}: build \
+                     isolation installs its build requirements, the build's NumPy is pinned \
+                     with a build constraint, and the caches are bypassed"
+                ),
+                pip,
+                uv,
+                None,
+            )
+        }
+        _ => remedy(
+            format!(
+                "Rebuild {pkg} from its sdist at its installed version against the NumPy you run: \
+                 --force-reinstall --no-deps --no-cache-dir --no-binary {pkg} {pkg}==VERSION, the \
+                 build's NumPy pinned with a build constraint; `abi-doctor explain --env ENV` \
+                 prints the exact command"
+            ),
+            None,
+            None,
+            None,
         ),
-        Some(format!(
-            "pip install --force-reinstall --no-deps --no-cache-dir --no-binary {pkg} --no-build-isolation {pkg}"
-        )),
-        Some(format!("uv pip install --reinstall --no-binary {pkg} --no-build-isolation {pkg}")),
-        Some(format!("conda install -c conda-forge {pkg}  # conda-forge builds match their NumPy")),
-    );
+    };
     let upgrade = |what: &str| {
         remedy(
-            format!("Install a release of {pkg} whose wheels were built {what}"),
-            Some(format!("pip install --upgrade {pkg}")),
-            Some(format!("uv pip install --upgrade {pkg}")),
-            Some(format!("conda install -c conda-forge {pkg}")),
+            format!(
+                "Install a release of {pkg} whose wheels were built {what}: `abi-doctor fix{}` \
+                 names the exact release and proves it in a scratch venv",
+                ctx.and(target.python.as_deref())
+                    .map(|py| format!(" --python {}", crate::install::shell_word(py)))
+                    .unwrap_or_default()
+            ),
+            None,
+            None,
+            None,
         )
     };
-    let order = remedy(
-        "In a new environment, install NumPy first, then build the package against it".into(),
-        Some(format!(
-            "pip install \"numpy==X.Y.*\" && pip install --no-build-isolation {pkg}"
-        )),
-        Some(format!(
-            "uv pip install \"numpy==X.Y.*\" && uv pip install --no-build-isolation {pkg}"
-        )),
-        None,
-    );
     match e.kind {
         Family::SizeChanged if e.severity == Severity::Warning => {
             out.push(remedy(
@@ -660,7 +763,6 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
                 _ => {}
             }
             out.push(rebuild);
-            out.push(order);
         }
         Family::CompiledWithNumpy1 | Family::ArrayApiNotFound => {
             out.push(move_numpy("<2"));
@@ -683,25 +785,22 @@ fn remedies(e: &Explanation) -> Vec<Remedy> {
                 "against an older NumPy (or with an older NPY_TARGET_VERSION)",
             ));
             out.push(rebuild);
-            out.push(order);
         }
         Family::RequiresNewerNumpy => {
             if let Some(spec) = e.built_against.first() {
                 out.push(move_numpy(spec));
             }
-            out.push(remedy(
-                format!("Or install an older {pkg} built for NumPy 1.x"),
-                Some(format!(
-                    "pip install \"{pkg}<VERSION\"  # a release from before its NumPy-2 build"
-                )),
-                None,
-                None,
+            out.push(upgrade(
+                "for NumPy 1.x (a release from before its NumPy-2 build)",
             ));
         }
         Family::FailedToImport | Family::InitializationFailed => {
             out.push(remedy(
                 "Find the real cause: run the import again and paste the whole output, or run abi-doctor check".into(),
-                Some("abi-doctor check".into()),
+                Some(match ctx.and(target.python.as_deref()) {
+                    Some(py) => format!("abi-doctor check --python {}", crate::install::shell_word(py)),
+                    None => "abi-doctor check".into(),
+                }),
                 None,
                 None,
             ));

@@ -16,7 +16,7 @@ fn classic_88_80_is_1_20_or_default_2_1_headers_on_1_19() {
     assert_eq!(e.newer, Some("headers"));
     assert_eq!(
         e.remedies[0].pip.as_deref(),
-        Some("pip install \"numpy>=1.20\"")
+        Some("python -m pip install 'numpy>=1.20,<2'")
     );
 }
 
@@ -48,7 +48,7 @@ ValueError: numpy.dtype size changed, may indicate binary incompatibility. Expec
     assert_eq!(e.package.as_deref(), Some("pandas"));
     assert_eq!(
         e.remedies[0].pip.as_deref(),
-        Some("pip install \"numpy<2\"")
+        Some("python -m pip install 'numpy>=1.26,<2'")
     );
 }
 
@@ -95,7 +95,7 @@ ImportError: numpy.core.multiarray failed to import
     assert_eq!(all[0].package.as_deref(), Some("tensorflow"));
     assert_eq!(
         all[0].remedies[0].pip.as_deref(),
-        Some("pip install \"numpy<2\"")
+        Some("python -m pip install 'numpy>=1.26,<2'")
     );
 }
 
@@ -117,7 +117,7 @@ fn api_version_1x_names_releases() {
     assert_eq!(e.running, [">=1.22,<1.23"]);
     assert_eq!(
         e.remedies[0].pip.as_deref(),
-        Some("pip install \"numpy>=1.23\"")
+        Some("python -m pip install 'numpy>=1.23,<2'")
     );
     let t = "module compiled against API version 0xf but this version of numpy is 0xe";
     let e = &explain(t)[0];
@@ -255,4 +255,43 @@ fn numpy2_headers_are_never_called_1x() {
         assert!(!e.summary.contains("1.x headers"), "{}", e.summary);
         assert!(!e.built_against.contains(&"<2".to_string()), "{e:?}");
     }
+}
+
+/// With an environment, the remedies name its interpreter, the package's installed version for
+/// the rebuild, the running NumPy for the build, and a NumPy 1.x floor the Python takes.
+#[test]
+fn remedies_target_the_environment() {
+    let t = "ImportError: numpy.core.multiarray failed to import\n\
+             A module that was compiled using NumPy 1.x cannot be run in NumPy 2.0.2 as it may crash.";
+    let mut all = explain(t);
+    assert!(!all.is_empty());
+    all[0].package = Some("pyxdameraulevenshtein".into());
+    let ctx = EnvContext {
+        target: Target {
+            python: Some("/e/v/bin/python".into()),
+            conda_prefix: None,
+            pip_version: Some("24.0".into()),
+        },
+        versions: [("numpy", "2.0.2"), ("pyxdameraulevenshtein", "1.5.3")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .into(),
+        python: Some("3.8.18".into()),
+    };
+    retarget(&mut all, &ctx);
+    let r = &all[0].remedies;
+    assert_eq!(
+        r[0].pip.as_deref(),
+        Some("/e/v/bin/python -m pip install 'numpy>=1.24,<2'")
+    );
+    assert_eq!(r[0].conda, None, "not a conda environment");
+    let rebuild = r.iter().find(|r| r.title.starts_with("Rebuild")).unwrap();
+    assert_eq!(
+        rebuild.pip.as_deref(),
+        Some(
+            "printf '%s\\n' numpy==2.0.2 > abi-doctor-build-constraints.txt && \
+             PIP_CONSTRAINT=abi-doctor-build-constraints.txt /e/v/bin/python -m pip install \
+             --force-reinstall --no-deps --no-cache-dir --no-binary pyxdameraulevenshtein \
+             pyxdameraulevenshtein==1.5.3"
+        )
+    );
 }

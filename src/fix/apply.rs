@@ -26,15 +26,14 @@ use crate::discover::{EnvKind, Environment};
 use crate::inventory::{self, normalize_name, Distribution};
 use crate::rules::shell_word;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
-use std::ffi::OsString;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// One change of a plan: distribution `name` from version `from` (`None`: not installed) to `to`
 /// (`None`: removed), installed as `how` says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     pub name: String,
     pub from: Option<String>,
@@ -44,7 +43,7 @@ pub struct Change {
 }
 
 /// Where the new version comes from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Install {
     /// The exact release `name==to` from the environment's index.
@@ -87,28 +86,6 @@ impl Installer {
     }
 }
 
-/// uv: `$ABI_DOCTOR_UV`, then `uv` on `PATH` (from `vars`), then each of `extra`.
-pub fn find_uv(vars: &BTreeMap<String, OsString>, extra: &[PathBuf]) -> Option<PathBuf> {
-    let exe = if cfg!(windows) { "uv.exe" } else { "uv" };
-    let explicit = vars
-        .get("ABI_DOCTOR_UV")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    let on_path = vars
-        .get("PATH")
-        .map(|p| {
-            std::env::split_paths(p)
-                .map(|d| d.join(exe))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    explicit
-        .into_iter()
-        .chain(on_path)
-        .chain(extra.iter().cloned())
-        .find(|p| p.is_file())
-}
-
 #[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Where journals and snapshots live (one subdirectory per environment prefix), in the
@@ -131,7 +108,7 @@ impl ApplyOptions {
 }
 
 /// A completed apply.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Applied {
     pub changes: Vec<Change>,
     /// The commands that were run, as a shell would take them.
@@ -148,7 +125,7 @@ pub struct Applied {
 }
 
 /// A completed rollback.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RolledBack {
     /// Entries written back from the snapshot.
     pub restored: usize,
@@ -165,7 +142,7 @@ pub struct RolledBack {
 }
 
 /// What [`recover`] found and did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Recovered {
     /// The phase the journal was left in.
     pub found: Phase,
@@ -174,7 +151,7 @@ pub struct Recovered {
     pub action: Recovery,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Recovery {
     /// Killed while taking the snapshot: nothing had changed; the partial snapshot is deleted.
@@ -316,131 +293,87 @@ pub fn conda_owned(prefix: &Path) -> BTreeSet<String> {
     out
 }
 
-/// A command to run: its argv, extra environment variables, and how it is printed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub argv: Vec<String>,
-    pub env: Vec<(String, String)>,
-}
-
-impl Step {
-    /// As a POSIX shell takes it.
-    pub fn shown(&self) -> String {
-        self.env
-            .iter()
-            .map(|(k, v)| format!("{k}={}", shell_word(v)))
-            .chain(self.argv.iter().map(|a| shell_word(a)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
-fn pin(c: &Change) -> Option<String> {
-    c.to.as_ref().map(|v| format!("{}=={v}", c.name))
-}
+pub use crate::install::Step;
 
 /// The installed pip's version, for the build-constraint flag.
-fn pip_version(dists: &[Distribution]) -> Option<(u64, u64)> {
-    let d = dists.iter().find(|d| d.normalized == "pip")?;
-    let mut it = d.version.split('.').map(|p| p.parse::<u64>().ok());
-    Some((it.next()??, it.next().flatten().unwrap_or(0)))
+fn pip_version(dists: &[Distribution]) -> Option<String> {
+    dists
+        .iter()
+        .find(|d| d.normalized == "pip")
+        .map(|d| d.version.clone())
+}
+
+/// The version of the environment's installed pip, which decides how a rebuild's build pins are
+/// passed (`--build-constraint` from pip 25.3, `PIP_CONSTRAINT` before).
+pub fn installed_pip(env: &Environment) -> Option<String> {
+    pip_version(&dists_in_scope(env))
 }
 
 /// The commands that apply `changes` to the environment of `python` with `installer`, in order:
-/// removals, index releases, rebuilds. `constraints_file` is where a rebuild's build pins go.
+/// removals, index releases, rebuilds; built by [`crate::install`], as `fix` prints them.
+/// `constraints_file` is where a rebuild's build pins go (each rebuild writes it first).
 pub fn steps(
     python: &Path,
     installer: &Installer,
     changes: &[Change],
     break_system_packages: bool,
-    pip: Option<(u64, u64)>,
+    pip: Option<&str>,
     constraints_file: &Path,
 ) -> Vec<Step> {
+    use crate::install::{self, Opts, Tool};
     let py = python.display().to_string();
-    let base = |verb: &str| -> Vec<String> {
-        let mut v: Vec<String> = match installer {
-            Installer::Uv(uv) => vec![
-                uv.display().to_string(),
-                "pip".into(),
-                verb.into(),
-                "--python".into(),
-                py.clone(),
-            ],
-            Installer::Pip => vec![
-                py.clone(),
-                "-m".into(),
-                "pip".into(),
-                verb.into(),
-                "--disable-pip-version-check".into(),
-            ],
-        };
-        if break_system_packages {
-            v.push("--break-system-packages".into());
-        }
-        v
+    let py = Some(py.as_str());
+    let tool = match installer {
+        Installer::Uv(uv) => Tool::Uv(uv.display().to_string()),
+        Installer::Pip => Tool::Pip,
+    };
+    let o = Opts {
+        no_deps: true,
+        break_system_packages,
     };
     let mut out = Vec::new();
-    let removed: Vec<&Change> = changes.iter().filter(|c| c.to.is_none()).collect();
+    let removed: Vec<String> = changes
+        .iter()
+        .filter(|c| c.to.is_none())
+        .map(|c| c.name.clone())
+        .collect();
     if !removed.is_empty() {
-        let mut argv = base("uninstall");
-        if *installer == Installer::Pip {
-            argv.push("-y".into());
-        }
-        argv.extend(removed.iter().map(|c| c.name.clone()));
-        out.push(Step { argv, env: vec![] });
+        out.push(install::uninstall(&tool, py, &removed, o));
     }
     let index: Vec<&Change> = changes
         .iter()
         .filter(|c| c.to.is_some() && c.how == Install::Index)
         .collect();
     if !index.is_empty() {
-        let mut argv = base("install");
-        argv.push("--no-deps".into());
-        let same: Vec<&&Change> = index.iter().filter(|c| c.from == c.to).collect();
-        match installer {
-            Installer::Uv(_) => {
-                for c in &same {
-                    argv.push("--reinstall-package".into());
-                    argv.push(c.name.clone());
-                }
-            }
-            Installer::Pip if !same.is_empty() => argv.push("--force-reinstall".into()),
-            Installer::Pip => {}
-        }
-        argv.extend(index.iter().filter_map(|c| pin(c)));
-        out.push(Step { argv, env: vec![] });
+        let same: Vec<String> = index
+            .iter()
+            .filter(|c| c.from == c.to)
+            .map(|c| c.name.clone())
+            .collect();
+        let reqs: Vec<String> = index.iter().filter_map(|c| pin(c)).collect();
+        out.push(install::install(&tool, py, &reqs, &same, o));
     }
+    let file = constraints_file.display().to_string();
     for c in changes {
-        let (Some(p), Install::Rebuild { build_constraints }) = (pin(c), &c.how) else {
+        let (Some(to), Install::Rebuild { build_constraints }) = (&c.to, &c.how) else {
             continue;
         };
-        let mut argv = base("install");
-        let mut env = vec![];
-        argv.extend(["--no-deps".into(), "--no-binary".into(), c.name.clone()]);
-        let file = constraints_file.display().to_string();
-        match installer {
-            Installer::Uv(_) => {
-                argv.extend(["--reinstall-package".into(), c.name.clone()]);
-                argv.push("--no-cache".into());
-                if !build_constraints.is_empty() {
-                    argv.extend(["--build-constraints".into(), file]);
-                }
-            }
-            Installer::Pip => {
-                argv.extend(["--force-reinstall".into(), "--no-cache-dir".into()]);
-                if !build_constraints.is_empty() {
-                    if pip.is_some_and(|v| v >= (25, 3)) {
-                        argv.extend(["--build-constraint".into(), file]);
-                    } else {
-                        env.push(("PIP_CONSTRAINT".into(), file));
-                    }
-                }
-            }
-        }
-        argv.push(p);
-        out.push(Step { argv, env });
+        out.push(install::rebuild(
+            &tool,
+            py,
+            pip,
+            &c.name,
+            to,
+            build_constraints,
+            &file,
+            o,
+        ));
     }
     out
+}
+
+fn pin(c: &Change) -> Option<String> {
+    c.to.as_ref().map(|v| format!("{}=={v}", c.name))
 }
 
 /// The conda commands for a plan that touches conda's packages (`conda install -p PREFIX
@@ -642,7 +575,7 @@ pub fn apply(
         &installer,
         changes,
         opts.break_system_packages,
-        pip_version(&dists),
+        pip_version(&dists).as_deref(),
         &state.build_constraints(),
     );
     let mut journal = Journal::new(
@@ -670,20 +603,6 @@ pub fn apply(
         })
         .collect();
     let manifest = Manifest::take(&state.snapshot(), &to_save)?;
-    let constraints: Vec<&str> = changes
-        .iter()
-        .flat_map(|c| match &c.how {
-            Install::Rebuild { build_constraints } => {
-                build_constraints.iter().map(String::as_str).collect()
-            }
-            Install::Index => vec![],
-        })
-        .collect();
-    if !constraints.is_empty() {
-        let mut text = constraints.join("\n");
-        text.push('\n');
-        snapshot::write_atomic(&state.build_constraints(), text.as_bytes())?;
-    }
     journal.enter(&state, Phase::SnapshotComplete)?;
 
     // 2. Install.
@@ -705,10 +624,31 @@ pub fn apply(
 
     let before: BTreeSet<&String> = freeze.dists.iter().collect();
     let after_set: BTreeSet<&String> = planned.dists.iter().collect();
-    let changed: BTreeSet<String> = before
+    let mut changed: BTreeSet<String> = before
         .symmetric_difference(&after_set)
-        .filter_map(|d| d.split("==").next().map(str::to_string))
+        .filter_map(|d| d.split("==").next().map(normalize_name))
         .collect();
+    // A rebuild or reinstall at the same version changed the distribution when its RECORD did.
+    for c in changes.iter().filter(|c| c.from == c.to) {
+        let n = normalize_name(&c.name);
+        let record = |f: &Freeze| {
+            f.entries
+                .iter()
+                .find(|(p, _)| {
+                    p.file_name().is_some_and(|x| x == "RECORD")
+                        && p.parent()
+                            .and_then(|d| d.file_name())
+                            .and_then(|d| d.to_str())
+                            .and_then(|d| d.strip_suffix(".dist-info"))
+                            .and_then(|d| d.rsplit_once('-'))
+                            .is_some_and(|(name, _)| normalize_name(name) == n)
+                })
+                .map(|(_, e)| e.clone())
+        };
+        if record(&freeze) != record(&planned) {
+            changed.insert(n);
+        }
+    }
     Ok(Applied {
         changes: changes.to_vec(),
         commands: journal.commands.clone(),
@@ -762,6 +702,10 @@ fn run_steps(steps: &[Step], state: &StateDir) -> Result<(), String> {
         let Some((exe, args)) = s.argv.split_first() else {
             continue;
         };
+        if let Some((path, content)) = &s.writes {
+            snapshot::write_atomic(Path::new(path), content.as_bytes())
+                .map_err(|e| format!("{shown}: {e}"))?;
+        }
         let mut cmd = Command::new(exe);
         cmd.args(args).envs(s.env.iter().map(|(k, v)| (k, v)));
         cmd.stdin(std::process::Stdio::null());
@@ -1054,20 +998,20 @@ mod tests {
             [
                 "/t/uv pip uninstall --python '/e/v env/bin/python' old",
                 "/t/uv pip install --python '/e/v env/bin/python' --no-deps numpy==1.26.4",
-                "/t/uv pip install --python '/e/v env/bin/python' --no-deps --no-binary pkg --reinstall-package pkg --no-cache --build-constraints /s/build-constraints.txt pkg==0.3",
+                "printf '%s\\n' numpy==1.26.4 > /s/build-constraints.txt && /t/uv pip install --python '/e/v env/bin/python' --no-deps --no-binary pkg --build-constraints /s/build-constraints.txt --reinstall-package pkg pkg==0.3",
             ]
         );
-        let pip = steps(py, &Installer::Pip, &changes, true, Some((24, 0)), c);
+        let pip = steps(py, &Installer::Pip, &changes, true, Some("24.0"), c);
         let shown: Vec<String> = pip.iter().map(Step::shown).collect();
         assert_eq!(
             shown,
             [
-                "'/e/v env/bin/python' -m pip uninstall --disable-pip-version-check --break-system-packages -y old",
-                "'/e/v env/bin/python' -m pip install --disable-pip-version-check --break-system-packages --no-deps numpy==1.26.4",
-                "PIP_CONSTRAINT=/s/build-constraints.txt '/e/v env/bin/python' -m pip install --disable-pip-version-check --break-system-packages --no-deps --no-binary pkg --force-reinstall --no-cache-dir pkg==0.3",
+                "'/e/v env/bin/python' -m pip uninstall --break-system-packages -y old",
+                "'/e/v env/bin/python' -m pip install --break-system-packages --no-deps numpy==1.26.4",
+                "printf '%s\\n' numpy==1.26.4 > /s/build-constraints.txt && PIP_CONSTRAINT=/s/build-constraints.txt '/e/v env/bin/python' -m pip install --break-system-packages --force-reinstall --no-deps --no-cache-dir --no-binary pkg pkg==0.3",
             ]
         );
-        let pip253 = steps(py, &Installer::Pip, &changes[2..], false, Some((25, 3)), c);
+        let pip253 = steps(py, &Installer::Pip, &changes[2..], false, Some("25.3"), c);
         assert!(pip253[0]
             .shown()
             .contains("--build-constraint /s/build-constraints.txt"));

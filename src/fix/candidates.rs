@@ -14,7 +14,7 @@ use crate::scan::Scanned;
 use serde::Serialize;
 
 /// The interpreter the plan is for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct EnvTarget {
     /// `3.11`
     pub python_version: String,

@@ -13,5 +13,6 @@ pub mod prove;
 pub mod render;
 pub mod resolve;
 pub mod snapshot;
+pub mod uv;
 
 pub use crate::rules::hint::{hint, Hint};

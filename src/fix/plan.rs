@@ -8,7 +8,8 @@
 //!    the lowest remaining release past the installed one whose declared requirements admit that
 //!    NumPy; the proof tells whether the set imports, and a release that fails is excluded for the
 //!    next try);
-//! 3. rebuild the failing packages from source against the NumPy (last; never proven here).
+//! 3. rebuild the failing packages from source against the NumPy (last), proven like the others:
+//!    the rebuild runs in the scratch venv with the printed command form.
 //!
 //! Where no NumPy works, the declared requirements that exclude every NumPy the binaries accept
 //! are the blockers, with what the user could drop or change. A plan never proposes a NumPy
@@ -16,7 +17,7 @@
 
 use crate::binary::Pybind11Numpy;
 use crate::fix::candidates::{self, Candidate, EnvTarget};
-use crate::fix::commands::{self, Commands, Installers};
+use crate::fix::commands::Commands;
 use crate::fix::prove::{self, Proof, ProofStatus, ProveOptions};
 use crate::fix::resolve::{self, Override, Request, Resolution, Resolver};
 use crate::index::{Client, IndexConfig, IndexError, Project};
@@ -34,7 +35,7 @@ use std::time::{Duration, Instant};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// One change: `name` from one exact version to another (`from == to`: rebuilt in place).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub name: String,
     /// Installed version; `None`: newly installed.
@@ -44,7 +45,7 @@ pub struct Change {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     MoveNumpy,
@@ -53,7 +54,7 @@ pub enum Kind {
 }
 
 /// A candidate plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Alternative {
     pub kind: Kind,
     pub summary: String,
@@ -64,7 +65,7 @@ pub struct Alternative {
 }
 
 /// A declared requirement that rules out every NumPy the binaries import under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Blocker {
     pub distribution: String,
     pub version: String,
@@ -75,7 +76,7 @@ pub struct Blocker {
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Stats {
     pub resolver_runs: usize,
     pub scratch_installs: usize,
@@ -176,7 +177,6 @@ struct Ctx<'a> {
     opts: &'a PlanOptions,
     progress: &'a dyn PlanProgress,
     stats: Stats,
-    installers: Installers,
     python_mm: Option<String>,
     /// The resolver actually used (`None` offline).
     resolver: Option<Resolver>,
@@ -198,13 +198,6 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         opts,
         progress,
         stats: Stats::default(),
-        installers: Installers {
-            pip_version: inv
-                .distributions
-                .iter()
-                .find(|d| d.normalized == "pip")
-                .map(|d| d.version.clone()),
-        },
         python_mm: scanned
             .environment
             .python_version
@@ -439,11 +432,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                     ),
                 }];
                 Alternative {
-                    commands: commands::install(
-                        &scan.target,
-                        &ctx.installers,
-                        &[("numpy".to_string(), to)],
-                    ),
+                    commands: scan.target.install_pins(&[("numpy".to_string(), to)]),
                     changes,
                     proof: Proof::unproven(format!(
                         "{why}: not resolved against the other packages' requirements, not tried in a scratch venv"
@@ -485,7 +474,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
         }
     }
 
-    // 3. Rebuild (never proven here), against the installed NumPy when every declaration admits
+    // 3. Rebuild (proven in a scratch venv like the others), against the installed NumPy when every declaration admits
     // it, else against the newest NumPy the declarations admit.
     let target_numpy = if decl_admits_rt {
         Some(rt.version.clone())
@@ -522,26 +511,11 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                     }
                 ),
             });
-            let mut c = commands::rebuild(
-                &scan.target,
-                &ctx.installers,
+            cmds.extend(scan.target.rebuild_with(
                 &d.name,
                 &d.version,
-                &np,
-                "abi-doctor-build-constraints.txt",
-            );
-            if pb11 {
-                // The build constraints also hold pybind11>=2.12.
-                let from = crate::rules::shell_word(&format!("numpy=={np}"));
-                let to = format!("{from} {}", crate::rules::shell_word("pybind11>=2.12"));
-                for l in c.pip.iter_mut().chain(c.uv.iter_mut()) {
-                    if l.starts_with("printf ") {
-                        *l = l.replacen(&from, &to, 1);
-                    }
-                }
-            }
-            cmds.pip.extend(c.pip);
-            cmds.uv.extend(c.uv);
+                &rebuild_constraints(&np, pb11),
+            ));
         }
         if np != rt.version {
             changes.insert(
@@ -554,7 +528,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 },
             );
             let pin = [("numpy".to_string(), np.clone())];
-            let c = commands::install(&scan.target, &ctx.installers, &pin);
+            let c = scan.target.install_pins(&pin);
             cmds.pip.splice(0..0, c.pip);
             cmds.uv.splice(0..0, c.uv);
         }
@@ -570,6 +544,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                         .into(),
                 );
             }
+            let proof = prove_rebuilds(&mut ctx, &changes, &np, &is_pb11);
             plan.alternatives.push(Alternative {
                 kind: Kind::Rebuild,
                 summary: format!(
@@ -583,7 +558,7 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                 ),
                 changes,
                 evidence,
-                proof: Proof::unproven("a rebuild from source is not tried in a scratch venv"),
+                proof,
                 commands: cmds,
             });
         }
@@ -798,6 +773,83 @@ fn run_prove(ctx: &mut Ctx<'_>, res: &Resolution) -> Proof {
     )
 }
 
+/// Prove a rebuild alternative in a scratch venv: every reinstallable distribution at its
+/// installed version (NumPy at `np`), the local builds copied, then each rebuilt distribution
+/// built from its sdist there with the printed command form, against NumPy `np`.
+/// The build environment's pins for a rebuild against NumPy `np`: that NumPy, and pybind11 >= 2.12
+/// for a package whose modules use an older pybind11's `numpy.h`.
+fn rebuild_constraints(np: &str, pybind11: bool) -> Vec<String> {
+    let mut bc = vec![format!("numpy=={np}")];
+    if pybind11 {
+        bc.push("pybind11>=2.12".into());
+    }
+    bc
+}
+
+fn prove_rebuilds(
+    ctx: &mut Ctx<'_>,
+    changes: &[Change],
+    np: &str,
+    is_pb11: &dyn Fn(&str) -> bool,
+) -> Proof {
+    let Some(resolver) = ctx.opts.resolver.clone() else {
+        return Proof::unproven("no resolver (uv or pip) to make a scratch venv with");
+    };
+    if !ctx.opts.prove {
+        return Proof::unproven("not proven (--no-prove)");
+    }
+    let rebuilt: Vec<String> = changes
+        .iter()
+        .filter(|c| c.from == c.to)
+        .map(|c| normalize_name(&c.name))
+        .collect();
+    let inv = &ctx.scanned.inventory;
+    let mut planned: Resolution = inv
+        .distributions
+        .iter()
+        .filter(|d| reinstallable(d) && !rebuilt.contains(&d.normalized))
+        .map(|d| (d.normalized.clone(), d.version.clone()))
+        .collect();
+    planned.insert("numpy".into(), np.to_string());
+    let copies: Vec<&Distribution> = inv
+        .distributions
+        .iter()
+        .filter(|d| !reinstallable(d) && !rebuilt.contains(&d.normalized))
+        .collect();
+    let rebuilds: Vec<prove::Rebuild> = changes
+        .iter()
+        .filter(|c| c.from == c.to)
+        .filter_map(|c| {
+            Some(prove::Rebuild {
+                name: c.name.clone(),
+                version: c.to.clone()?,
+                build_constraints: rebuild_constraints(np, is_pb11(&c.name)),
+            })
+        })
+        .collect();
+    ctx.progress
+        .step("rebuilding from source in a scratch venv");
+    ctx.stats.scratch_installs += 1;
+    prove::prove_rebuild(
+        ctx.scanned,
+        &planned,
+        &copies,
+        &rebuilds,
+        &ProveOptions {
+            resolver,
+            index_urls: ctx
+                .opts
+                .index
+                .as_ref()
+                .map(|c| c.indexes().map(str::to_string).collect())
+                .unwrap_or_default(),
+            scratch_parent: ctx.opts.scratch_parent.clone(),
+            timeout: ctx.opts.import_timeout,
+            jobs: ctx.opts.jobs,
+        },
+    )
+}
+
 fn compile(ctx: &mut Ctx<'_>, req: &Request) -> Result<Resolution, resolve::ResolveError> {
     let resolver = ctx
         .resolver
@@ -848,7 +900,7 @@ fn resolve_and_prove(
         }
         Ok(res) => {
             let changes = diff(ctx, &res, &reason);
-            let commands = commands::install(target, &ctx.installers, &pins(&changes));
+            let commands = target.install_pins(&pins(&changes));
             let proof = run_prove(ctx, &res);
             Alternative {
                 kind,
@@ -1045,8 +1097,7 @@ fn move_packages(
             continue;
         }
         let changes = diff(ctx, &res, &reason);
-        let commands =
-            commands::install(&ctx.scanned.scan.target, &ctx.installers, &pins(&changes));
+        let commands = ctx.scanned.scan.target.install_pins(&pins(&changes));
         let proof = run_prove(ctx, &res);
         proofs += 1;
         let alt = Alternative {

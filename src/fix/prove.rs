@@ -17,7 +17,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// What a proof found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProofStatus {
     /// Both proofs passed.
@@ -28,7 +28,7 @@ pub enum ProofStatus {
     Unproven,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Proof {
     pub status: ProofStatus,
     /// One line per proof passed (`check: ...`, `import: ...`).
@@ -76,10 +76,42 @@ pub fn prove(
     copies: &[&Distribution],
     opts: &ProveOptions,
 ) -> Proof {
-    match prove_inner(scanned, planned, copies, opts) {
+    prove_rebuild(scanned, planned, copies, &[], opts)
+}
+
+/// A distribution rebuilt from its sdist: `name==version`, its build environment pinned by
+/// `build_constraints` (`numpy==1.19.5`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuild {
+    pub name: String,
+    pub version: String,
+    pub build_constraints: Vec<String>,
+}
+
+/// [`prove`] for a plan that rebuilds: `planned` and `copies` go in first (neither names a rebuilt
+/// distribution), then each of `rebuilds` is built in the scratch venv with the command form
+/// `fix` prints ([`crate::install::rebuild`]), then the same check and imports.
+pub fn prove_rebuild(
+    scanned: &Scanned,
+    planned: &BTreeMap<String, String>,
+    copies: &[&Distribution],
+    rebuilds: &[Rebuild],
+    opts: &ProveOptions,
+) -> Proof {
+    match prove_inner(scanned, planned, copies, rebuilds, opts) {
         Ok(p) => p,
         Err(e) => Proof::unproven(format!("the scratch environment could not be set up: {e}")),
     }
+}
+
+/// `PY -m pip --version` -> "24.0".
+fn pip_version_of(python: &Path) -> Option<String> {
+    let out = Command::new(python)
+        .args(["-m", "pip", "--version"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().nth(1).map(str::to_string)
 }
 
 fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
@@ -100,6 +132,7 @@ fn prove_inner(
     scanned: &Scanned,
     planned: &BTreeMap<String, String>,
     copies: &[&Distribution],
+    rebuilds: &[Rebuild],
     opts: &ProveOptions,
 ) -> Result<Proof, String> {
     let env = &scanned.environment;
@@ -180,6 +213,63 @@ fn prove_inner(
                 "installed from a URL"
             }
         ));
+    }
+    // The rebuilds, with the command `fix` prints, run in the scratch directory.
+    if !rebuilds.is_empty() {
+        use crate::install::{self, Opts, Tool};
+        let (tool, pip) = match &opts.resolver {
+            Resolver::Uv(uv) => (Tool::Uv(uv.path.display().to_string()), None),
+            Resolver::Pip { .. } => (Tool::Pip, pip_version_of(&spy)),
+        };
+        let file = tmp
+            .path()
+            .join("build-constraints.txt")
+            .display()
+            .to_string();
+        let spy_s = spy.display().to_string();
+        for r in rebuilds {
+            let step = install::rebuild(
+                &tool,
+                Some(&spy_s),
+                pip.as_deref(),
+                &r.name,
+                &r.version,
+                &r.build_constraints,
+                &file,
+                Opts {
+                    no_deps: true,
+                    break_system_packages: false,
+                },
+            );
+            if let Some((path, content)) = &step.writes {
+                std::fs::write(path, content).map_err(|e| format!("{path}: {e}"))?;
+            }
+            let Some((exe, args)) = step.argv.split_first() else {
+                continue;
+            };
+            let shown = step.shown();
+            let mut cmd = Command::new(exe);
+            cmd.args(args)
+                .envs(step.env.iter().map(|(k, v)| (k, v)))
+                .current_dir(tmp.path());
+            if let Err(e) = run(&mut cmd, &shown) {
+                return Ok(Proof {
+                    status: ProofStatus::Failed,
+                    passed: vec![],
+                    notes: {
+                        notes.push(format!("the rebuild in the scratch venv failed: {e}"));
+                        notes
+                    },
+                    failing: vec![],
+                });
+            }
+            notes.push(format!(
+                "rebuilt {} {} from its sdist in the scratch venv ({}): `{shown}`",
+                r.name,
+                r.version,
+                r.build_constraints.join(", ")
+            ));
+        }
     }
     // Proof 1: the scan.
     let checked = scan::scan_environment(scratch_env, &());

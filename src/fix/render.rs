@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::io::Write;
 
 /// `fix --format json`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FixReport<'a> {
     pub schema_version: u32,
     pub environment: Environment,
@@ -22,14 +22,14 @@ pub struct FixReport<'a> {
     pub stats: &'a crate::fix::plan::Stats,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Environment {
     pub prefix: String,
     pub python: Option<String>,
     pub python_version: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PlanJson<'a> {
     pub summary: &'a str,
     pub kind: Option<crate::fix::plan::Kind>,
@@ -198,4 +198,60 @@ pub fn text(
         s.scratch_installs
     )?;
     Ok(())
+}
+
+/// `fix --apply --format json` after a committed apply.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplyReport<'a> {
+    pub schema_version: u32,
+    /// Always `true` here.
+    pub applied: bool,
+    pub result: &'a crate::fix::apply::Applied,
+    /// The command that undoes it.
+    pub rollback: String,
+}
+
+/// `fix --apply --format json` when the apply failed (and was rolled back, or not).
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ApplyFailedReport {
+    pub schema_version: u32,
+    /// Always `false` here.
+    pub applied: bool,
+    pub error: String,
+    /// The environment was put back as it was before.
+    pub rolled_back: bool,
+}
+
+/// `fix --rollback --format json`.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct RollbackReport<'a> {
+    pub schema_version: u32,
+    pub rolled_back: &'a crate::fix::apply::RolledBack,
+}
+
+/// Everything `abi-doctor fix --format json` prints: a plan (also when `--apply` refuses an
+/// unproven plan, or there is nothing to change), the result of an apply, or of a rollback.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a schema model only, never built"
+)]
+pub enum FixOutput<'a> {
+    Plan(FixReport<'a>),
+    Applied(ApplyReport<'a>),
+    ApplyFailed(ApplyFailedReport),
+    RolledBack(RollbackReport<'a>),
+}
+
+/// `explain --format json` with an environment where something fails: the explain report and
+/// the plan `abi-doctor fix` gives for that environment.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct ExplainWithPlan<'a> {
+    #[serde(flatten)]
+    pub report: &'a crate::report::explain::ExplainReport,
+    /// The plan for the environment (as `abi-doctor fix --format json` gives it); absent without
+    /// an environment, or when nothing in it fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<FixReport<'a>>,
 }

@@ -19,7 +19,6 @@
 //! `--config-file` or `--no-config` and runs in its own empty directory.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -70,21 +69,7 @@ pub enum ResolveError {
     Output(String),
 }
 
-/// Where uv is: `uv` on `PATH`, then the project tools' copy
-/// (`~/.cache/abi-doctor/package/tools/bin/uv`, installed by scripts/package/tools.sh).
-pub fn find_uv(env_vars: &BTreeMap<String, OsString>) -> Option<PathBuf> {
-    let on_path = env_vars.get("PATH").and_then(|p| {
-        std::env::split_paths(p)
-            .map(|d| d.join("uv"))
-            .find(|c| c.is_file())
-    });
-    on_path.or_else(|| {
-        let cache = crate::scan::cache::default_dir(env_vars)?;
-        let root = cache.ancestors().find(|a| a.ends_with("abi-doctor"))?;
-        let c = root.join("package/tools/bin/uv");
-        c.is_file().then_some(c)
-    })
-}
+pub use super::uv::find_uv;
 
 /// Ask uv its version and whether it takes version-scoped overrides.
 pub fn probe_uv(path: &Path) -> Result<Uv, ResolveError> {

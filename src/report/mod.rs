@@ -12,7 +12,6 @@ pub mod explain;
 pub mod inspect;
 pub mod json;
 pub mod lint;
-pub mod schema;
 pub mod verify;
 
 /// What a renderer writes, as text: the renderers' snapshot tests compare this.

@@ -18,8 +18,9 @@
 //! the running NumPy has C-API version 0xf. ...`.
 //!
 //! ## Fix
-//! Upgrade NumPy to at least the release named (`pip install "numpy>=1.23"`), or install a release
-//! of the package built for your NumPy.
+//! Upgrade NumPy to at least the release named, within its major
+//! (`PY -m pip install 'numpy>=1.23,<2'`, PY being the environment's interpreter, as `check` prints
+//! it), or install the release of the package built for your NumPy that `abi-doctor fix` names.
 //!
 //! ## References
 //! `numpy/_core/include/numpy/numpyconfig.h` (NPY_TARGET_VERSION); NumPy C-API docs "Depending on

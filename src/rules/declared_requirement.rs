@@ -14,8 +14,9 @@
 //! `scipy 1.11.4 declares numpy<1.28.0,>=1.21.6 but its binaries import only under numpy>=1.23,<2`
 //!
 //! ## Fix
-//! Constrain NumPy yourself to the range shown (a constraints file, `uv pip install -c`, or a
-//! requirement in your project), and report the metadata bug to the package.
+//! Constrain NumPy yourself to the range shown (a constraints file,
+//! `uv pip install --python PY -c FILE`, or a requirement in your project), and report the metadata
+//! bug to the package.
 //!
 //! ## References
 //! PEP 508 (Requires-Dist); NumPy "For downstream package authors" (the `<2` advice).

@@ -20,8 +20,9 @@
 //! failed to import` after `AttributeError: _ARRAY_API not found` and NumPy's 1.x notice.
 //!
 //! ## Fix
-//! Install a NumPy in the library's window (`pip install "numpy<2"` for a 1.x-built library), or
-//! a release of the package built for your NumPy (pyarrow >= 16 for NumPy 2).
+//! Install a NumPy in the library's window (`PY -m pip install 'numpy>=1.26,<2'` for a 1.x-built
+//! library, PY being the environment's interpreter), or a release of the package built for your
+//! NumPy (pyarrow >= 16 for NumPy 2; `abi-doctor fix` names the exact release).
 //!
 //! ## References
 //! Apache Arrow `python/pyarrow/src/arrow/python/numpy_init.cc` and `lib.pyx`

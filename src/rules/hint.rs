@@ -55,16 +55,8 @@ pub(crate) fn range_spec(releases: &[Release], lo: usize, hi: usize) -> String {
 /// The commands that move NumPy in the scanned environment: pip and uv with its interpreter,
 /// conda only for a conda environment.
 fn commands(scan: &Scan, spec: &str) -> Vec<String> {
-    let arg = format!("\"numpy{spec}\"");
-    let t = &scan.target;
-    [
-        Some(t.pip_install(&arg)),
-        Some(t.uv_install(&arg)),
-        t.conda_install(&arg),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    let c = scan.target.install(&[format!("numpy{spec}")]);
+    c.pip.into_iter().chain(c.uv).chain(c.conda).collect()
 }
 
 /// The hint for a scan whose runtime NumPy makes some module fail (`failing` = distributions with

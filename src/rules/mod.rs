@@ -190,52 +190,7 @@ pub struct Scan {
     pub before_install: bool,
 }
 
-/// Which environment printed commands act on.
-#[derive(Debug, Clone, Default)]
-pub struct Target {
-    /// The environment's interpreter (absolute), when one is known.
-    pub python: Option<String>,
-    /// The prefix, when the environment is a conda environment.
-    pub conda_prefix: Option<String>,
-}
-
-/// A word for a POSIX shell: as it is when it holds no special character, else single-quoted.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
-impl Target {
-    /// `PY -m pip install ARGS` for the scanned interpreter (`pip install ARGS` when only
-    /// site-packages directories were given and no interpreter is known).
-    pub fn pip_install(&self, args: &str) -> String {
-        match &self.python {
-            Some(py) => format!("{} -m pip install {args}", shell_word(py)),
-            None => format!("pip install {args}"),
-        }
-    }
-
-    /// `uv pip install --python PY ARGS`.
-    pub fn uv_install(&self, args: &str) -> String {
-        match &self.python {
-            Some(py) => format!("uv pip install --python {} {args}", shell_word(py)),
-            None => format!("uv pip install {args}"),
-        }
-    }
-
-    /// `conda install -p PREFIX ARGS`, for conda environments only.
-    pub fn conda_install(&self, args: &str) -> Option<String> {
-        self.conda_prefix
-            .as_ref()
-            .map(|p| format!("conda install -p {} {args}", shell_word(p)))
-    }
-}
+pub use crate::install::{shell_word, Target};
 
 impl Scan {
     /// `is installed`, or before install `would be installed`: "numpy 2.0.2 {}".
@@ -362,7 +317,10 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
         if !spec.is_empty() {
             parts.push(format!(
                 "install a NumPy it was built for: {}",
-                scan.target.pip_install(&format!("\"numpy{spec}\""))
+                first_command(
+                    scan.target
+                        .install(&[format!("numpy{}", bounded_numpy(&spec))])
+                )
             ));
         }
     }
@@ -380,22 +338,46 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
         parts.push(format!(
             "it was built from source on this machine: rebuild it against NumPy {}: {}",
             rt.version,
-            scan.target.pip_install(&format!(
-                "--force-reinstall --no-deps --no-cache-dir --no-binary {name} \"{name}=={}\"",
-                dist.version
-            ))
+            first_command(scan.target.rebuild(name, &dist.version, &rt.version))
         ));
     } else {
         parts.push(format!(
             "or install a release of {name} built for NumPy {}, or rebuild it: {}",
             rt.version,
-            scan.target.pip_install(&format!(
-                "--force-reinstall --no-deps --no-cache-dir --no-binary {name} \"{name}=={}\"",
-                dist.version
-            ))
+            first_command(scan.target.rebuild(name, &dist.version, &rt.version))
         ));
     }
     Some(parts.join("; "))
+}
+
+/// The command printed in a finding's fix line: pip's when the environment has pip, else uv's.
+pub(crate) fn first_command(c: crate::install::Commands) -> String {
+    c.pip.into_iter().chain(c.uv).next().unwrap_or_default()
+}
+
+/// A NumPy specifier bounded on both sides: a missing floor becomes the oldest known release, a
+/// missing cap the next major after the floor.
+pub(crate) fn bounded_numpy(spec: &str) -> String {
+    let exact = spec.contains("==") || spec.contains("~=");
+    let mut out = spec.to_string();
+    if !exact && !spec.contains('>') {
+        let oldest = &crate::knowledge::knowledge().releases[0].line;
+        out = if out.is_empty() {
+            format!(">={oldest}")
+        } else {
+            format!(">={oldest},{out}")
+        };
+    }
+    if !exact && !spec.contains('<') {
+        let floor_major: u32 = out
+            .split(">=")
+            .nth(1)
+            .and_then(|f| f.split('.').next())
+            .and_then(|m| m.trim().parse().ok())
+            .unwrap_or(1);
+        out = format!("{out},<{}", floor_major + 1);
+    }
+    out
 }
 
 /// One error finding per module whose predicted import failure is of one of `kinds`, titled by
@@ -613,6 +595,7 @@ mod tests {
         let t = Target {
             python: Some("/home/ana/my envs/it's/bin/python3".into()),
             conda_prefix: None,
+            pip_version: None,
         };
         assert_eq!(
             t.pip_install("\"numpy>=1.23,<2\""),
@@ -622,6 +605,7 @@ mod tests {
         let t = Target {
             python: Some("/v/bin/python3".into()),
             conda_prefix: Some("/opt/conda/envs/a".into()),
+            pip_version: None,
         };
         assert_eq!(
             t.uv_install("x"),

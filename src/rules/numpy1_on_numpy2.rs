@@ -18,8 +18,13 @@
 //! same final ImportError.
 //!
 //! ## Fix
-//! `pip install "numpy<2"`, or upgrade the package to a release built against NumPy 2 (most
-//! packages released since mid-2024), or rebuild it from source against NumPy 2.
+//! `PY -m pip install 'numpy>=1.26,<2'` (PY being the environment's interpreter, as `check`
+//! prints it), or move the package to a release built against NumPy 2 (most packages released
+//! since mid-2024; `abi-doctor fix` names the exact one), or rebuild its installed version from its
+//! sdist against NumPy 2: `printf '%s\n' numpy==2.0.2 > abi-doctor-build-constraints.txt &&
+//! PY -m pip install --force-reinstall --no-deps --no-cache-dir --no-binary PKG
+//! --build-constraint abi-doctor-build-constraints.txt PKG==VERSION` (pip >= 25.3; older pips take
+//! `PIP_CONSTRAINT=abi-doctor-build-constraints.txt` before the command, docs/pip-build-constraints.md).
 //!
 //! ## References
 //! NumPy 2.0 migration guide; `numpy/core/_multiarray_umath.py` (the shim); abi-doctor

@@ -14,8 +14,9 @@
 //! `numpy's metadata says 1.26.4 but numpy/version.py says 2.0.2`
 //!
 //! ## Fix
-//! Reinstall NumPy cleanly: `pip install --force-reinstall "numpy==X.Y.Z"` (or remove the other
-//! installer's copy first).
+//! Reinstall NumPy cleanly at the version its files are: `PY -m pip install --force-reinstall
+//! numpy==2.0.2` (PY being the environment's interpreter; or remove the other installer's copy
+//! first).
 //!
 //! ## References
 //! PEP 376 (installed distributions); abi-doctor docs/numpy-abi.md#reading-the-runtime-version.

@@ -64,8 +64,13 @@ pub fn check(scan: &Scan, out: &mut Vec<Finding>) {
                 rt.path
             )],
             fix_hint: Some(format!(
-                "pip install \"numpy{req}\", or a release of {} that supports numpy {}",
-                d.name, rt.version
+                "{}, or a release of {} that supports numpy {}",
+                super::first_command(
+                    scan.target
+                        .install(&[format!("numpy{}", super::bounded_numpy(req))])
+                ),
+                d.name,
+                rt.version
             )),
         });
     }

@@ -16,7 +16,9 @@
 //! `[2.0, 2.0, 2.0]` under NumPy 2.0.2 (see docs/import-behaviour.md#old-pybind11-on-numpy-2).
 //!
 //! ## Fix
-//! `pip install "numpy<2"`, or upgrade the package to a release built with pybind11 >= 2.12.
+//! `PY -m pip install 'numpy>=1.26,<2'` (PY being the environment's interpreter, as `check`
+//! prints it), or move the package to a release built with pybind11 >= 2.12 (`abi-doctor fix`
+//! names the exact one).
 //!
 //! ## References
 //! pybind11 2.12.0 changelog ("make numpy.h compatible with both NumPy 1.x and 2.x");

@@ -18,9 +18,15 @@
 //!
 //! ## Fix
 //! Move NumPy into the range the module was built for (`abi-doctor inspect` shows it), install a
-//! release of the package whose wheels were built for your NumPy, or rebuild it against your NumPy:
-//! `pip install --no-binary PKG --no-cache-dir --no-build-isolation PKG` with the NumPy you want
-//! already installed (or a build constraint pinning it).
+//! release of the package whose wheels were built for your NumPy, or rebuild
+//! its installed version from its sdist, the build's NumPy pinned by a build constraint:
+//! `printf '%s\n' numpy==1.26.4 > abi-doctor-build-constraints.txt && PY -m pip install
+//! --force-reinstall --no-deps --no-cache-dir --no-binary PKG --build-constraint
+//! abi-doctor-build-constraints.txt PKG==VERSION` (pip >= 25.3; older pips take
+//! `PIP_CONSTRAINT=abi-doctor-build-constraints.txt` before the command; with uv,
+//! `uv pip install --python PY --no-deps --no-binary PKG --build-constraints FILE
+//! --reinstall-package PKG PKG==VERSION`). PY is the environment's interpreter; `check` prints the
+//! command with it and the exact versions.
 //!
 //! ## References
 //! Cython `Utility/ImportExport.c` (`__Pyx_ImportType`); NumPy 1.20 release notes (ndarray gained

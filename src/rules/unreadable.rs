@@ -12,7 +12,8 @@
 //! `site-packages/pkg/_ext.cpython-311-x86_64-linux-gnu.so: malformed ELF binary: ...`
 //!
 //! ## Fix
-//! Reinstall the package: `pip install --force-reinstall --no-deps PKG`.
+//! Reinstall the package at its installed version: `PY -m pip install --force-reinstall --no-deps
+//! PKG==VERSION` (PY being the environment's interpreter).
 //!
 //! ## References
 //! PEP 376 (RECORD), PEP 566 (METADATA).

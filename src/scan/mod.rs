@@ -484,6 +484,11 @@ fn assemble(
             python: env.python.as_ref().map(|p| p.display().to_string()),
             conda_prefix: (env.kind == crate::discover::EnvKind::Conda)
                 .then(|| env.prefix.display().to_string()),
+            pip_version: inv
+                .distributions
+                .iter()
+                .find(|d| d.normalized == "pip")
+                .map(|d| d.version.clone()),
         },
     };
     (scan, not_judged)

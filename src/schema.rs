@@ -6,10 +6,10 @@
 //! `abi-doctor schema REPORT` prints one; the published copies are `docs/schema/REPORT.schema.json`
 //! (tests/json_schema.rs keeps them equal to this, and validates real reports against them).
 //!
-//! A new report joins by one variant of [`Report`], its name in [`Report::name`], and its type in
-//! [`Report::schema`] (for example the planned `fix` report: `Report::Fix`, `"fix"`,
-//! `of::<FixReport>(...)`); the model needs `schema_version: u32`, which the schema pins to the
-//! report's `SCHEMA_VERSION`.
+//! A report joins by one variant of [`Report`], its name in [`Report::name`], and its type in
+//! [`Report::schema`] (`fix`: `Report::Fix`, `"fix"`, `of::<FixOutput>(...)`); the model needs
+//! `schema_version: u32`, which the schema pins to the report's `SCHEMA_VERSION` (in each shape
+//! of a report that prints one of several, as `fix` does: a plan, an apply, a rollback).
 
 use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
@@ -20,15 +20,17 @@ use serde_json::{json, Value};
 pub enum Report {
     Check,
     Explain,
+    Fix,
     Inspect,
     Lint,
     Verify,
 }
 
 impl Report {
-    pub const ALL: [Report; 5] = [
+    pub const ALL: [Report; 6] = [
         Report::Check,
         Report::Explain,
+        Report::Fix,
         Report::Inspect,
         Report::Lint,
         Report::Verify,
@@ -39,6 +41,7 @@ impl Report {
         match self {
             Report::Check => "check",
             Report::Explain => "explain",
+            Report::Fix => "fix",
             Report::Inspect => "inspect",
             Report::Lint => "lint",
             Report::Verify => "verify",
@@ -61,11 +64,18 @@ impl Report {
                 "`abi-doctor check --output-format json`: every predicted NumPy import failure of \
                  one environment, with evidence and the fix.",
             ),
-            Report::Explain => of::<explain::ExplainReport>(
+            Report::Explain => of::<crate::fix::render::ExplainWithPlan<'_>>(
                 self,
                 explain::SCHEMA_VERSION,
                 "`abi-doctor explain --output-format json`: what a pasted NumPy error means and \
                  what to do, and what `check` finds for the packages it names.",
+            ),
+            Report::Fix => of::<crate::fix::render::FixOutput<'_>>(
+                self,
+                crate::fix::plan::SCHEMA_VERSION,
+                "`abi-doctor fix --output-format json`: the plan of exact releases with its proof, \
+                 alternatives and blockers; with --apply, what was applied (or why not); with \
+                 --rollback, what was restored.",
             ),
             Report::Inspect => of::<inspect::InspectReport>(
                 self,
@@ -103,22 +113,43 @@ fn of<T: JsonSchema>(report: Report, version: u32, description: &str) -> Value {
             json!(format!("abi-doctor {} report", report.name())),
         );
         obj.insert("description".into(), json!(description));
-        if let Some(v) = obj
-            .get_mut("properties")
-            .and_then(|p| p.get_mut("schema_version"))
-            .and_then(Value::as_object_mut)
-        {
-            v.insert("const".into(), json!(version));
-            v.insert(
-                "description".into(),
-                json!(format!(
-                    "Version of this report's shape; this schema describes version {version}. \
-                     Fields may be added within a version; a removal or change of meaning raises it."
-                )),
-            );
+        pin_version(obj.get_mut("properties"), version);
+        // A report of several shapes (an untagged enum): each shape's definition.
+        let shapes: Vec<String> = obj
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b.get("$ref")?.as_str()?.strip_prefix("#/$defs/"))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in shapes {
+            let props = obj
+                .get_mut("$defs")
+                .and_then(|d| d.get_mut(&name))
+                .and_then(|d| d.get_mut("properties"));
+            pin_version(props, version);
         }
     }
     value
+}
+
+fn pin_version(properties: Option<&mut Value>, version: u32) {
+    if let Some(v) = properties
+        .and_then(|p| p.get_mut("schema_version"))
+        .and_then(Value::as_object_mut)
+    {
+        v.insert("const".into(), json!(version));
+        v.insert(
+            "description".into(),
+            json!(format!(
+                "Version of this report's shape; this schema describes version {version}. \
+                 Fields may be added within a version; a removal or change of meaning raises it."
+            )),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -136,16 +167,29 @@ mod tests {
                 "{}",
                 r.name()
             );
-            assert_eq!(s["type"], "object", "{}", r.name());
-            assert_eq!(
-                s["properties"]["schema_version"]["const"],
-                1,
-                "{}",
-                r.name()
-            );
-            let required = s["required"].as_array().unwrap();
-            assert!(required.contains(&json!("schema_version")), "{}", r.name());
+            // One shape, or several (`fix`: plan, applied, apply failed, rolled back).
+            let shapes: Vec<&Value> = match s["anyOf"].as_array() {
+                Some(a) => a
+                    .iter()
+                    .map(|b| {
+                        let name = b["$ref"].as_str().unwrap().trim_start_matches("#/$defs/");
+                        &s["$defs"][name]
+                    })
+                    .collect(),
+                None => vec![&s],
+            };
+            for shape in shapes {
+                assert_eq!(shape["type"], "object", "{}", r.name());
+                assert_eq!(
+                    shape["properties"]["schema_version"]["const"],
+                    1,
+                    "{}",
+                    r.name()
+                );
+                let required = shape["required"].as_array().unwrap();
+                assert!(required.contains(&json!("schema_version")), "{}", r.name());
+            }
         }
-        assert_eq!(Report::from_name("fix"), None);
+        assert_eq!(Report::from_name("fix"), Some(Report::Fix));
     }
 }
