@@ -66,7 +66,9 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
         };
         abi_doctor::explain::retarget(&mut found, &ctx);
     }
-    // The same planner as `abi-doctor fix`, when something there fails.
+    // The same planner as `abi-doctor fix`, when something there fails, without the proof: a
+    // proof installs into scratch venvs (a rebuild proof compiles from source, minutes), which an
+    // explanation must not wait for. The plan says it is not proven; `abi-doctor fix` proves it.
     let plan = scanned
         .as_ref()
         .filter(|s| !s.failing_distributions().is_empty())
@@ -75,7 +77,7 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
                 dir: None,
                 env: args.env.clone(),
                 format: Format::Text,
-                no_prove: false,
+                no_prove: true,
                 uv: None,
                 offline: false,
                 apply: super::fix_apply::ApplyArgs::default(),
@@ -84,6 +86,7 @@ pub fn run(args: &ExplainArgs, g: &Globals) -> anyhow::Result<i32> {
             let (index, index_cache) = super::fix::index_options(false, &vars, false);
             let opts = PlanOptions {
                 resolver: super::fix::resolver(&fix_args, &vars, s),
+                prove: false,
                 index: Some(index),
                 index_cache,
                 ..PlanOptions::default()

@@ -544,7 +544,17 @@ pub fn plan(scanned: &Scanned, opts: &PlanOptions, progress: &dyn PlanProgress) 
                         .into(),
                 );
             }
-            let proof = prove_rebuilds(&mut ctx, &changes, &np, &is_pb11);
+            // A rebuild compiles from source (minutes; scipy needs a Fortran compiler): it is
+            // tried only when no other alternative is proven.
+            let proof = if plan
+                .alternatives
+                .iter()
+                .any(|a| a.proof.status == ProofStatus::Proven)
+            {
+                Proof::unproven("not tried: an alternative above is proven, and a rebuild from source is the last resort")
+            } else {
+                prove_rebuilds(&mut ctx, &changes, &np, &is_pb11)
+            };
             plan.alternatives.push(Alternative {
                 kind: Kind::Rebuild,
                 summary: format!(
