@@ -764,28 +764,25 @@ fn run_prove(ctx: &mut Ctx<'_>, res: &Resolution) -> Proof {
         .iter()
         .filter(|d| !reinstallable(d))
         .collect();
-    prove::prove(
-        ctx.scanned,
-        res,
-        &copies,
-        &ProveOptions {
-            resolver,
-            index_urls: ctx
-                .opts
-                .index
-                .as_ref()
-                .map(|c| c.indexes().map(str::to_string).collect())
-                .unwrap_or_default(),
-            scratch_parent: ctx.opts.scratch_parent.clone(),
-            timeout: ctx.opts.import_timeout,
-            jobs: ctx.opts.jobs,
-        },
-    )
+    prove::prove(ctx.scanned, res, &copies, &prove_options(ctx, resolver))
 }
 
-/// Prove a rebuild alternative in a scratch venv: every reinstallable distribution at its
-/// installed version (NumPy at `np`), the local builds copied, then each rebuilt distribution
-/// built from its sdist there with the printed command form, against NumPy `np`.
+/// The scratch venv's options: the resolver, the environment's indexes, the plan's limits.
+fn prove_options(ctx: &Ctx<'_>, resolver: Resolver) -> ProveOptions {
+    ProveOptions {
+        resolver,
+        index_urls: ctx
+            .opts
+            .index
+            .as_ref()
+            .map(|c| c.indexes().map(str::to_string).collect())
+            .unwrap_or_default(),
+        scratch_parent: ctx.opts.scratch_parent.clone(),
+        timeout: ctx.opts.import_timeout,
+        jobs: ctx.opts.jobs,
+    }
+}
+
 /// The build environment's pins for a rebuild against NumPy `np`: that NumPy, and pybind11 >= 2.12
 /// for a package whose modules use an older pybind11's `numpy.h`.
 fn rebuild_constraints(np: &str, pybind11: bool) -> Vec<String> {
@@ -796,6 +793,9 @@ fn rebuild_constraints(np: &str, pybind11: bool) -> Vec<String> {
     bc
 }
 
+/// Prove a rebuild alternative in a scratch venv: every reinstallable distribution at its
+/// installed version (NumPy at `np`), the local builds copied, then each rebuilt distribution
+/// built from its sdist there with the printed command form, against NumPy `np`.
 fn prove_rebuilds(
     ctx: &mut Ctx<'_>,
     changes: &[Change],
@@ -845,18 +845,7 @@ fn prove_rebuilds(
         &planned,
         &copies,
         &rebuilds,
-        &ProveOptions {
-            resolver,
-            index_urls: ctx
-                .opts
-                .index
-                .as_ref()
-                .map(|c| c.indexes().map(str::to_string).collect())
-                .unwrap_or_default(),
-            scratch_parent: ctx.opts.scratch_parent.clone(),
-            timeout: ctx.opts.import_timeout,
-            jobs: ctx.opts.jobs,
-        },
+        &prove_options(ctx, resolver),
     )
 }
 
