@@ -341,8 +341,14 @@ pub(crate) fn fix_for_module(scan: &Scan, m: &Module) -> Option<String> {
             first_command(scan.target.rebuild(name, &dist.version, &rt.version))
         ));
     } else {
+        // Which release fits is the index's to say (wheel facts); `fix` reads it and proves it.
+        let fix = match &scan.target.python {
+            Some(py) => format!("`abi-doctor fix --python {}`", shell_word(py)),
+            None => "`abi-doctor fix` on this environment".to_string(),
+        };
         parts.push(format!(
-            "or install a release of {name} built for NumPy {}, or rebuild it: {}",
+            "or install a release of {name} built for NumPy {} ({fix} names the exact release \
+             and proves it), or rebuild it: {}",
             rt.version,
             first_command(scan.target.rebuild(name, &dist.version, &rt.version))
         ));
