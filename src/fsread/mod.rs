@@ -11,6 +11,9 @@
 //!   (the pages past the new end read as zeros instead of raising SIGBUS) and reports the change.
 
 pub mod map;
+mod stamp;
+
+pub use stamp::Stamp;
 
 use std::fs::File;
 use std::io::Read;

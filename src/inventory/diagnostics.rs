@@ -7,12 +7,13 @@
 //! consumers decide per meaning instead of by parsing messages.
 
 use crate::fsread::{read_bounded, Limit, ReadError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// How much a [`Diagnostic`] matters to the scan's conclusions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiagnosticSeverity {
     /// A fact about the environment; nothing was lost.
@@ -24,7 +25,7 @@ pub enum DiagnosticSeverity {
 }
 
 /// One thing the inventory noticed, naming the file it is about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Diagnostic {
     /// Error: an I/O error (permissions, a directory where a file should be, ...) kept a file or
@@ -32,7 +33,10 @@ pub enum Diagnostic {
     Unreadable { path: PathBuf, reason: String },
     /// Warning: a FIFO, a device or a socket where a file should be (or a symlink to one); it is
     /// never opened, since reading a FIFO blocks forever and a device can be endless.
-    SpecialFile { path: PathBuf, what: &'static str },
+    SpecialFile {
+        path: PathBuf,
+        what: Cow<'static, str>,
+    },
     /// Warning: far larger than any real file of its kind; not read, so memory stays bounded.
     TooLarge {
         path: PathBuf,
@@ -50,7 +54,7 @@ pub enum Diagnostic {
     /// guessed from the directory name.
     MissingField {
         path: PathBuf,
-        field: &'static str,
+        field: Cow<'static, str>,
         fallback: String,
     },
     /// Warning: METADATA headers that are not `Key: value` lines (PEP 566 uses RFC 822 headers),
@@ -122,7 +126,7 @@ impl Diagnostic {
         match e {
             ReadError::NotRegular { path, what } => Diagnostic::SpecialFile {
                 path,
-                what: what.describe(),
+                what: what.describe().into(),
             },
             ReadError::TooLarge { path, size, limit } => Diagnostic::TooLarge { path, size, limit },
             ReadError::Io { path, source } => Diagnostic::Unreadable {
@@ -294,7 +298,12 @@ impl fmt::Display for Diagnostic {
 /// and installed-files.txt at [`Limit::Record`], the others at [`Limit::Metadata`]): lossy for
 /// non-UTF-8 (with [`Diagnostic::NotUtf8`]), None when missing, None with
 /// [`Diagnostic::Unreadable`] when it cannot be read (a FIFO, a device, too large, an I/O error).
-pub(super) fn read_text(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+pub(super) fn read_text(
+    path: &Path,
+    inputs: &super::Inputs,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    inputs.note(path);
     let limit = match path.file_name().and_then(|n| n.to_str()) {
         Some("RECORD" | "installed-files.txt" | "SOURCES.txt") => Limit::Record,
         _ => Limit::Metadata,
@@ -311,6 +320,7 @@ pub(super) fn read_text(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Optio
         },
         Err(e) if e.is_not_found() => None,
         Err(e) => {
+            inputs.spoil();
             diagnostics.push(Diagnostic::from_read_error(e));
             None
         }
@@ -484,7 +494,7 @@ mod tests {
             d,
             &Diagnostic::MissingField {
                 path: site.join("nov-0.5.dist-info/METADATA"),
-                field: "Version",
+                field: "Version".into(),
                 fallback: "0.5".into()
             }
         );

@@ -7,23 +7,24 @@ use super::diagnostics::{read_text, Diagnostic};
 use super::metadata::requirement;
 use super::record::resolve_installed;
 use super::requirement::normalize_name;
-use super::Requirement;
+use super::{Inputs, Requirement};
 use std::path::{Path, PathBuf};
 
 /// Requirements and installed files of an egg-info directory.
 pub(super) fn read_egg_info(
     egg_info: &Path,
     site: &Path,
+    inputs: &Inputs,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Vec<Requirement>, Vec<PathBuf>) {
     let mut requires = Vec::new();
     let req_file = egg_info.join("requires.txt");
-    if let Some(text) = read_text(&req_file, diagnostics) {
+    if let Some(text) = read_text(&req_file, inputs, diagnostics) {
         requires = parse_requires_txt(&text, &req_file, diagnostics);
     }
     let mut files = Vec::new();
     let list = egg_info.join("installed-files.txt");
-    if let Some(text) = read_text(&list, diagnostics) {
+    if let Some(text) = read_text(&list, inputs, diagnostics) {
         files = parse_installed_files(&text, egg_info, site, &list, diagnostics);
     }
     (requires, files)

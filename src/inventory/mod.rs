@@ -13,6 +13,7 @@
 mod diagnostics;
 mod direct_url;
 mod egg_info;
+mod inputs;
 mod marker;
 mod metadata;
 pub mod names;
@@ -30,10 +31,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use diagnostics::read_text;
 pub use diagnostics::{Diagnostic, DiagnosticSeverity};
+pub use inputs::Input;
+pub(crate) use inputs::Inputs;
 pub use marker::{marker_applies, Platform};
 /// The pure parsers, for `crate::fuzzing`.
 pub(crate) use metadata::parse_metadata;
@@ -53,13 +56,75 @@ pub struct Inventory {
     /// Python source modules found by the walk, for the import graph (not serialized).
     #[serde(skip)]
     pub sources: SourceIndex,
+    /// What this inventory read, when it can be remembered ([`inventory_remembered`]).
+    #[serde(skip)]
+    pub record: Option<InputRecord>,
+}
+
+/// The site directories an inventory was taken of, and every path it read with its stamp then.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRecord {
+    sites: Vec<PathBuf>,
+    inputs: Vec<Input>,
+}
+
+impl InputRecord {
+    pub fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inputs.is_empty()
+    }
+
+    /// The stamp `path` had when it was read (`None`: not read by the inventory).
+    pub fn stamp_of(&self, path: &Path) -> Option<crate::fsread::Stamp> {
+        let i = self
+            .inputs
+            .binary_search_by(|i| i.path.as_path().cmp(path))
+            .ok()?;
+        self.inputs[i].stamp
+    }
+}
+
+/// An inventory kept between runs (by `crate::scan::cache`), with its [`InputRecord`].
+#[derive(Debug, Deserialize)]
+pub struct Remembered {
+    record: InputRecord,
+    distributions: Vec<Distribution>,
+    binaries: Vec<BinaryFile>,
+    diagnostics: Vec<Diagnostic>,
+    sources: SourceIndex,
+}
+
+/// [`Remembered`] borrowed from an [`Inventory`], for writing.
+#[derive(Debug, Serialize)]
+pub struct RememberedRef<'a> {
+    record: &'a InputRecord,
+    distributions: &'a [Distribution],
+    binaries: &'a [BinaryFile],
+    diagnostics: &'a [Diagnostic],
+    sources: &'a SourceIndex,
+}
+
+impl Inventory {
+    /// What to keep of this inventory for the next run (`None`: it cannot be remembered).
+    pub fn remembered(&self) -> Option<RememberedRef<'_>> {
+        Some(RememberedRef {
+            record: self.record.as_ref()?,
+            distributions: &self.distributions,
+            binaries: &self.binaries,
+            diagnostics: &self.diagnostics,
+            sources: &self.sources,
+        })
+    }
 }
 
 /// Python source modules of the site directories, by dotted name: the file Python's path-based
 /// finder would load (the first site directory that has it; within one directory a package's
 /// `__init__.py` before a `NAME.py`, as `FileFinder` looks for a directory first). Built from the
 /// walk the inventory does anyway, so the import graph asks no `stat` per candidate name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SourceIndex {
     /// module -> (file, is a package, index of the site directory).
     modules: HashMap<String, (PathBuf, bool, usize)>,
@@ -120,7 +185,7 @@ impl SourceIndex {
 }
 
 /// One installed distribution.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Distribution {
     /// As written in METADATA (or the directory name when METADATA is unusable).
     pub name: String,
@@ -149,7 +214,7 @@ pub struct Distribution {
 }
 
 /// One `Requires-Dist` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Requirement {
     pub name: String,
     pub normalized: String,
@@ -163,7 +228,7 @@ pub struct Requirement {
 }
 
 /// A compiled file in a site directory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BinaryFile {
     pub path: PathBuf,
     pub site_packages: PathBuf,
@@ -189,6 +254,50 @@ enum MetaKind {
 /// Read every distribution and compiled file of `env_site_packages` (in sys.path order).
 pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
     let sites: Vec<PathBuf> = env_site_packages.iter().map(|p| normalize(p)).collect();
+    take(&sites, &Inputs::off())
+}
+
+/// [`inventory`], reusing `old` when it is of the same site directories and every path it read
+/// still has the same stamp (one `stat` each; see [`inputs`] for why that is safe). Otherwise the
+/// inventory is taken anew, recording what it reads in [`Inventory::record`] (`None` when it
+/// cannot be remembered). The flag says whether `old` was used.
+pub fn inventory_remembered(
+    env_site_packages: &[PathBuf],
+    old: Option<Remembered>,
+) -> (Inventory, bool) {
+    remembered_with(env_site_packages, old, inputs::RECENT)
+}
+
+/// [`inventory_remembered`] with another horizon for recent changes (tests use zero).
+pub(crate) fn remembered_with(
+    env_site_packages: &[PathBuf],
+    old: Option<Remembered>,
+    recent: std::time::Duration,
+) -> (Inventory, bool) {
+    let sites: Vec<PathBuf> = env_site_packages.iter().map(|p| normalize(p)).collect();
+    if let Some(old) =
+        old.filter(|o| o.record.sites == sites && inputs::unchanged(&o.record.inputs))
+    {
+        let inventory = Inventory {
+            distributions: old.distributions,
+            binaries: old.binaries,
+            diagnostics: old.diagnostics,
+            sources: old.sources,
+            record: Some(old.record),
+        };
+        return (inventory, true);
+    }
+    let started = std::time::SystemTime::now();
+    let inputs = Inputs::recording();
+    let mut inventory = take(&sites, &inputs);
+    inventory.record = inputs
+        .finish(started, recent)
+        .map(|inputs| InputRecord { sites, inputs });
+    (inventory, false)
+}
+
+/// The inventory of `sites` (normalized), noting what it reads in `inputs`.
+fn take(sites: &[PathBuf], inputs: &Inputs) -> Inventory {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
 
     // 1. Metadata directories, and the top-level names of each site (for shadowing).
@@ -196,9 +305,11 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
     let mut tops: Vec<TopNames> = Vec::with_capacity(sites.len());
     for (si, site) in sites.iter().enumerate() {
         let mut names = TopNames::default();
+        inputs.note(site);
         let rd = match fs::read_dir(site) {
             Ok(rd) => rd,
             Err(e) => {
+                inputs.spoil();
                 diagnostics.push(Diagnostic::Unreadable {
                     path: site.clone(),
                     reason: e.to_string(),
@@ -211,6 +322,10 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
             .flatten()
             .map(|e| {
                 let path = e.path();
+                // Whether a symlink leads to a directory is not in the listing's stamp.
+                if e.file_type().map_or(true, |t| t.is_symlink()) {
+                    inputs.note(&path);
+                }
                 let is_dir = path.is_dir();
                 (e.file_name().to_string_lossy().into_owned(), path, is_dir)
             })
@@ -227,7 +342,7 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
                 };
                 jobs.push((si, path, kind));
             } else {
-                names.add(&name, &path, is_dir);
+                names.add(&name, &path, is_dir, inputs);
             }
         }
         tops.push(names);
@@ -238,7 +353,7 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
         .par_iter()
         .map(|(si, path, kind)| {
             let mut diags = Vec::new();
-            let d = read_distribution(&sites[*si], path, *kind, &mut diags);
+            let d = read_distribution(&sites[*si], path, *kind, inputs, &mut diags);
             (d, diags)
         })
         .collect();
@@ -274,7 +389,7 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
     }
     let walked: Vec<(Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>)> = sites
         .par_iter()
-        .map(|site| walk::walk_binaries(site))
+        .map(|site| walk::walk_binaries(site, inputs))
         .collect();
     let mut sources = SourceIndex::default();
     for (si, (files, diags, py)) in walked.into_iter().enumerate() {
@@ -295,10 +410,14 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
         .into_par_iter()
         .filter_map(|(path, si, di)| sites.get(si).map(|site| (path, site, di)))
         .map(|(path, site, di)| {
+            inputs.note(&path);
             let size = match walk::sniff_file(&path) {
                 Ok(Some(size)) => size,
                 Ok(None) => return Ok(None),
                 Err(e) => {
+                    if e.kind() != std::io::ErrorKind::NotFound {
+                        inputs.spoil();
+                    }
                     return Err(match di {
                         Some(di) if e.kind() == std::io::ErrorKind::NotFound => {
                             Diagnostic::RecordedFileMissing {
@@ -310,7 +429,7 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
                             path,
                             reason: e.to_string(),
                         },
-                    })
+                    });
                 }
             };
             let module = crate::paths::strip_dir(&path, site).and_then(module_name_from_relative);
@@ -338,13 +457,14 @@ pub fn inventory(env_site_packages: &[PathBuf]) -> Inventory {
     binaries.dedup_by(|a, b| a.path == b.path);
 
     // 5. Shadowing.
-    diagnostics.extend(mark_shadowed(&mut binaries, &sites, &tops));
+    diagnostics.extend(mark_shadowed(&mut binaries, sites, &tops));
 
     Inventory {
         distributions,
         binaries,
         diagnostics,
         sources,
+        record: None,
     }
 }
 
@@ -354,6 +474,7 @@ fn read_distribution(
     site: &Path,
     path: &Path,
     kind: MetaKind,
+    inputs: &Inputs,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Distribution {
     let meta_file = match kind {
@@ -361,7 +482,7 @@ fn read_distribution(
         MetaKind::EggInfoDir => path.join("PKG-INFO"),
         MetaKind::EggInfoFile => path.to_path_buf(),
     };
-    let meta = metadata::read_metadata(&meta_file, path, diagnostics);
+    let meta = metadata::read_metadata(&meta_file, path, inputs, diagnostics);
 
     let mut requires = Vec::new();
     let mut files = Vec::new();
@@ -374,7 +495,7 @@ fn read_distribution(
             requires = meta.requires;
             let record = path.join("RECORD");
             let before = diagnostics.len();
-            match read_text(&record, diagnostics) {
+            match read_text(&record, inputs, diagnostics) {
                 Some(text) => files = record::read_record(&text, site, &record, diagnostics),
                 // Missing, not unreadable (that was reported by read_text).
                 None if diagnostics.len() == before => {
@@ -384,14 +505,14 @@ fn read_distribution(
                 }
                 None => {}
             }
-            if let Some(text) = read_text(&path.join("WHEEL"), diagnostics) {
+            if let Some(text) = read_text(&path.join("WHEEL"), inputs, diagnostics) {
                 wheel_tags = wheel_file::wheel_tags(&text);
             }
-            installer = read_text(&path.join("INSTALLER"), diagnostics)
+            installer = read_text(&path.join("INSTALLER"), inputs, diagnostics)
                 .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
                 .filter(|s| !s.is_empty());
             let du = path.join("direct_url.json");
-            if let Some(text) = read_text(&du, diagnostics) {
+            if let Some(text) = read_text(&du, inputs, diagnostics) {
                 match direct_url::parse_direct_url(&text) {
                     Ok(d) => {
                         direct_url = d.url;
@@ -404,14 +525,14 @@ fn read_distribution(
             }
         }
         MetaKind::EggInfoDir => {
-            (requires, files) = egg_info::read_egg_info(path, site, diagnostics);
+            (requires, files) = egg_info::read_egg_info(path, site, inputs, diagnostics);
         }
         MetaKind::EggInfoFile => {}
     }
 
     let top_level = match kind {
         MetaKind::EggInfoFile => None,
-        _ => read_text(&path.join("top_level.txt"), diagnostics),
+        _ => read_text(&path.join("top_level.txt"), inputs, diagnostics),
     }
     .map(|t| {
         let mut v: Vec<String> = t
@@ -663,7 +784,7 @@ mod tests {
         }));
         assert!(has(&Diagnostic::MissingField {
             path: broken_meta.clone(),
-            field: "Version",
+            field: "Version".into(),
             fallback: "1.0".into()
         }));
         assert!(inv.diagnostics.iter().any(|d| matches!(d,
@@ -838,5 +959,110 @@ mod tests {
         assert_eq!(src.get("pkg.__pycache__.sub"), None);
         assert_eq!(src.get("x-1.0.dist-info.y"), None);
         assert_eq!(src.len(), 3);
+    }
+
+    /// An inventory kept through its serialized form, as the facts cache keeps it.
+    fn kept(inv: &Inventory) -> Remembered {
+        let text = serde_json::to_string(&inv.remembered().expect("rememberable")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Everything an inventory says, in a comparable form.
+    fn says(inv: &Inventory) -> String {
+        let sources: std::collections::BTreeMap<_, _> = inv.sources.modules.iter().collect();
+        format!("{}\n{sources:?}", serde_json::to_string(inv).unwrap())
+    }
+
+    #[test]
+    fn a_remembered_inventory_is_used_only_while_nothing_it_read_changed() {
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("site");
+        dist_info(
+            &site,
+            "pkg-1.0.dist-info",
+            "Name: pkg\nVersion: 1.0\nRequires-Dist: numpy<2,>=1.22\n",
+            Some("Tag: cp311-cp311-manylinux_2_17_x86_64\n"),
+            Some("pkg/__init__.py,,\npkg/_a.so,,\n"),
+        );
+        write(&site.join("pkg/__init__.py"), "import pkg.sub\n");
+        write(&site.join("pkg/sub.py"), "");
+        write(&site.join("pkg/_a.so"), ELF);
+        write(&site.join("pkg/deep/er/_b.so"), ELF);
+        let elsewhere = t.path().join("elsewhere.so");
+        write(&elsewhere, ELF);
+        symlink(&elsewhere, site.join("pkg/_link.so")).unwrap();
+        let sites = vec![site.clone()];
+        let now = std::time::Duration::ZERO;
+
+        let (first, reused) = remembered_with(&sites, None, now);
+        assert!(!reused);
+        assert!(first.record.as_ref().is_some_and(|r| r.len() > 5));
+        assert_eq!(says(&first), says(&inventory(&sites)));
+        let (second, reused) = remembered_with(&sites, Some(kept(&first)), now);
+        assert!(reused, "nothing changed");
+        assert_eq!(says(&second), says(&first));
+        // Another list of site directories is another inventory.
+        let (_, reused) =
+            remembered_with(&[site.clone(), t.path().into()], Some(kept(&first)), now);
+        assert!(!reused);
+
+        // Each change is seen, and the inventory taken anew equals one taken without the record.
+        // (The pause puts each change in a later tick of the file clock than the record.)
+        let mut last = second;
+        type Change<'a> = (&'a str, Box<dyn Fn() + 'a>);
+        let changes: Vec<Change> = vec![
+            (
+                "a new binary deep down",
+                Box::new(|| write(&site.join("pkg/deep/er/_c.so"), ELF)),
+            ),
+            (
+                "METADATA rewritten",
+                Box::new(|| {
+                    write(
+                        &site.join("pkg-1.0.dist-info/METADATA"),
+                        "Name: pkg\nVersion: 1.0.1\n",
+                    )
+                }),
+            ),
+            (
+                "a symlinked binary's target replaced by a non-binary",
+                Box::new(|| {
+                    fs::remove_file(&elsewhere).unwrap();
+                    write(&elsewhere, "text");
+                }),
+            ),
+            (
+                "a source removed",
+                Box::new(|| fs::remove_file(site.join("pkg/sub.py")).unwrap()),
+            ),
+            (
+                "a new top-level package",
+                Box::new(|| write(&site.join("other/__init__.py"), "")),
+            ),
+            (
+                "an INSTALLER added",
+                Box::new(|| write(&site.join("pkg-1.0.dist-info/INSTALLER"), "uv\n")),
+            ),
+        ];
+        for (what, change) in changes {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            change();
+            let (inv, reused) = remembered_with(&sites, Some(kept(&last)), now);
+            assert!(!reused, "{what}: the old record was used");
+            assert_eq!(says(&inv), says(&inventory(&sites)), "{what}");
+            assert_ne!(says(&inv), says(&last), "{what}: no visible change");
+            let (again, reused) = remembered_with(&sites, Some(kept(&inv)), now);
+            assert!(reused, "{what}: unchanged since");
+            last = again;
+        }
+
+        // What no stamp pins down is not remembered: a dangling symlink with a binary's name.
+        symlink(t.path().join("nothing.so"), site.join("pkg/_gone.so")).unwrap();
+        let (inv, _) = remembered_with(&sites, Some(kept(&last)), now);
+        assert!(inv.record.is_none());
+        // Nor is anything that changed in the last two seconds, with the default horizon.
+        fs::remove_file(site.join("pkg/_gone.so")).unwrap();
+        let (inv, reused) = inventory_remembered(&sites, None);
+        assert!(!reused && inv.record.is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! and `FileFinder`) resolves them: dotted names from file paths, the extension suffix order of
 //! `importlib.machinery.EXTENSION_SUFFIXES`, and which copy of a module wins across `sys.path`.
 
-use super::{BinaryFile, Diagnostic};
+use super::{BinaryFile, Diagnostic, Inputs};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -19,9 +19,11 @@ pub struct TopNames {
 
 impl TopNames {
     /// Record one entry of the site directory (not a metadata directory).
-    pub fn add(&mut self, name: &str, path: &Path, is_dir: bool) {
+    pub(crate) fn add(&mut self, name: &str, path: &Path, is_dir: bool, inputs: &Inputs) {
         if is_dir {
             if is_identifier(name) {
+                inputs.note(&path.join("__init__.py"));
+                inputs.note(path);
                 if has_init(path) {
                     self.regular.insert(name.to_string());
                 } else {

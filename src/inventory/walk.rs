@@ -2,6 +2,7 @@
 //! sniffing their first bytes for ELF, Mach-O or PE magic.
 
 use super::diagnostics::Diagnostic;
+use super::Inputs;
 use crate::paths::normalize;
 use std::collections::HashSet;
 use std::fs;
@@ -47,15 +48,25 @@ pub(super) fn sniff_file(path: &Path) -> std::io::Result<Option<u64>> {
 /// being readable is left to the caller, which lists it first.
 /// The third list holds every `*.py` file seen on the way (the index the import graph is read
 /// from, so that it never probes candidate module names with `stat`).
-pub(super) fn walk_binaries(site: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>) {
+/// Every directory listed and every symlink followed is noted in `inputs`.
+pub(super) fn walk_binaries(
+    site: &Path,
+    inputs: &Inputs,
+) -> (Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>) {
     let found = Mutex::new((Vec::new(), Vec::new(), Vec::new()));
-    rayon::scope(|scope| walk_dir(scope, site.to_path_buf(), 0, &found));
+    rayon::scope(|scope| walk_dir(scope, site.to_path_buf(), 0, &found, inputs));
     found.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
 type Found = Mutex<(Vec<PathBuf>, Vec<Diagnostic>, Vec<PathBuf>)>;
 
-fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s Found) {
+fn walk_dir<'s>(
+    scope: &rayon::Scope<'s>,
+    dir: PathBuf,
+    depth: usize,
+    found: &'s Found,
+    inputs: &'s Inputs,
+) {
     let push = |d: Diagnostic| {
         if let Ok(mut g) = found.lock() {
             g.1.push(d);
@@ -68,9 +79,11 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
         });
         return;
     }
+    inputs.note(&dir);
     let rd = match fs::read_dir(&dir) {
         Ok(rd) => rd,
         Err(e) => {
+            inputs.spoil();
             if depth > 0 {
                 push(Diagnostic::Unreadable {
                     path: dir,
@@ -87,6 +100,7 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
+                inputs.spoil();
                 diags.push(Diagnostic::Unreadable {
                     path: dir.clone(),
                     reason: e.to_string(),
@@ -104,7 +118,7 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
                 continue;
             }
             let sub = entry.path();
-            scope.spawn(move |s| walk_dir(s, sub, depth + 1, found));
+            scope.spawn(move |s| walk_dir(s, sub, depth + 1, found, inputs));
         } else if name.ends_with(".py") {
             // A symlinked source is kept too: the import system follows it.
             sources.push(entry.path());
@@ -116,6 +130,7 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
             }
             // A symlink (followed with stat, never opened) or a special file with a binary's
             // name: a FIFO, a device or a socket is named, not read.
+            inputs.note(&path);
             match fs::metadata(&path) {
                 Ok(m) if m.is_file() => files.push(path),
                 // A symlink to a directory with a binary's name: the walk follows no
@@ -123,13 +138,19 @@ fn walk_dir<'s>(scope: &rayon::Scope<'s>, dir: PathBuf, depth: usize, found: &'s
                 Ok(m) if m.is_dir() => {}
                 Ok(m) => diags.push(Diagnostic::SpecialFile {
                     path,
-                    what: crate::fsread::classify(&m.file_type()).describe(),
+                    what: crate::fsread::classify(&m.file_type()).describe().into(),
                 }),
-                Err(e) if ft.is_symlink() => diags.push(broken_symlink(path, e)),
-                Err(e) => diags.push(Diagnostic::Unreadable {
-                    path,
-                    reason: e.to_string(),
-                }),
+                Err(e) => {
+                    inputs.spoil();
+                    diags.push(if ft.is_symlink() {
+                        broken_symlink(path, e)
+                    } else {
+                        Diagnostic::Unreadable {
+                            path,
+                            reason: e.to_string(),
+                        }
+                    })
+                }
             }
         }
     }
@@ -210,7 +231,7 @@ mod tests {
             fs::write(site.join(p), "x").unwrap();
         }
         symlink(site.join("pkg"), site.join("pkglink")).unwrap();
-        let (mut files, diags, _) = walk_binaries(site);
+        let (mut files, diags, _) = walk_binaries(site, &Inputs::off());
         files.sort();
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(

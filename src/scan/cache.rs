@@ -1,12 +1,16 @@
-//! The facts cache: what inspection learned about each compiled file, kept between runs so that a
-//! re-run of `check` reads only the files that changed. On by default, as ruff's cache is;
+//! The facts cache: what inspection learned about each compiled file, the imports of each Python
+//! source the import graph read, and the inventory of the site directories, kept between runs so
+//! that a re-run of `check` reads only what changed. On by default, as ruff's cache is;
 //! `--no-cache` ([`super::ScanOptions::no_cache`]) turns it off.
 //!
 //! Where: `${XDG_CACHE_HOME:-~/.cache}/abi-doctor/facts` (`~/Library/Caches/abi-doctor/facts` on
-//! macOS, `%LOCALAPPDATA%\abi-doctor\cache\facts` on Windows), one JSON file per environment
-//! prefix; never inside the scanned environment (a cache directory under it turns the cache off).
-//! An entry is used only when the file's path, size, modification time (nanoseconds) and inode
-//! all match, and the file's format version and abi-doctor version match ours.
+//! macOS, `%LOCALAPPDATA%\abi-doctor\cache\facts` on Windows), one MessagePack file per
+//! environment prefix; never inside the scanned environment (a cache directory under it turns the
+//! cache off). An entry is used only when the file's path, size, modification and status-change
+//! times (nanoseconds) and inode all match ([`Stamp`]), and the file's format version and
+//! abi-doctor version match ours. The inventory is used only when every directory it listed and
+//! every file it read still has its stamp (`crate::inventory::inventory_remembered`, which also
+//! says what is never remembered).
 //!
 //! Bounded: at most [`MAX_ENTRIES`] entries per environment and [`MAX_FILES`] environments (the
 //! least recently written are removed), and a cache file is read with a size cap. A cache file
@@ -15,6 +19,7 @@
 use crate::binary::BinaryFacts;
 use crate::fsread::{read_bounded, Limit};
 use crate::imports::graph::{ImportStmt, SourceCache};
+use crate::inventory::{Inventory, Remembered, RememberedRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,40 +28,17 @@ use std::sync::Mutex;
 /// Bumped whenever the layout of a cache file or of [`BinaryFacts`] changes.
 // 2: BinaryFacts keeps imported_functions and numpy_init_exports (NPY014).
 // 3: module-level imports of the Python sources the import graph read (`sources`).
-pub const FORMAT: u32 = 3;
+// 4: stamps carry the ctime; the remembered inventory (`inventory`).
+pub const FORMAT: u32 = 4;
+/// Cache files are MessagePack (with field names, so that the layout can change behind
+/// [`FORMAT`]): decoding one is several times faster than JSON, which matters on a warm run.
+const EXTENSION: &str = "msgpack";
 /// Entries kept per environment: more than the largest real environments have binaries.
 pub const MAX_ENTRIES: usize = 20_000;
 /// Environments kept.
 pub const MAX_FILES: usize = 64;
 
-/// What identifies one version of a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Stamp {
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub inode: u64,
-}
-
-impl Stamp {
-    pub fn of(path: &Path) -> Option<Stamp> {
-        let m = std::fs::metadata(path).ok()?;
-        let mtime_ns = m
-            .modified()
-            .ok()?
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i128)
-            .unwrap_or(0);
-        #[cfg(unix)]
-        let inode = std::os::unix::fs::MetadataExt::ino(&m);
-        #[cfg(not(unix))]
-        let inode = 0;
-        Some(Stamp {
-            size: m.len(),
-            mtime_ns,
-            inode,
-        })
-    }
-}
+pub use crate::fsread::Stamp;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
@@ -73,7 +55,7 @@ struct SourceEntry {
     imports: Vec<ImportStmt>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Deserialize)]
 struct CacheFile {
     format: u32,
     version: String,
@@ -81,6 +63,20 @@ struct CacheFile {
     entries: HashMap<PathBuf, Entry>,
     #[serde(default)]
     sources: HashMap<PathBuf, SourceEntry>,
+    /// The inventory of the last run, with the stamps of everything it read.
+    #[serde(default)]
+    inventory: Option<Remembered>,
+}
+
+/// [`CacheFile`] as written.
+#[derive(Serialize)]
+struct CacheFileOut<'a> {
+    format: u32,
+    version: &'a str,
+    prefix: &'a Path,
+    entries: &'a HashMap<PathBuf, Entry>,
+    sources: &'a HashMap<PathBuf, SourceEntry>,
+    inventory: Option<RememberedRef<'a>>,
 }
 
 /// The cache of one environment, loaded.
@@ -95,6 +91,10 @@ pub struct FactsCache {
     dirty: bool,
     /// Sources of this run: the stamp each had when looked at, then its entry once parsed.
     new_sources: Mutex<SourcesSeen>,
+    /// The inventory the cache file holds, until [`FactsCache::take_inventory`].
+    inventory: Option<Remembered>,
+    /// The cache file held an inventory.
+    had_inventory: bool,
     pub hits: usize,
 }
 
@@ -139,12 +139,16 @@ impl FactsCache {
             ));
             return None;
         }
-        let name = format!("{:016x}.json", fnv(prefix.as_os_str().as_encoded_bytes()));
+        let name = format!(
+            "{:016x}.{EXTENSION}",
+            fnv(prefix.as_os_str().as_encoded_bytes())
+        );
         let file = dir.join(name);
         let mut old = HashMap::new();
         let mut old_sources = HashMap::new();
+        let mut inventory = None;
         match read_bounded(&file, Limit::Record) {
-            Ok(bytes) => match serde_json::from_slice::<CacheFile>(&bytes) {
+            Ok(bytes) => match rmp_serde::from_slice::<CacheFile>(&bytes) {
                 Ok(c)
                     if c.format == FORMAT
                         && c.version == env!("CARGO_PKG_VERSION")
@@ -152,6 +156,7 @@ impl FactsCache {
                 {
                     old = c.entries;
                     old_sources = c.sources;
+                    inventory = c.inventory;
                 }
                 Ok(_) => {} // another format or version: rebuilt silently
                 Err(e) => notes.push(format!(
@@ -172,8 +177,16 @@ impl FactsCache {
                 old: old_sources,
                 ..SourcesSeen::default()
             }),
+            had_inventory: inventory.is_some(),
+            inventory,
             hits: 0,
         })
+    }
+
+    /// The inventory of the last run, for [`crate::inventory::inventory_remembered`] to check and
+    /// reuse.
+    pub fn take_inventory(&mut self) -> Option<Remembered> {
+        self.inventory.take()
     }
 
     /// The cached facts of `path` when its stamp matches.
@@ -203,8 +216,9 @@ impl FactsCache {
     }
 
     /// Write this run's entries (atomically: a temporary file renamed over the old one) and trim
-    /// the directory to [`MAX_FILES`] environments. Failures become notes.
-    pub fn save(self, notes: &mut Vec<String>) {
+    /// the directory to [`MAX_FILES`] environments, with `inventory` when it can be remembered
+    /// (`reused`: it is the one [`FactsCache::take_inventory`] gave). Failures become notes.
+    pub fn save(self, inventory: &Inventory, reused: bool, notes: &mut Vec<String>) {
         let Some(dir) = self.file.parent() else {
             return;
         };
@@ -214,20 +228,22 @@ impl FactsCache {
         };
         // Every old entry kept, none added: the same set of files with the same stamps.
         let unchanged = !self.dirty && self.old.is_empty() && !seen.dirty && seen.old.is_empty();
+        let inventory_unchanged = reused || (inventory.record.is_none() && !self.had_inventory);
         let sources = seen.entries;
-        if unchanged {
+        if unchanged && inventory_unchanged {
             return;
         }
-        let data = CacheFile {
+        let data = CacheFileOut {
             format: FORMAT,
-            version: env!("CARGO_PKG_VERSION").to_string(),
-            prefix: self.prefix,
-            entries: self.new,
-            sources,
+            version: env!("CARGO_PKG_VERSION"),
+            prefix: &self.prefix,
+            entries: &self.new,
+            sources: &sources,
+            inventory: inventory.remembered(),
         };
         let result = (|| -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
-            let bytes = serde_json::to_vec(&data).map_err(std::io::Error::other)?;
+            let bytes = rmp_serde::to_vec_named(&data).map_err(std::io::Error::other)?;
             if bytes.len() as u64 > Limit::Record.bytes() {
                 return Err(std::io::Error::other("over the size cap, not written"));
             }
@@ -295,7 +311,12 @@ fn trim(dir: &Path) {
     };
     let mut files: Vec<(std::time::SystemTime, PathBuf)> = rd
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            // `.json`: the files of format 3 and earlier.
+            name.ends_with(EXTENSION) || name.ends_with(".json")
+        })
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
     if files.len() <= MAX_FILES {

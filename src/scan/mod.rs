@@ -148,20 +148,35 @@ pub fn scan_environment_cached(
     progress: &dyn Progress,
 ) -> Scanned {
     let mut phases = Phases::default();
-    let inventory = inventory::inventory(&environment.site_packages);
-    phases.mark("inventory");
-    progress.inspecting(inventory.binaries.len());
     let mut inside = environment.site_packages.clone();
     inside.push(environment.prefix.clone());
     let mut cache = cache_dir.and_then(|d| {
         cache::FactsCache::load(d, &environment.prefix, &inside, &mut environment.notes)
     });
     phases.mark("facts cache load");
+    let (inventory, inventory_reused) = match cache.as_mut() {
+        Some(c) => inventory::inventory_remembered(&environment.site_packages, c.take_inventory()),
+        None => (inventory::inventory(&environment.site_packages), false),
+    };
+    phases.mark(if inventory_reused {
+        "inventory (remembered)"
+    } else {
+        "inventory"
+    });
+    progress.inspecting(inventory.binaries.len());
     let inspected: Vec<(Result<BinaryFacts, String>, Option<cache::Stamp>, bool)> = inventory
         .binaries
         .par_iter()
         .map(|b| {
-            let stamp = cache.as_ref().and_then(|_| cache::Stamp::of(&b.path));
+            // The inventory's record holds the stamp each binary had before it was sniffed: as
+            // good as a new `stat`, since the facts are read after it.
+            let stamp = cache.as_ref().and_then(|_| {
+                inventory
+                    .record
+                    .as_ref()
+                    .and_then(|r| r.stamp_of(&b.path))
+                    .or_else(|| cache::Stamp::of(&b.path))
+            });
             let hit = match (&cache, &stamp) {
                 (Some(c), Some(st)) => c.get(&b.path, st).cloned(),
                 _ => None,
@@ -234,7 +249,7 @@ pub fn scan_environment_cached(
     drop(graph);
     phases.mark("what import reaches");
     if let Some(c) = cache {
-        c.save(&mut environment.notes);
+        c.save(&inventory, inventory_reused, &mut environment.notes);
     }
     phases.mark("facts cache save");
     let mut fix_hint = fix::hint(&scan, &failing_distributions(&findings));
