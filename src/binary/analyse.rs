@@ -330,8 +330,8 @@ fn assemble(c: Container<'_>, s: StringFacts, code: CodeFacts) -> BinaryFacts {
             })
             .map(|(n, _, _)| n.clone())
             .collect(),
-        imported_functions: c.imports.clone(),
-        referenced_modules: s.modules.iter().cloned().collect(),
+        imported_functions: c.imports.iter().collect(),
+        referenced_modules: s.modules.iter().collect(),
         problems,
     }
 }

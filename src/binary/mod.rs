@@ -10,11 +10,13 @@ use serde::{Deserialize, Serialize};
 pub(crate) mod aarch64;
 mod analyse;
 mod call;
+mod names;
 pub(crate) mod object_file;
 pub(crate) mod strings;
 pub(crate) mod x86;
 
 pub(crate) use analyse::{CodeFacts, TypeHit};
+pub use names::NameList;
 
 /// Container format of a compiled file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema, Deserialize)]
@@ -210,10 +212,10 @@ pub struct BinaryFacts {
     pub numpy_init_exports: Vec<String>,
     /// A module's imported C-linkage functions (ELF undefined dynamic symbols).
     // Kept in the facts cache (NPY014 needs it on a cache hit).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub imported_functions: Vec<String>,
+    #[serde(default, skip_serializing_if = "NameList::is_empty")]
+    pub imported_functions: NameList,
     /// Dotted `pkg.sub.mod` names found in its strings (Cython cimports), for cascades.
-    pub referenced_modules: Vec<String>,
+    pub referenced_modules: NameList,
     /// Non-fatal problems met while reading it.
     pub problems: Vec<String>,
 }

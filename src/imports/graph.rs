@@ -6,6 +6,7 @@
 //! classes (they run later, if ever). Extension modules contribute the dotted module names their
 //! strings carry (Cython imports its cimported modules in the module's init, before the body runs).
 
+use crate::binary::NameList;
 use crate::fsread::{read_text, Limit};
 use crate::inventory::SourceIndex;
 use std::cell::RefCell;
@@ -365,7 +366,7 @@ impl ModuleGraph for MapGraph {
 pub struct EnvGraph<'a> {
     sources: &'a SourceIndex,
     /// Extension module name -> the dotted module names its binary references.
-    binaries: HashMap<&'a str, &'a [String]>,
+    binaries: HashMap<&'a str, &'a NameList>,
     failures: &'a BTreeMap<String, (String, String)>,
     /// Imports of each Python module already parsed: the walk starts from every top-level
     /// package, and most of them reach the same modules (numpy's, their own `__init__`).
@@ -379,7 +380,7 @@ impl<'a> EnvGraph<'a> {
     /// `failures`: module -> (exception, message) of the modules predicted to fail.
     pub fn new(
         sources: &'a SourceIndex,
-        binaries: impl IntoIterator<Item = (&'a str, &'a [String])>,
+        binaries: impl IntoIterator<Item = (&'a str, &'a NameList)>,
         failures: &'a BTreeMap<String, (String, String)>,
     ) -> Self {
         EnvGraph {
@@ -411,7 +412,7 @@ impl ModuleGraph for EnvGraph<'_> {
             return known.clone();
         }
         let got: Rc<[String]> = match self.binaries.get(module) {
-            Some(refs) => Rc::from(*refs),
+            Some(refs) => refs.iter().map(String::from).collect(),
             None => Rc::from(self.parse_source(module)),
         };
         self.parsed

@@ -120,7 +120,7 @@ mod tests {
             facts(Default::default()),
         );
         scan.modules[0].facts.needed = vec!["libarrow_python.so".into()];
-        scan.modules[0].facts.imported_functions = vec!["arrow_init_numpy".into()];
+        scan.modules[0].facts.imported_functions = ["arrow_init_numpy"].into_iter().collect();
         let mut lib = facts(NumpyFacts {
             uses_c_api: true,
             headers: Some(HeaderGeneration::V1_16To1_23),

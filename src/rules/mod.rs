@@ -518,8 +518,8 @@ pub(crate) mod test_support {
             toolchain: Toolchain::default(),
             needed: vec![],
             numpy_init_exports: vec![],
-            imported_functions: vec![],
-            referenced_modules: vec![],
+            imported_functions: Default::default(),
+            referenced_modules: Default::default(),
             problems: vec![],
         }
     }

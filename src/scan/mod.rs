@@ -510,10 +510,10 @@ fn assemble(
 }
 
 /// Each extension module's name and the dotted module names its binary references.
-fn binaries_of(modules: &[Module]) -> impl Iterator<Item = (&str, &[String])> {
+fn binaries_of(modules: &[Module]) -> impl Iterator<Item = (&str, &crate::binary::NameList)> {
     modules
         .iter()
-        .filter_map(|m| Some((m.module.as_deref()?, m.facts.referenced_modules.as_slice())))
+        .filter_map(|m| Some((m.module.as_deref()?, &m.facts.referenced_modules)))
 }
 
 /// Where `import PKG` dies, for every top-level import name of every distribution.
