@@ -203,26 +203,28 @@ impl FactsCache {
     }
 
     /// Write this run's entries (atomically: a temporary file renamed over the old one) and trim
-    /// the directory to [`MAX_FILES`] environments. Failures become notes.
-    pub fn save(self, notes: &mut Vec<String>) {
+    /// the directory to [`MAX_FILES`] environments. Failures become notes. An unchanged cache is
+    /// not written, and nothing is freed here: the entries go with `self`, whose owner may keep
+    /// it to the end of the process.
+    pub fn save(&mut self, notes: &mut Vec<String>) {
         let Some(dir) = self.file.parent() else {
             return;
         };
-        let seen = match self.new_sources.into_inner() {
+        let seen = match self.new_sources.get_mut() {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
         };
         // Every old entry kept, none added: the same set of files with the same stamps.
         let unchanged = !self.dirty && self.old.is_empty() && !seen.dirty && seen.old.is_empty();
-        let sources = seen.entries;
         if unchanged {
             return;
         }
+        let sources = std::mem::take(&mut seen.entries);
         let data = CacheFile {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
-            prefix: self.prefix,
-            entries: self.new,
+            prefix: self.prefix.clone(),
+            entries: std::mem::take(&mut self.new),
             sources,
         };
         let result = (|| -> std::io::Result<()> {

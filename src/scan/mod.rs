@@ -96,6 +96,8 @@ pub struct Scanned {
     pub from_cache: Option<usize>,
     /// Wall time of each phase of the scan, in order (`ABI_DOCTOR_TRACE=1` prints them).
     pub phases: Vec<(&'static str, std::time::Duration)>,
+    /// The facts cache and other working data of the scan (see [`Retained`]).
+    pub retained: Retained,
 }
 
 impl Scanned {
@@ -233,7 +235,7 @@ pub fn scan_environment_cached(
     say_what_import_reaches(&graph, &cascades, &mut findings);
     drop(graph);
     phases.mark("what import reaches");
-    if let Some(c) = cache {
+    if let Some(c) = &mut cache {
         c.save(&mut environment.notes);
     }
     phases.mark("facts cache save");
@@ -253,6 +255,21 @@ pub fn scan_environment_cached(
         not_judged,
         from_cache,
         phases: phases.done,
+        retained: Retained { _cache: cache },
+    }
+}
+
+/// What a scan built on the way and no longer reads, kept so that freeing it (tens of thousands
+/// of small allocations) happens when the [`Scanned`] is dropped, or never when the process ends
+/// first (the CLI).
+#[derive(Default)]
+pub struct Retained {
+    _cache: Option<cache::FactsCache>,
+}
+
+impl std::fmt::Debug for Retained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Retained")
     }
 }
 
