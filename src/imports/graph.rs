@@ -310,6 +310,10 @@ pub trait ModuleGraph {
     fn imports(&self, module: &str) -> Rc<[String]>;
     /// The predicted failure of an extension module: (exception, message).
     fn failure(&self, module: &str) -> Option<(String, String)>;
+    /// Is `module` predicted to fail ([`ModuleGraph::failure`] without the copy)?
+    fn fails(&self, module: &str) -> bool {
+        self.failure(module).is_some()
+    }
 }
 
 /// Resolve `from X import a` into the modules it loads: `X`, then `X.a` where that is a module.
@@ -421,6 +425,9 @@ impl ModuleGraph for EnvGraph<'_> {
     }
     fn failure(&self, module: &str) -> Option<(String, String)> {
         self.failures.get(module).cloned()
+    }
+    fn fails(&self, module: &str) -> bool {
+        self.failures.contains_key(module)
     }
 }
 

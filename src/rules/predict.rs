@@ -210,8 +210,8 @@ pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failur
     Some(f)
 }
 
-/// 1. Cython's type imports, in pxd order: the first runtime type smaller than its header struct
-/// (of several checks of one type, the first).
+/// Step 1, Cython's type imports in pxd order: the first runtime type smaller than its header
+/// struct (of several checks of one type, the first).
 fn size_cause(np: &NumpyFacts, rt: &Release) -> Option<Cause> {
     let mut best: Option<(usize, Cause)> = None;
     for check in &np.type_checks {
