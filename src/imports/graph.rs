@@ -319,12 +319,16 @@ pub trait ModuleGraph {
 /// Resolve `from X import a` into the modules it loads: `X`, then `X.a` where that is a module.
 pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
+    let mut sub = String::new();
     for s in stmts {
         out.push(s.module.clone());
         for n in &s.names {
-            let sub = format!("{}.{n}", s.module);
+            sub.clear();
+            sub.push_str(&s.module);
+            sub.push('.');
+            sub.push_str(n);
             if exists(&sub) {
-                out.push(sub);
+                out.push(sub.clone());
             }
         }
     }

@@ -148,19 +148,24 @@ impl<'a> Memo<'a> {
     /// extension modules among them come first, because Cython's init imports the cimported
     /// modules (always extensions) before the module body's imports run.
     fn extension_imports(&self, module: &str, refs: Vec<String>) -> Vec<String> {
-        let parts: Vec<&str> = module.split('.').collect();
+        // The enclosing packages, innermost first: `module` up to each dot.
+        let dots: Vec<usize> = module.match_indices('.').map(|(i, _)| i).collect();
         let mut resolved = Vec::new();
+        let mut candidate = String::new();
         for r in refs {
             if self.exists(&r) {
                 resolved.push(r);
                 continue;
             }
-            if let Some(abs) = (1..parts.len())
-                .rev()
-                .map(|i| format!("{}.{r}", parts[..i].join(".")))
-                .find(|c| self.exists(c))
-            {
-                resolved.push(abs);
+            for &d in dots.iter().rev() {
+                candidate.clear();
+                candidate.push_str(&module[..d]);
+                candidate.push('.');
+                candidate.push_str(&r);
+                if self.exists(&candidate) {
+                    resolved.push(candidate.clone());
+                    break;
+                }
             }
         }
         let (mut ext, rest): (Vec<String>, Vec<String>) = resolved
