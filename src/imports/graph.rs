@@ -311,17 +311,25 @@ pub trait ModuleGraph {
     fn imports(&self, module: &str) -> Rc<[String]>;
     /// The predicted failure of an extension module: (exception, message).
     fn failure(&self, module: &str) -> Option<(String, String)>;
+    /// Is `module` predicted to fail ([`ModuleGraph::failure`] without the copy)?
+    fn fails(&self, module: &str) -> bool {
+        self.failure(module).is_some()
+    }
 }
 
 /// Resolve `from X import a` into the modules it loads: `X`, then `X.a` where that is a module.
 pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
+    let mut sub = String::new();
     for s in stmts {
         out.push(s.module.clone());
         for n in &s.names {
-            let sub = format!("{}.{n}", s.module);
+            sub.clear();
+            sub.push_str(&s.module);
+            sub.push('.');
+            sub.push_str(n);
             if exists(&sub) {
-                out.push(sub);
+                out.push(sub.clone());
             }
         }
     }
@@ -422,6 +430,9 @@ impl ModuleGraph for EnvGraph<'_> {
     }
     fn failure(&self, module: &str) -> Option<(String, String)> {
         self.failures.get(module).cloned()
+    }
+    fn fails(&self, module: &str) -> bool {
+        self.failures.contains_key(module)
     }
 }
 

@@ -4,3 +4,4 @@
 //! is the inventory's ([`crate::inventory::names`]).
 
 pub mod graph;
+pub mod ids;

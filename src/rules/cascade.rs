@@ -6,6 +6,7 @@
 //! ([`crate::imports::graph`]) in import order until it reaches a module predicted to fail.
 
 use crate::imports::graph::ModuleGraph;
+use crate::imports::ids::{FastMap, IdGraph, Seen};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -134,6 +135,127 @@ fn reach(
         if graph.exists(dep) {
             reach(graph, dep, Some(me), out, depth + 1);
         }
+    }
+}
+
+/// [`walk`] over an interned graph: the same first failure through the same chain, asking the
+/// same modules' imports. `chain` ends with the failing module when it returns `true`. Nodes
+/// `dead` marks are skipped: nothing fails in what they reach (a walk into one finds nothing and
+/// only marks such nodes seen). `cut` is set when the depth limit stopped the walk somewhere.
+pub(crate) struct IdWalk<'w> {
+    pub seen: &'w mut Seen,
+    pub chain: &'w mut Vec<u32>,
+    pub dead: &'w [bool],
+    pub cut: bool,
+}
+
+impl IdWalk<'_> {
+    pub(crate) fn walk(&mut self, g: &mut IdGraph<'_>, id: u32, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            self.cut = true;
+            return false;
+        }
+        if self.dead.get(id as usize) == Some(&true) || !self.seen.insert(id) {
+            return false;
+        }
+        self.chain.push(id);
+        for k in 0..g.parents(id) {
+            let p = g.parent(id, k);
+            if !self.seen.contains(p) && self.walk(g, p, depth + 1) {
+                return true;
+            }
+        }
+        if g.failing(id) {
+            return true;
+        }
+        for k in 0..g.imports(id) {
+            let d = g.import(id, k);
+            if self.walk(g, d, depth + 1) {
+                return true;
+            }
+        }
+        self.chain.pop();
+        false
+    }
+}
+
+/// [`dies_in`] for every package of `packages` (in order), over one interned graph: what one
+/// walk found to reach no failure is not walked again. The chains as node numbers.
+pub(crate) fn dies_in_ids(g: &mut IdGraph<'_>, packages: &[u32]) -> Vec<Option<Vec<u32>>> {
+    let mut dead: Vec<bool> = Vec::new();
+    let mut seen = Seen::new(g.len());
+    let mut visited: Vec<u32> = Vec::new();
+    let mut out = Vec::with_capacity(packages.len());
+    for &p in packages {
+        seen.clear();
+        let mut chain = Vec::new();
+        let mut w = IdWalk {
+            seen: &mut seen,
+            chain: &mut chain,
+            dead: &dead,
+            cut: false,
+        };
+        if w.walk(g, p, 0) {
+            out.push(Some(chain));
+            continue;
+        }
+        let cut = w.cut;
+        out.push(None);
+        // Nothing failed and nothing was cut off: everything this walk saw is dead.
+        if !cut {
+            visited.clear();
+            visited.extend((0..g.len() as u32).filter(|&i| seen.contains(i)));
+            dead.resize(g.len(), false);
+            for &i in &visited {
+                dead[i as usize] = true;
+            }
+        }
+    }
+    out
+}
+
+/// [`reached`] over an interned graph: the same chains, asking the same modules' imports.
+pub(crate) fn reached_ids(g: &mut IdGraph<'_>, package: u32) -> ReachedIds {
+    let mut out = ReachedIds {
+        from: FastMap::default(),
+    };
+    reach_ids(g, package, None, &mut out, 0);
+    out
+}
+
+/// What [`reached_ids`] found: for each node reached, the node it was first reached from.
+#[derive(Debug)]
+pub(crate) struct ReachedIds {
+    /// node -> the node that reached it (`None` for the package itself).
+    from: FastMap<u32, Option<u32>>,
+}
+
+impl ReachedIds {
+    /// The chain from the package to `id`, both included; `None` when not reached.
+    pub(crate) fn chain(&self, id: u32) -> Option<Vec<u32>> {
+        let mut at = *self.from.get(&id)?;
+        let mut out = vec![id];
+        while let Some(i) = at {
+            out.push(i);
+            at = self.from.get(&i).copied().flatten();
+        }
+        out.reverse();
+        Some(out)
+    }
+}
+
+fn reach_ids(g: &mut IdGraph<'_>, id: u32, from: Option<u32>, out: &mut ReachedIds, depth: usize) {
+    if depth > MAX_DEPTH || out.from.contains_key(&id) {
+        return;
+    }
+    out.from.insert(id, from);
+    for k in 0..g.parents(id) {
+        let p = g.parent(id, k);
+        reach_ids(g, p, Some(id), out, depth + 1);
+    }
+    for k in 0..g.imports(id) {
+        let d = g.import(id, k);
+        reach_ids(g, d, Some(id), out, depth + 1);
     }
 }
 

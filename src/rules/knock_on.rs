@@ -33,6 +33,8 @@
 
 use super::{module_finding, Finding, Predicted, Rule, Scan, Severity};
 use crate::imports::graph::ModuleGraph;
+use crate::imports::ids::{IdGraph, Seen};
+use crate::rules::cascade::IdWalk;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -77,28 +79,40 @@ pub fn find(
         .filter_map(|m| m.module.as_deref())
         .collect();
     let graph = Memo::new(graph, extensions);
+    // Interned: each module's walk follows node numbers, with one `seen` set emptied in O(1).
+    let mut ids = IdGraph::new(&graph);
+    let mut seen = Seen::default();
+    let mut chain = Vec::new();
     let mut out = Vec::new();
     for name in scan.modules.iter().filter_map(|m| m.module.as_deref()) {
         if failing.contains_key(name) {
             continue;
         }
+        let id = ids.intern(name);
         // The parents are already imported (or stubbed) when the module's init runs.
-        let parts: Vec<&str> = name.split('.').collect();
-        let mut seen: HashSet<String> = (1..parts.len()).map(|i| parts[..i].join(".")).collect();
-        seen.insert(name.to_string());
-        let mut chain = vec![name.to_string()];
-        for dep in graph.imports(name).iter() {
-            if !graph.exists(dep) {
-                continue;
-            }
-            if let Some((path, _, _)) =
-                crate::rules::cascade::walk(&graph, dep, &mut seen, &mut chain, 1)
-            {
-                let origin = path.last().cloned().unwrap_or_default();
-                if let Some(p) = failing.get(&origin) {
+        seen.clear();
+        let mut dot = 0;
+        while let Some(k) = name[dot..].find('.') {
+            seen.insert(ids.intern(&name[..dot + k]));
+            dot += k + 1;
+        }
+        seen.insert(id);
+        chain.clear();
+        chain.push(id);
+        for k in 0..ids.imports(id) {
+            let dep = ids.import(id, k);
+            let mut w = IdWalk {
+                seen: &mut seen,
+                chain: &mut chain,
+                dead: &[],
+                cut: false,
+            };
+            if w.walk(&mut ids, dep, 1) {
+                let origin = chain.last().map_or("", |&o| ids.name(o));
+                if let Some(p) = failing.get(origin) {
                     out.push(KnockOn {
                         module: name.to_string(),
-                        chain: path,
+                        chain: chain.iter().map(|&i| ids.name(i).to_string()).collect(),
                         predicted: p.clone(),
                     });
                 }
@@ -134,19 +148,24 @@ impl<'a> Memo<'a> {
     /// extension modules among them come first, because Cython's init imports the cimported
     /// modules (always extensions) before the module body's imports run.
     fn extension_imports(&self, module: &str, refs: Vec<String>) -> Vec<String> {
-        let parts: Vec<&str> = module.split('.').collect();
+        // The enclosing packages, innermost first: `module` up to each dot.
+        let dots: Vec<usize> = module.match_indices('.').map(|(i, _)| i).collect();
         let mut resolved = Vec::new();
+        let mut candidate = String::new();
         for r in refs {
             if self.exists(&r) {
                 resolved.push(r);
                 continue;
             }
-            if let Some(abs) = (1..parts.len())
-                .rev()
-                .map(|i| format!("{}.{r}", parts[..i].join(".")))
-                .find(|c| self.exists(c))
-            {
-                resolved.push(abs);
+            for &d in dots.iter().rev() {
+                candidate.clear();
+                candidate.push_str(&module[..d]);
+                candidate.push('.');
+                candidate.push_str(&r);
+                if self.exists(&candidate) {
+                    resolved.push(candidate.clone());
+                    break;
+                }
             }
         }
         let (mut ext, rest): (Vec<String>, Vec<String>) = resolved
@@ -182,6 +201,9 @@ impl ModuleGraph for Memo<'_> {
     }
     fn failure(&self, module: &str) -> Option<(String, String)> {
         self.inner.failure(module)
+    }
+    fn fails(&self, module: &str) -> bool {
+        self.inner.fails(module)
     }
 }
 

@@ -144,168 +144,229 @@ fn hex_style(np: &NumpyFacts) -> HexStyle {
     }
 }
 
+/// Which check fails first, decided without building any message: [`predict`] renders it,
+/// [`verdicts`] only asks whether there is one (every release line, for every module).
+#[derive(Debug, Clone, Copy)]
+enum Cause {
+    /// Cython's type import: the first runtime type smaller than its header struct.
+    Size {
+        name: &'static str,
+        expected: u64,
+        got: u64,
+    },
+    /// 1.x headers on a 2.x runtime (`import_array()`'s ABI check).
+    Numpy1OnNumpy2,
+    /// NumPy's `import_array()`: the C-API feature level is above the runtime's.
+    Feature { feature: u32 },
+}
+
+/// The first failure of a module under release `rt`, in import order. `None`: it imports.
+fn first_cause(np: &NumpyFacts, rt: &Release) -> Option<Cause> {
+    // Cython 3 inserts its own `import_array()` call when the source cimports numpy without
+    // calling it, and that call runs before the type imports (Cython `Utility/NumpyImportArray.c`;
+    // measured: scripts/realworld scenario 14).
+    if generated_import_array(np).is_some() {
+        return capi_cause(np, rt).or_else(|| size_cause(np, rt));
+    }
+    size_cause(np, rt).or_else(|| capi_cause(np, rt))
+}
+
+/// The module Cython 3's generated `import_array()` names, when it runs one (C-API modules only).
+fn generated_import_array(np: &NumpyFacts) -> Option<&str> {
+    np.cython_generated_import_array
+        .as_deref()
+        .filter(|_| np.uses_c_api)
+}
+
 /// Predict the first failure this module meets when imported under NumPy `rt_version` (whose
 /// release-line facts are `rt`). `None`: it imports (as far as the binary interface goes).
 pub fn predict(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
-    // Cython 3 inserts its own `import_array()` call when the source cimports numpy without
-    // calling it, and that call runs before the type imports (Cython `Utility/NumpyImportArray.c`;
-    // measured: scripts/realworld scenario 14). Its ImportError carries Cython's own suffix.
-    if let Some(generated) = np
-        .cython_generated_import_array
-        .as_deref()
-        .filter(|_| np.uses_c_api)
-    {
-        if let Some(mut f) = capi_failure(np, rt, rt_version) {
-            f.then = Some(Message::FailedToImport(FailedToImport {
-                core: if generated.starts_with("numpy._core") {
-                    CorePackage::UnderscoreCore
-                } else {
-                    CorePackage::Core
-                },
-                what: CoreModule::Multiarray,
-                cython3_suffix: true,
-            }));
-            f.evidence.push(format!(
-                "Cython 3 generated this module's import_array() call (its message \"{generated} \
-                 failed to import (auto-generated ...)\" is in the binary): it runs before the \
-                 type-size checks"
-            ));
-            return Some(f);
-        }
-        return size_failure(np, rt, rt_version);
+    let mut f = match first_cause(np, rt)? {
+        Cause::Size {
+            name,
+            expected,
+            got,
+        } => return Some(size_failure(rt_version, name, expected, got)),
+        Cause::Numpy1OnNumpy2 => abi_failure(np, rt, rt_version),
+        Cause::Feature { feature } => feature_failure(np, rt, rt_version, feature),
+    };
+    // Cython 3's generated import_array() raises its own ImportError, with Cython's suffix.
+    if let Some(generated) = generated_import_array(np) {
+        f.then = Some(Message::FailedToImport(FailedToImport {
+            core: if generated.starts_with("numpy._core") {
+                CorePackage::UnderscoreCore
+            } else {
+                CorePackage::Core
+            },
+            what: CoreModule::Multiarray,
+            cython3_suffix: true,
+        }));
+        f.evidence.push(format!(
+            "Cython 3 generated this module's import_array() call (its message \"{generated} \
+             failed to import (auto-generated ...)\" is in the binary): it runs before the \
+             type-size checks"
+        ));
     }
-    size_failure(np, rt, rt_version).or_else(|| capi_failure(np, rt, rt_version))
+    Some(f)
 }
 
-/// 1. Cython's type imports, in pxd order: the first runtime type smaller than its header struct.
-fn size_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
-    // 1. Cython type imports, in pxd order; the first too-small runtime type raises.
-    for name in CYTHON_TYPE_ORDER {
-        for check in np.type_checks.iter().filter(|c| c.type_name == name) {
-            let Some(runtime) = rt.runtime_size(name) else {
-                continue;
-            };
-            if check.expected_size > runtime {
-                return Some(Failure {
-                    printed: None,
-                    first: Message::SizeChanged(SizeChanged {
-                        module: "numpy".into(),
-                        type_name: name.to_string(),
-                        expected: check.expected_size,
-                        got: runtime,
-                        got_upper: None,
-                        form: SizeForm::ValueError,
-                    }),
-                    then: None,
-                    evidence: vec![format!(
-                        "Cython checks sizeof({name}) = {} from the NumPy headers it was built with; \
-                         NumPy {rt_version} has tp_basicsize {runtime}",
-                        check.expected_size
-                    )],
-                });
-            }
+/// Step 1, Cython's type imports in pxd order: the first runtime type smaller than its header
+/// struct (of several checks of one type, the first).
+fn size_cause(np: &NumpyFacts, rt: &Release) -> Option<Cause> {
+    let mut best: Option<(usize, Cause)> = None;
+    for check in &np.type_checks {
+        let Some(i) = CYTHON_TYPE_ORDER.iter().position(|n| *n == check.type_name) else {
+            continue;
+        };
+        if best.as_ref().is_some_and(|(b, _)| *b <= i) {
+            continue;
+        }
+        let name = CYTHON_TYPE_ORDER[i];
+        let Some(runtime) = rt.runtime_size(name) else {
+            continue;
+        };
+        if check.expected_size > runtime {
+            best = Some((
+                i,
+                Cause::Size {
+                    name,
+                    expected: check.expected_size,
+                    got: runtime,
+                },
+            ));
         }
     }
-    None
+    best.map(|(_, c)| c)
+}
+
+fn size_failure(rt_version: &str, name: &'static str, expected: u64, got: u64) -> Failure {
+    Failure {
+        printed: None,
+        first: Message::SizeChanged(SizeChanged {
+            module: "numpy".into(),
+            type_name: name.to_string(),
+            expected,
+            got,
+            got_upper: None,
+            form: SizeForm::ValueError,
+        }),
+        then: None,
+        evidence: vec![format!(
+            "Cython checks sizeof({name}) = {expected} from the NumPy headers it was built with; \
+             NumPy {rt_version} has tp_basicsize {got}"
+        )],
+    }
 }
 
 /// 2 and 3. NumPy's `import_array()`: the ABI check, then the C-API feature level.
-fn capi_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Option<Failure> {
+fn capi_cause(np: &NumpyFacts, rt: &Release) -> Option<Cause> {
     if !np.uses_c_api {
         return None;
     }
-    let headers_desc = np
-        .headers
-        .map(|h| format!("NumPy {} headers", h.as_str()))
-        .unwrap_or_else(|| "NumPy headers".to_string());
     // 2. ABI: 1.x headers test `NPY_VERSION != runtime ABI`; 2.x headers `NPY_VERSION < runtime`.
-    let built = built_major(np);
-    if built == Some(1) && rt.major() >= 2 {
-        let abi = np.abi_version.unwrap_or(ABI_1);
-        let then = Some(final_import_error(np));
-        if np.headers.is_some_and(|h| h.imports_multiarray_umath()) {
-            let notice = Message::CompiledWithNumpy1(CompiledWithNumpy1 {
-                running: rt_version.to_string(),
-            });
-            // 1.26 headers keep the shim's ImportError for `_ARRAY_API`; earlier ones, and every
-            // 1.x `_import_umath()`, replace it by their own AttributeError.
-            let first = if np.headers == Some(HeaderGeneration::V1_26) && !np.umath_only {
-                notice.clone()
-            } else {
-                Message::ArrayApiNotFound(ArrayApiNotFound {
-                    which: if np.umath_only {
-                        ApiTable::Ufunc
-                    } else {
-                        ApiTable::Array
-                    },
-                    torch: false,
-                })
-            };
-            return Some(Failure {
-                printed: Some(notice),
-                first,
-                then,
-                evidence: vec![format!(
-                    "built with {headers_desc} (ABI {abi:#x}), whose import_array() loads \
-                     numpy.core._multiarray_umath; NumPy {rt_version} serves it as a shim that \
-                     prints \"A module that was compiled using NumPy 1.x cannot be run in NumPy \
-                     {rt_version}\" and refuses the module"
-                )],
-            });
-        }
-        return Some(Failure {
-            printed: None,
-            first: Message::AbiVersion(AbiVersion {
-                built: abi,
-                running: rt.abi_version,
-                hex: hex_style(np),
-            }),
-            then,
-            evidence: vec![format!(
-                "built with {headers_desc}: NPY_ABI_VERSION {abi:#x}; NumPy {rt_version} has ABI {:#x}",
-                rt.abi_version
-            )],
-        });
+    if built_major(np) == Some(1) && rt.major() >= 2 {
+        return Some(Cause::Numpy1OnNumpy2);
     }
     // 3. C-API feature level: `NPY_FEATURE_VERSION > runtime C-API version` fails.
     let feature = feature_version(np)?;
-    if feature > rt.api_version {
-        let wording = if np.headers == Some(HeaderGeneration::V2) || built == Some(2) {
-            ApiWording::V2 {
-                built_string: np
-                    .feature_version_string
-                    .clone()
-                    .or_else(|| knowledge().feature_string(feature).map(str::to_string))
-                    .unwrap_or_else(|| "?".into()),
-            }
-        } else if matches!(
-            np.headers,
-            Some(HeaderGeneration::V1_24To1_25 | HeaderGeneration::V1_26)
-        ) {
-            ApiWording::V1WithTroubleshooting
-        } else {
-            ApiWording::V1 { hex: hex_style(np) }
-        };
-        let first = knowledge()
-            .first_line_with_api(feature)
-            .map(|r| format!(" (NumPy >= {})", r.line))
-            .unwrap_or_default();
-        return Some(Failure {
-            printed: None,
-            first: Message::ApiVersion(ApiVersion {
-                built: feature,
-                running: rt.api_version,
-                wording,
-            }),
-            then: Some(final_import_error(np)),
-            evidence: vec![format!(
-                "built with {headers_desc} targeting C-API {feature:#x}{first}; NumPy {rt_version} \
-                 has C-API {:#x}",
-                rt.api_version
-            )],
+    (feature > rt.api_version).then_some(Cause::Feature { feature })
+}
+
+/// "NumPy 1.26 headers", for the evidence.
+fn headers_desc(np: &NumpyFacts) -> String {
+    np.headers
+        .map(|h| format!("NumPy {} headers", h.as_str()))
+        .unwrap_or_else(|| "NumPy headers".to_string())
+}
+
+/// 2. A 1.x-headers module on NumPy 2: the shim's notice, or the ABI check's RuntimeError.
+fn abi_failure(np: &NumpyFacts, rt: &Release, rt_version: &str) -> Failure {
+    let headers_desc = headers_desc(np);
+    let abi = np.abi_version.unwrap_or(ABI_1);
+    let then = Some(final_import_error(np));
+    if np.headers.is_some_and(|h| h.imports_multiarray_umath()) {
+        let notice = Message::CompiledWithNumpy1(CompiledWithNumpy1 {
+            running: rt_version.to_string(),
         });
+        // 1.26 headers keep the shim's ImportError for `_ARRAY_API`; earlier ones, and every
+        // 1.x `_import_umath()`, replace it by their own AttributeError.
+        let first = if np.headers == Some(HeaderGeneration::V1_26) && !np.umath_only {
+            notice.clone()
+        } else {
+            Message::ArrayApiNotFound(ArrayApiNotFound {
+                which: if np.umath_only {
+                    ApiTable::Ufunc
+                } else {
+                    ApiTable::Array
+                },
+                torch: false,
+            })
+        };
+        return Failure {
+            printed: Some(notice),
+            first,
+            then,
+            evidence: vec![format!(
+                "built with {headers_desc} (ABI {abi:#x}), whose import_array() loads \
+                 numpy.core._multiarray_umath; NumPy {rt_version} serves it as a shim that \
+                 prints \"A module that was compiled using NumPy 1.x cannot be run in NumPy \
+                 {rt_version}\" and refuses the module"
+            )],
+        };
     }
-    None
+    Failure {
+        printed: None,
+        first: Message::AbiVersion(AbiVersion {
+            built: abi,
+            running: rt.abi_version,
+            hex: hex_style(np),
+        }),
+        then,
+        evidence: vec![format!(
+            "built with {headers_desc}: NPY_ABI_VERSION {abi:#x}; NumPy {rt_version} has ABI {:#x}",
+            rt.abi_version
+        )],
+    }
+}
+
+/// 3. The module's C-API feature level is above the runtime's.
+fn feature_failure(np: &NumpyFacts, rt: &Release, rt_version: &str, feature: u32) -> Failure {
+    let headers_desc = headers_desc(np);
+    let built = built_major(np);
+    let wording = if np.headers == Some(HeaderGeneration::V2) || built == Some(2) {
+        ApiWording::V2 {
+            built_string: np
+                .feature_version_string
+                .clone()
+                .or_else(|| knowledge().feature_string(feature).map(str::to_string))
+                .unwrap_or_else(|| "?".into()),
+        }
+    } else if matches!(
+        np.headers,
+        Some(HeaderGeneration::V1_24To1_25 | HeaderGeneration::V1_26)
+    ) {
+        ApiWording::V1WithTroubleshooting
+    } else {
+        ApiWording::V1 { hex: hex_style(np) }
+    };
+    let first = knowledge()
+        .first_line_with_api(feature)
+        .map(|r| format!(" (NumPy >= {})", r.line))
+        .unwrap_or_default();
+    Failure {
+        printed: None,
+        first: Message::ApiVersion(ApiVersion {
+            built: feature,
+            running: rt.api_version,
+            wording,
+        }),
+        then: Some(final_import_error(np)),
+        evidence: vec![format!(
+            "built with {headers_desc} targeting C-API {feature:#x}{first}; NumPy {rt_version} \
+             has C-API {:#x}",
+            rt.api_version
+        )],
+    }
 }
 
 /// [`predict`] for a whole module: the binding library around NumPy's code can change what the
@@ -409,11 +470,11 @@ fn predict_ok(np: &NumpyFacts, r: &Release) -> Option<bool> {
     // runtimes smaller than its struct sizes; on 1.x runtimes its floor is unknown.
     if np.uses_c_api && feature_version(np).is_none() {
         if r.major() >= 2 {
-            return Some(predict(np, r, &r.last_patch).is_none());
+            return Some(first_cause(np, r).is_none());
         }
         return None;
     }
-    Some(predict(np, r, &r.last_patch).is_none())
+    Some(first_cause(np, r).is_none())
 }
 
 impl Window {

@@ -217,19 +217,20 @@ impl FactsCache {
 
     /// Write this run's entries (atomically: a temporary file renamed over the old one) and trim
     /// the directory to [`MAX_FILES`] environments, with `inventory` when it can be remembered
-    /// (`reused`: it is the one [`FactsCache::take_inventory`] gave). Failures become notes.
-    pub fn save(self, inventory: &Inventory, reused: bool, notes: &mut Vec<String>) {
+    /// (`reused`: it is the one [`FactsCache::take_inventory`] gave). Failures become notes. An
+    /// unchanged cache is not written, and nothing is freed here: the entries go with `self`,
+    /// whose owner may keep it to the end of the process.
+    pub fn save(&mut self, inventory: &Inventory, reused: bool, notes: &mut Vec<String>) {
         let Some(dir) = self.file.parent() else {
             return;
         };
-        let seen = match self.new_sources.into_inner() {
+        let seen = match self.new_sources.get_mut() {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
         };
         // Every old entry kept, none added: the same set of files with the same stamps.
         let unchanged = !self.dirty && self.old.is_empty() && !seen.dirty && seen.old.is_empty();
         let inventory_unchanged = reused || (inventory.record.is_none() && !self.had_inventory);
-        let sources = seen.entries;
         if unchanged && inventory_unchanged {
             return;
         }
@@ -238,7 +239,7 @@ impl FactsCache {
             version: env!("CARGO_PKG_VERSION"),
             prefix: &self.prefix,
             entries: &self.new,
-            sources: &sources,
+            sources: &seen.entries,
             inventory: inventory.remembered(),
         };
         let result = (|| -> std::io::Result<()> {

@@ -9,6 +9,7 @@
 use crate::binary::{self, BinaryFacts};
 use crate::discover::{self, DiscoverError, DiscoverOptions, Environment};
 use crate::imports::graph::{EnvGraph, SourceCache};
+use crate::imports::ids::IdGraph;
 use crate::inventory::{self, Distribution, Inventory};
 use crate::rules::cascade::{self, Cascade};
 use crate::rules::hint::{self as fix, Hint};
@@ -96,6 +97,8 @@ pub struct Scanned {
     pub from_cache: Option<usize>,
     /// Wall time of each phase of the scan, in order (`ABI_DOCTOR_TRACE=1` prints them).
     pub phases: Vec<(&'static str, std::time::Duration)>,
+    /// The facts cache and other working data of the scan (see [`Retained`]).
+    pub retained: Retained,
 }
 
 impl Scanned {
@@ -231,7 +234,9 @@ pub fn scan_environment_cached(
     // Python source the walks reach is read and parsed once.
     let graph = EnvGraph::new(&inventory.sources, binaries_of(&scan.modules), &failures)
         .with_cache(cache.as_ref().map(|c| c as &dyn SourceCache));
-    let cascades = cascades(&graph, &inventory, &failures);
+    // The same graph with each module interned, for the walks.
+    let mut ids = IdGraph::new(&graph);
+    let cascades = cascades(&mut ids, &inventory, &failures);
     phases.mark("cascades");
     // Knock-ons: modules whose init reaches a failing module (NPY013), after the first pass.
     let knock_ons = if failures.is_empty() {
@@ -245,10 +250,10 @@ pub fn scan_environment_cached(
         rules::sort_findings(&mut findings);
     }
     phases.mark("knock-ons");
-    say_what_import_reaches(&graph, &cascades, &mut findings);
+    say_what_import_reaches(&mut ids, &cascades, &mut findings);
     drop(graph);
     phases.mark("what import reaches");
-    if let Some(c) = cache {
+    if let Some(c) = &mut cache {
         c.save(&inventory, inventory_reused, &mut environment.notes);
     }
     phases.mark("facts cache save");
@@ -268,6 +273,21 @@ pub fn scan_environment_cached(
         not_judged,
         from_cache,
         phases: phases.done,
+        retained: Retained { _cache: cache },
+    }
+}
+
+/// What a scan built on the way and no longer reads, kept so that freeing it (tens of thousands
+/// of small allocations) happens when the [`Scanned`] is dropped, or never when the process ends
+/// first (the CLI).
+#[derive(Default)]
+pub struct Retained {
+    _cache: Option<cache::FactsCache>,
+}
+
+impl std::fmt::Debug for Retained {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Retained")
     }
 }
 
@@ -298,32 +318,39 @@ impl Phases {
 /// package>` reach it (and through which chain), or is it guarded / imported only lazily, so that
 /// it fails only when imported directly or on first use? Read from the import graph, which skips
 /// `try:` blocks and function bodies ([`crate::imports::graph`]).
-fn say_what_import_reaches(graph: &EnvGraph<'_>, cascades: &[Cascade], findings: &mut [Finding]) {
+fn say_what_import_reaches(ids: &mut IdGraph<'_>, cascades: &[Cascade], findings: &mut [Finding]) {
     if !findings.iter().any(Finding::fails_import) {
         return;
     }
-    let mut by_top: BTreeMap<String, cascade::Reached> = BTreeMap::new();
+    let mut by_top: BTreeMap<String, cascade::ReachedIds> = BTreeMap::new();
     for f in findings.iter_mut().filter(|f| f.fails_import()) {
-        let Some(m) = f.module.clone() else { continue };
+        let Some(m) = f.module.as_deref() else {
+            continue;
+        };
         // Another package's import dies in it (`import sklearn` in scipy.sparse._sparsetools).
         if let Some((c, i)) = cascades
             .iter()
-            .find_map(|c| Some((c, c.via.iter().position(|v| *v == m)?)))
+            .find_map(|c| Some((c, c.via.iter().position(|v| v == m)?)))
         {
-            f.evidence.push(format!(
+            let line = format!(
                 "`import {}` reaches it: {}",
                 c.package,
                 c.via[..=i].join(" -> ")
-            ));
+            );
+            f.evidence.push(line);
             continue;
         }
-        let top = m.split('.').next().unwrap_or(&m).to_string();
-        let reached = by_top
-            .entry(top.clone())
-            .or_insert_with(|| cascade::reached(graph, &top));
-        let line = match reached.chain(&m) {
+        let top = m.split('.').next().unwrap_or(m);
+        if !by_top.contains_key(top) {
+            let start = ids.intern(top);
+            by_top.insert(top.to_string(), cascade::reached_ids(ids, start));
+        }
+        let reached = &by_top[top];
+        let chain = ids.id(m).and_then(|id| reached.chain(id));
+        let line = match chain {
             Some(chain) if chain.len() > 1 => {
-                format!("`import {top}` reaches it: {}", chain.join(" -> "))
+                let names: Vec<&str> = chain.iter().map(|&i| ids.name(i)).collect();
+                format!("`import {top}` reaches it: {}", names.join(" -> "))
             }
             Some(_) => format!("`import {top}` is this module"),
             None => format!(
@@ -518,38 +545,40 @@ fn binaries_of(modules: &[Module]) -> impl Iterator<Item = (&str, &crate::binary
 
 /// Where `import PKG` dies, for every top-level import name of every distribution.
 fn cascades(
-    graph: &EnvGraph<'_>,
+    ids: &mut IdGraph<'_>,
     inv: &Inventory,
     failures: &BTreeMap<String, (String, String)>,
 ) -> Vec<Cascade> {
     if failures.is_empty() {
         return vec![];
     }
-    let mut tops: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut tops: BTreeMap<&str, Option<&str>> = BTreeMap::new();
     for d in &inv.distributions {
         for t in &d.top_level {
             if !t.is_empty() && !t.starts_with('_') {
-                tops.entry(t.clone())
-                    .or_insert_with(|| Some(d.name.clone()));
+                tops.entry(t.as_str()).or_insert(Some(d.name.as_str()));
             }
         }
     }
+    tops.remove("numpy");
+    let starts: Vec<u32> = tops.keys().map(|t| ids.intern(t)).collect();
+    let chains = cascade::dies_in_ids(ids, &starts);
     let mut out = Vec::new();
-    for (top, dist) in tops {
-        if top == "numpy" {
+    for ((top, dist), chain) in tops.into_iter().zip(chains) {
+        let Some(chain) = chain else {
             continue;
-        }
-        if let Some((chain, exception, message)) = cascade::dies_in(graph, &top) {
-            let dies_in = chain.last().cloned().unwrap_or_default();
-            out.push(Cascade {
-                package: top,
-                distribution: dist,
-                dies_in,
-                via: chain,
-                exception,
-                message,
-            });
-        }
+        };
+        let via: Vec<String> = chain.iter().map(|&i| ids.name(i).to_string()).collect();
+        let dies_in = via.last().cloned().unwrap_or_default();
+        let (exception, message) = failures.get(&dies_in).cloned().unwrap_or_default();
+        out.push(Cascade {
+            package: top.to_string(),
+            distribution: dist.map(str::to_string),
+            dies_in,
+            via,
+            exception,
+            message,
+        });
     }
     out
 }
