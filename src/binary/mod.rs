@@ -13,6 +13,7 @@ mod call;
 pub(crate) mod object_file;
 pub(crate) mod strings;
 pub(crate) mod x86;
+mod x86_scan;
 
 pub(crate) use analyse::{CodeFacts, TypeHit};
 
