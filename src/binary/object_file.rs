@@ -66,6 +66,24 @@ impl<'a> Container<'a> {
     }
 }
 
+/// Unwind and exception tables: compiler-generated binary tables (DWARF CFI, LSDA, Windows
+/// unwind codes, Apple compact unwind), never C strings that code loads. They are read-only data
+/// to `object`, and in C++ libraries they are as big as `.rodata` itself (libjax_common.so:
+/// 30 MB of them beside 20.5 MB of `.rodata`), so the string scan skips them.
+fn is_unwind_table(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b".eh_frame"
+            | b".eh_frame_hdr"
+            | b".gcc_except_table"
+            | b"__eh_frame"
+            | b"__gcc_except_tab"
+            | b"__unwind_info"
+            | b".pdata"
+            | b".xdata"
+    )
+}
+
 fn malformed(name: &str, format: &'static str, reason: impl ToString) -> InspectError {
     InspectError::Malformed {
         path: name.to_string(),
@@ -131,6 +149,9 @@ pub(crate) fn parse<'a>(
 
     let mut code = Vec::new();
     let mut rodata = Vec::new();
+    // Read-only sections seen, unwind tables included: the segment fallback below is for files
+    // without section headers, not for files whose read-only data is all unwind tables.
+    let mut saw_rodata = false;
     for section in file.sections() {
         if code.len() + rodata.len() >= MAX_RANGES {
             problems.push(format!("more than {MAX_RANGES} sections; the rest ignored"));
@@ -150,7 +171,12 @@ pub(crate) fn parse<'a>(
             SectionKind::Text => code.push(range),
             SectionKind::ReadOnlyData
             | SectionKind::ReadOnlyString
-            | SectionKind::ReadOnlyDataWithRel => rodata.push(range),
+            | SectionKind::ReadOnlyDataWithRel => {
+                saw_rodata = true;
+                if !section.name_bytes().is_ok_and(is_unwind_table) {
+                    rodata.push(range);
+                }
+            }
             // Some toolchains (old ld, PE without flags) leave strings in plain data sections;
             // `.data` of Cython modules holds pointer tables, not the strings, so only fall back
             // to it when no read-only data was found (below).
@@ -160,7 +186,7 @@ pub(crate) fn parse<'a>(
     // ELF files stripped of section headers (sstrip): fall back to the loadable segments. An
     // executable segment is scanned as code and, since old linkers merge `.rodata` into it, as
     // data too.
-    if code.is_empty() || rodata.is_empty() {
+    if code.is_empty() || !saw_rodata {
         let mut seg_code = Vec::new();
         let mut seg_data = Vec::new();
         for segment in file.segments().take(MAX_RANGES) {
@@ -190,7 +216,7 @@ pub(crate) fn parse<'a>(
             problems.push("no code section headers; scanned executable segments".into());
             code = seg_code;
         }
-        if rodata.is_empty() && !seg_data.is_empty() {
+        if !saw_rodata && !seg_data.is_empty() {
             problems.push("no read-only data section headers; scanned segments".into());
             rodata = seg_data;
         }
