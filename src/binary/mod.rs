@@ -14,6 +14,7 @@ mod names;
 pub(crate) mod object_file;
 pub(crate) mod strings;
 pub(crate) mod x86;
+mod x86_scan;
 
 pub(crate) use analyse::{CodeFacts, TypeHit};
 pub use names::NameList;

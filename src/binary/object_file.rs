@@ -66,6 +66,24 @@ impl<'a> Container<'a> {
     }
 }
 
+/// Unwind and exception tables: compiler-generated binary tables (DWARF CFI, LSDA, Windows
+/// unwind codes, Apple compact unwind), never C strings that code loads. They are read-only data
+/// to `object`, and in C++ libraries they are as big as `.rodata` itself (libjax_common.so:
+/// 30 MB of them beside 20.5 MB of `.rodata`), so the string scan skips them.
+fn is_unwind_table(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b".eh_frame"
+            | b".eh_frame_hdr"
+            | b".gcc_except_table"
+            | b"__eh_frame"
+            | b"__gcc_except_tab"
+            | b"__unwind_info"
+            | b".pdata"
+            | b".xdata"
+    )
+}
+
 fn malformed(name: &str, format: &'static str, reason: impl ToString) -> InspectError {
     InspectError::Malformed {
         path: name.to_string(),
@@ -131,6 +149,9 @@ pub(crate) fn parse<'a>(
 
     let mut code = Vec::new();
     let mut rodata = Vec::new();
+    // Read-only sections seen, unwind tables included: the segment fallback below is for files
+    // without section headers, not for files whose read-only data is all unwind tables.
+    let mut saw_rodata = false;
     for section in file.sections() {
         if code.len() + rodata.len() >= MAX_RANGES {
             problems.push(format!("more than {MAX_RANGES} sections; the rest ignored"));
@@ -150,7 +171,12 @@ pub(crate) fn parse<'a>(
             SectionKind::Text => code.push(range),
             SectionKind::ReadOnlyData
             | SectionKind::ReadOnlyString
-            | SectionKind::ReadOnlyDataWithRel => rodata.push(range),
+            | SectionKind::ReadOnlyDataWithRel => {
+                saw_rodata = true;
+                if !section.name_bytes().is_ok_and(is_unwind_table) {
+                    rodata.push(range);
+                }
+            }
             // Some toolchains (old ld, PE without flags) leave strings in plain data sections;
             // `.data` of Cython modules holds pointer tables, not the strings, so only fall back
             // to it when no read-only data was found (below).
@@ -160,7 +186,7 @@ pub(crate) fn parse<'a>(
     // ELF files stripped of section headers (sstrip): fall back to the loadable segments. An
     // executable segment is scanned as code and, since old linkers merge `.rodata` into it, as
     // data too.
-    if code.is_empty() || rodata.is_empty() {
+    if code.is_empty() || !saw_rodata {
         let mut seg_code = Vec::new();
         let mut seg_data = Vec::new();
         for segment in file.segments().take(MAX_RANGES) {
@@ -190,15 +216,18 @@ pub(crate) fn parse<'a>(
             problems.push("no code section headers; scanned executable segments".into());
             code = seg_code;
         }
-        if rodata.is_empty() && !seg_data.is_empty() {
+        if !saw_rodata && !seg_data.is_empty() {
             problems.push("no read-only data section headers; scanned segments".into());
             rodata = seg_data;
         }
     }
 
-    let module_init = find_module_init(&file);
+    let (module_init, exports, imports) = if file.format() == object::BinaryFormat::Elf {
+        elf_dynamic_symbols(&file)
+    } else {
+        (find_module_init(&file), Vec::new(), Vec::new())
+    };
     let needed = needed_libraries(&file, &mut problems);
-    let (exports, imports) = c_functions(&file, module_init.is_some());
 
     Ok(Container {
         format,
@@ -216,38 +245,64 @@ pub(crate) fn parse<'a>(
 /// At most this many C-linkage names per file.
 const MAX_C_FUNCTIONS: usize = 4096;
 
-/// ELF dynamic symbols with C linkage (not `_Z` C++ names, not the CPython API): a library's
-/// exported functions with their extent, a module's imported functions. Which helper-library
-/// function a module calls is read from these (docs/binary-evidence.md#helper-libraries).
-fn c_functions(file: &object::File<'_>, is_module: bool) -> (Vec<(String, u64, u64)>, Vec<String>) {
-    let mut exports = Vec::new();
-    let mut imports = Vec::new();
-    if file.format() != object::BinaryFormat::Elf {
-        return (exports, imports);
-    }
+/// ELF: the exported `PyInit_<name>` and the dynamic symbols with C linkage (not `_Z` C++ names,
+/// not the CPython API): a library's (no `PyInit_*`) exported functions with their extent, a
+/// module's imported functions. Which helper-library function a module calls is read from these
+/// (docs/binary-evidence.md#helper-libraries).
+///
+/// One pass over the symbol table (C++ libraries export hundreds of thousands of symbols, and
+/// each name is found by a NUL search in the string table): the candidates of both kinds are
+/// kept as borrowed names, and only the list that applies is copied at the end.
+#[allow(clippy::type_complexity)]
+fn elf_dynamic_symbols(
+    file: &object::File<'_>,
+) -> (Option<String>, Vec<(String, u64, u64)>, Vec<String>) {
     let c_name = |n: &[u8]| {
         !n.is_empty()
             && !n.starts_with(b"_")
             && !n.starts_with(b"Py")
             && n.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
     };
+    let mut module_init = None;
+    let mut exports: Vec<(&[u8], u64, u64)> = Vec::new();
+    let mut imports: Vec<&[u8]> = Vec::new();
     for sym in file.dynamic_symbols() {
-        if exports.len() + imports.len() >= MAX_C_FUNCTIONS {
+        let full = exports.len() >= MAX_C_FUNCTIONS && imports.len() >= MAX_C_FUNCTIONS;
+        if full && module_init.is_some() {
             break;
         }
         let Ok(name) = sym.name_bytes() else { continue };
+        if module_init.is_none() && sym.is_definition() {
+            module_init = module_init_name(name, false);
+        }
         if !c_name(name) {
             continue;
         }
-        if is_module {
-            if sym.is_undefined() {
-                imports.push(lossy(name));
+        if sym.is_undefined() {
+            if imports.len() < MAX_C_FUNCTIONS {
+                imports.push(name);
             }
-        } else if sym.is_definition() && sym.kind() == object::SymbolKind::Text && sym.size() > 0 {
-            exports.push((lossy(name), sym.address(), sym.size()));
+        } else if exports.len() < MAX_C_FUNCTIONS
+            && sym.is_definition()
+            && sym.kind() == object::SymbolKind::Text
+            && sym.size() > 0
+        {
+            exports.push((name, sym.address(), sym.size()));
         }
     }
-    (exports, imports)
+    if module_init.is_some() {
+        (
+            module_init,
+            Vec::new(),
+            imports.into_iter().map(lossy).collect(),
+        )
+    } else {
+        let exports = exports
+            .into_iter()
+            .map(|(n, addr, size)| (lossy(n), addr, size))
+            .collect();
+        (None, exports, Vec::new())
+    }
 }
 
 /// Pick the slice of a universal binary: x86_64 first, then arm64, then the first one. Returns
@@ -277,30 +332,27 @@ fn fat_slice(data: &[u8]) -> Result<(&[u8], String), String> {
     }
 }
 
-/// The exported `PyInit_<name>` (ELF dynamic symbols, Mach-O external symbols with a leading
-/// underscore, PE export table).
-fn find_module_init(file: &object::File<'_>) -> Option<String> {
+/// `<name>` of a `PyInit_<name>` symbol (Mach-O names carry a leading underscore).
+fn module_init_name(raw: &[u8], macho: bool) -> Option<String> {
     const PREFIX: &[u8] = b"PyInit_";
-    let strip = |raw: &[u8]| -> Option<String> {
-        let raw = raw
-            .strip_prefix(b"_")
-            .filter(|_| file.format() == object::BinaryFormat::MachO)
-            .unwrap_or(raw);
-        let rest = raw.strip_prefix(PREFIX)?;
-        if rest.is_empty() || rest.len() > 256 {
-            return None;
-        }
-        Some(lossy(rest))
-    };
+    let raw = raw.strip_prefix(b"_").filter(|_| macho).unwrap_or(raw);
+    let rest = raw.strip_prefix(PREFIX)?;
+    if rest.is_empty() || rest.len() > 256 {
+        return None;
+    }
+    Some(lossy(rest))
+}
+
+/// The exported `PyInit_<name>` of a Mach-O (external symbols with a leading underscore) or PE
+/// (export table) file; ELF files go through [`elf_dynamic_symbols`].
+fn find_module_init(file: &object::File<'_>) -> Option<String> {
+    let macho = file.format() == object::BinaryFormat::MachO;
+    let strip = |raw: &[u8]| module_init_name(raw, macho);
     match file.format() {
         object::BinaryFormat::Pe => file
             .exports()
             .ok()?
             .find_map(|e| e.ok().and_then(|e| e.name().into_name().and_then(strip))),
-        object::BinaryFormat::Elf => file
-            .dynamic_symbols()
-            .filter(|s| s.is_definition())
-            .find_map(|s| strip(s.name_bytes().ok()?)),
         _ => file
             .symbols()
             .filter(|s| s.is_definition() && s.is_global())

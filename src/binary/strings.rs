@@ -143,8 +143,22 @@ fn anchor_regex() -> &'static Regex {
     })
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(hay, needle).is_some()
+/// `memmem::find` with the searcher for a literal built once per call site (classify runs two
+/// dozen searches on every string a marker hit widens to; building a searcher per search was a
+/// good part of the cost).
+macro_rules! find {
+    ($hay:expr, $needle:expr) => {{
+        static FINDER: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+        FINDER
+            .get_or_init(|| memchr::memmem::Finder::new($needle))
+            .find($hay)
+    }};
+}
+
+macro_rules! contains {
+    ($hay:expr, $needle:expr) => {
+        find!($hay, $needle).is_some()
+    };
 }
 
 /// Scan every read-only data range.
@@ -206,19 +220,19 @@ fn classify(
     };
 
     // numpy/__multiarray_api.h, __ufunc_api.h (docs/binary-evidence.md#numpy-c-api-strings).
-    if contains(s, b"_ARRAY_API is NULL pointer") {
+    if contains!(s, b"_ARRAY_API is NULL pointer") {
         f.array_null = true;
     }
-    if contains(s, b"_UFUNC_API is NULL pointer") {
+    if contains!(s, b"_UFUNC_API is NULL pointer") {
         f.ufunc_null = true;
     }
-    if contains(s, b"_ARRAY_API not found") {
+    if contains!(s, b"_ARRAY_API not found") {
         f.array_not_found = true;
     }
     // Cython 3 `Utility/NumpyImportArray.c`: the message of the call it generates.
-    if let Some(i) = memchr::memmem::find(
+    if let Some(i) = find!(
         s,
-        b" failed to import (auto-generated because you didn't call 'numpy.import_array()'",
+        b" failed to import (auto-generated because you didn't call 'numpy.import_array()'"
     ) {
         let module = s.get(..i).and_then(|m| std::str::from_utf8(m).ok());
         let module = module
@@ -233,34 +247,34 @@ fn classify(
     if start_known && s == b"_ARRAY_API" {
         f.array_api_name = true;
     }
-    for (needle, kind) in [
+    for (i, kind) in [
         (
-            &b"module compiled against ABI version"[..],
+            find!(s, b"module compiled against ABI version"),
             Anchor::AbiFormat,
         ),
         (
-            &b"module compiled against API version"[..],
+            find!(s, b"module compiled against API version"),
             Anchor::ApiFormat,
         ),
         (
-            &b"module was compiled against NumPy C-API version"[..],
+            find!(s, b"module was compiled against NumPy C-API version"),
             Anchor::ApiFormat,
         ),
     ] {
-        if let Some(i) = memchr::memmem::find(s, needle) {
+        if let Some(i) = i {
             f.compiled_against = true;
             // The format string starts at "module" (or the string was tail-merged there).
             add_anchor(f, addr_of(i), kind);
         }
     }
-    if contains(s, b"ABI version %x but") {
+    if contains!(s, b"ABI version %x but") {
         f.abi_without_0x = true;
     }
-    if contains(s, b"0x%x . Check the section") {
+    if contains!(s, b"0x%x . Check the section") {
         f.check_section = true;
     }
-    if let Some(i) = memchr::memmem::find(s, b"(NumPy ") {
-        if contains(s, b"compiled against NumPy C-API") {
+    if let Some(i) = find!(s, b"(NumPy ") {
+        if contains!(s, b"compiled against NumPy C-API") {
             let rest = s.get(i + 7..).unwrap_or(&[]);
             let v: Vec<u8> = rest
                 .iter()
@@ -274,41 +288,41 @@ fn classify(
             }
         }
     }
-    if contains(s, b"numpy._core._multiarray_umath") {
+    if contains!(s, b"numpy._core._multiarray_umath") {
         f.core_underscore_mu = true;
     }
-    if contains(s, b"numpy.core._multiarray_umath") {
+    if contains!(s, b"numpy.core._multiarray_umath") {
         f.core_mu = true;
     }
-    if contains(s, b"numpy.core.multiarray") || contains(s, b"numpy.core.umath") {
+    if contains!(s, b"numpy.core.multiarray") || contains!(s, b"numpy.core.umath") {
         f.core_old = true;
     }
     if start_known && s == b"numpy._core" {
         f.numpy_underscore_core = true;
     }
-    if contains(s, b"NumpyVersion") {
+    if contains!(s, b"NumpyVersion") {
         f.numpy_version_name = true;
     }
 
     // Cython (docs/binary-evidence.md#cython-version).
-    if contains(s, b"size changed, may indicate binary incompatibility") {
+    if contains!(s, b"size changed, may indicate binary incompatibility") {
         f.cython_size_message = true;
     }
     if start_known && s == b"__pyx_capi__" {
         f.pyx_capi = true;
     }
-    if contains(s, b"cython_runtime") {
+    if contains!(s, b"cython_runtime") {
         f.cython_runtime = true;
     }
     if f.cython_version.is_none() {
-        if let Some(i) = memchr::memmem::find(s, b"_cython_") {
+        if let Some(i) = find!(s, b"_cython_") {
             f.cython_version = parse_cython_abi(s.get(i + 8..).unwrap_or(&[]));
         }
     }
 
     // pybind11 / nanobind (docs/binary-evidence.md#pybind11, #nanobind).
     if f.pybind11_internals.is_none() {
-        if let Some(i) = memchr::memmem::find(s, b"__pybind11_internals_v") {
+        if let Some(i) = find!(s, b"__pybind11_internals_v") {
             let id: Vec<u8> = s[i..]
                 .iter()
                 .copied()
@@ -318,7 +332,7 @@ fn classify(
             f.pybind11_internals = Some(String::from_utf8_lossy(&id).into_owned());
         }
     }
-    if contains(s, b"__nb_internals") {
+    if contains!(s, b"__nb_internals") {
         f.nanobind = true;
     }
     // nanobind's key is a separate string: "v15_gcc_libstdcpp_cxxabi1017" (2.x) or
@@ -330,10 +344,10 @@ fn classify(
 
     // f2py: the module docstring "This module 'x' is auto-generated with f2py (version:1.23.2)."
     // (numpy/f2py/rules.py) and the `__f2py_numpy_version__` attribute name.
-    if contains(s, b"__f2py_numpy_version__") || contains(s, b"f2py_module_methods") {
+    if contains!(s, b"__f2py_numpy_version__") || contains!(s, b"f2py_module_methods") {
         f.f2py = true;
     }
-    if let Some(i) = memchr::memmem::find(s, b"auto-generated with f2py (version:") {
+    if let Some(i) = find!(s, b"auto-generated with f2py (version:") {
         f.f2py = true;
         let rest = s.get(i + 34..).unwrap_or(&[]);
         let v: Vec<u8> = rest
@@ -411,8 +425,8 @@ fn is_nanobind_key(s: &[u8]) -> bool {
     }
     let v_prefix = s.first() == Some(&b'v')
         && s.get(1).is_some_and(|c| c.is_ascii_digit())
-        && (contains(s, b"_libstdcpp_") || contains(s, b"_libcpp_") || contains(s, b"_msvc"));
-    let nb_prefix = s.starts_with(b"nanobind_") && contains(s, b"_v");
+        && (contains!(s, b"_libstdcpp_") || contains!(s, b"_libcpp_") || contains!(s, b"_msvc"));
+    let nb_prefix = s.starts_with(b"nanobind_") && contains!(s, b"_v");
     v_prefix || nb_prefix
 }
 
