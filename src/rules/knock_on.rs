@@ -269,7 +269,7 @@ mod tests {
             path: "/site/pkg/_libs/algos.so".into(),
             module: Some("pkg._libs.algos".into()),
             dist: Some(0),
-            facts: facts(Default::default()),
+            facts: facts(Default::default()).into(),
         });
         let mut g = MapGraph::default();
         g.imports

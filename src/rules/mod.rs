@@ -153,7 +153,8 @@ pub struct Module {
     pub module: Option<String>,
     /// Index into [`Scan::dists`].
     pub dist: Option<usize>,
-    pub facts: BinaryFacts,
+    /// Shared with the facts cache (a warm run copies no facts).
+    pub facts: std::sync::Arc<BinaryFacts>,
 }
 
 /// A file that could not be read, and what was wrong with it.
@@ -532,7 +533,7 @@ pub(crate) mod test_support {
                 path: "/site/pkg/m.cpython-311-x86_64-linux-gnu.so".into(),
                 module: Some("pkg.m".into()),
                 dist: Some(0),
-                facts,
+                facts: facts.into(),
             }],
             numpy: Some(RuntimeNumpy {
                 version: numpy_version.into(),

@@ -86,7 +86,7 @@ mod tests {
         let scan = scan_with(
             "1.21.6",
             dist("p", "1", None),
-            scan.modules[0].facts.clone(),
+            (*scan.modules[0].facts).clone(),
         );
         let mut out = vec![];
         check(&scan, &mut out);

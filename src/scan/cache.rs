@@ -17,13 +17,14 @@
 //! that cannot be read or parsed is ignored with a note and rewritten; it never stops a scan.
 
 use crate::binary::BinaryFacts;
-use crate::fsread::{read_bounded, Limit};
+use crate::fsread::map::Mapped;
+use crate::fsread::Limit;
 use crate::imports::graph::{ImportStmt, SourceCache};
 use crate::inventory::{Inventory, Remembered, RememberedRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Bumped whenever the layout of a cache file or of [`BinaryFacts`] changes.
 // 2: BinaryFacts keeps imported_functions and numpy_init_exports (NPY014).
@@ -43,7 +44,7 @@ pub use crate::fsread::Stamp;
 #[derive(Debug, Serialize, Deserialize)]
 struct Entry {
     stamp: Stamp,
-    facts: BinaryFacts,
+    facts: Arc<BinaryFacts>,
 }
 
 /// The module-level imports of one Python source file, as [`crate::imports::graph`] parsed it.
@@ -147,8 +148,10 @@ impl FactsCache {
         let mut old = HashMap::new();
         let mut old_sources = HashMap::new();
         let mut inventory = None;
-        match read_bounded(&file, Limit::Record) {
-            Ok(bytes) => match rmp_serde::from_slice::<CacheFile>(&bytes) {
+        // Mapped, not read: the file is megabytes on a large environment, and decoding straight
+        // from the page cache saves copying it (a writer replaces it by rename, never in place).
+        match Mapped::open(&file, Limit::Record) {
+            Ok(map) => match rmp_serde::from_slice::<CacheFile>(map.bytes()) {
                 Ok(c)
                     if c.format == FORMAT
                         && c.version == env!("CARGO_PKG_VERSION")
@@ -170,8 +173,8 @@ impl FactsCache {
         Some(FactsCache {
             file,
             prefix: prefix.to_path_buf(),
+            new: HashMap::with_capacity(old.len()),
             old,
-            new: HashMap::new(),
             dirty: false,
             new_sources: Mutex::new(SourcesSeen {
                 old: old_sources,
@@ -190,7 +193,7 @@ impl FactsCache {
     }
 
     /// The cached facts of `path` when its stamp matches.
-    pub fn get(&self, path: &Path, stamp: &Stamp) -> Option<&BinaryFacts> {
+    pub fn get(&self, path: &Path, stamp: &Stamp) -> Option<&Arc<BinaryFacts>> {
         self.old
             .get(path)
             .filter(|e| e.stamp == *stamp)
@@ -198,7 +201,7 @@ impl FactsCache {
     }
 
     /// Remember the facts of `path` for the next run.
-    pub fn put(&mut self, path: PathBuf, stamp: Stamp, facts: BinaryFacts) {
+    pub fn put(&mut self, path: PathBuf, stamp: Stamp, facts: Arc<BinaryFacts>) {
         if self.new.len() < MAX_ENTRIES {
             self.dirty = true;
             self.new.insert(path, Entry { stamp, facts });

@@ -19,6 +19,7 @@ use crate::runtime::{self, NumpyInstall};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub mod cache;
 
@@ -64,7 +65,7 @@ pub struct NotJudged {
     pub dist: Option<usize>,
     pub why: NotJudgedWhy,
     /// What inspection found, when the file could be read.
-    pub facts: Option<BinaryFacts>,
+    pub facts: Option<Arc<BinaryFacts>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +168,7 @@ pub fn scan_environment_cached(
         "inventory"
     });
     progress.inspecting(inventory.binaries.len());
-    let inspected: Vec<(Result<BinaryFacts, String>, Option<cache::Stamp>, bool)> = inventory
+    let inspected: Vec<(Result<Arc<BinaryFacts>, String>, Option<cache::Stamp>, bool)> = inventory
         .binaries
         .par_iter()
         .map(|b| {
@@ -187,7 +188,9 @@ pub fn scan_environment_cached(
             let r = match hit {
                 Some(f) => (Ok(f), stamp, true),
                 None => (
-                    binary::inspect_path(&b.path).map_err(|e| e.to_string()),
+                    binary::inspect_path(&b.path)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string()),
                     stamp,
                     false,
                 ),
@@ -205,7 +208,7 @@ pub fn scan_environment_cached(
                 c.hits += 1;
                 c.keep(&b.path);
             } else {
-                c.put(b.path.clone(), st, f.clone());
+                c.put(b.path.clone(), st, Arc::clone(f));
             }
         }
         facts.push(r);
@@ -425,7 +428,7 @@ fn numpy_requirement(d: &Distribution, python: Option<&str>) -> Option<String> {
 fn assemble(
     env: &Environment,
     inv: &Inventory,
-    facts: Vec<Result<BinaryFacts, String>>,
+    facts: Vec<Result<Arc<BinaryFacts>, String>>,
     numpy: Option<&NumpyInstall>,
 ) -> (Scan, Vec<NotJudged>) {
     let py = env.python_version.as_deref();
