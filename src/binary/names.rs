@@ -146,6 +146,9 @@ mod tests {
         let mut with_nul = NameList::default();
         with_nul.push("a\0b");
         assert!(with_nul.is_empty());
-        assert_eq!(format!("{list:?}"), r#"["numpy.core", "pandas._libs.sas", ""]"#);
+        assert_eq!(
+            format!("{list:?}"),
+            r#"["numpy.core", "pandas._libs.sas", ""]"#
+        );
     }
 }

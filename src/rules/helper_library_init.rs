@@ -119,8 +119,10 @@ mod tests {
             dist("pyarrow", "15.0.2", None),
             facts(Default::default()),
         );
-        std::sync::Arc::make_mut(&mut scan.modules[0].facts).needed = vec!["libarrow_python.so".into()];
-        std::sync::Arc::make_mut(&mut scan.modules[0].facts).imported_functions = ["arrow_init_numpy"].into_iter().collect();
+        std::sync::Arc::make_mut(&mut scan.modules[0].facts).needed =
+            vec!["libarrow_python.so".into()];
+        std::sync::Arc::make_mut(&mut scan.modules[0].facts).imported_functions =
+            ["arrow_init_numpy"].into_iter().collect();
         let mut lib = facts(NumpyFacts {
             uses_c_api: true,
             headers: Some(HeaderGeneration::V1_16To1_23),
@@ -145,7 +147,9 @@ mod tests {
             "numpy.core.multiarray failed to import"
         );
         // A module that does not import the initialiser is not flagged.
-        std::sync::Arc::make_mut(&mut scan.modules[0].facts).imported_functions.clear();
+        std::sync::Arc::make_mut(&mut scan.modules[0].facts)
+            .imported_functions
+            .clear();
         let mut out = vec![];
         check(&scan, &mut out);
         assert!(out.is_empty());

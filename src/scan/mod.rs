@@ -168,7 +168,7 @@ pub fn scan_environment_cached(
         "inventory"
     });
     progress.inspecting(inventory.binaries.len());
-    let inspected: Vec<(Result<Arc<BinaryFacts>, String>, Option<cache::Stamp>, bool)> = inventory
+    let inspected: Vec<(Inspected, Option<cache::Stamp>, bool)> = inventory
         .binaries
         .par_iter()
         .map(|b| {
@@ -423,12 +423,15 @@ fn numpy_requirement(d: &Distribution, python: Option<&str>) -> Option<String> {
     )
 }
 
+/// What inspecting one binary gave: its facts, or why it could not be read.
+type Inspected = Result<Arc<BinaryFacts>, String>;
+
 /// The rules' input from the inventory, the inspected facts (one per inventory binary, in order)
 /// and the NumPy installation.
 fn assemble(
     env: &Environment,
     inv: &Inventory,
-    facts: Vec<Result<Arc<BinaryFacts>, String>>,
+    facts: Vec<Inspected>,
     numpy: Option<&NumpyInstall>,
 ) -> (Scan, Vec<NotJudged>) {
     let py = env.python_version.as_deref();
