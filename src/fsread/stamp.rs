@@ -4,18 +4,19 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Size, modification and status-change times (nanoseconds) and inode of a path, following
-/// symlinks. Writing a file changes its mtime and ctime; replacing it (a new file renamed over the
-/// old, as pip and uv install) changes the inode; `chmod`, `chown`, a rename of the file and a new
-/// hard link change its ctime. For a directory, adding, removing or renaming an entry changes its
-/// mtime and ctime.
+/// Size, modification time (nanoseconds), permission bits and inode of a path, following
+/// symlinks. Writing a file changes its mtime; replacing it (a new file renamed over the old, as
+/// pip and uv install) changes the inode; `chmod` changes the mode. For a directory, adding,
+/// removing or renaming an entry changes its mtime. The status-change time is left out on
+/// purpose: uv installs by hard-linking files from its cache, so every new venv with the same
+/// wheel changes the ctime of the files of every other one, and would invalidate their caches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Stamp {
     pub size: u64,
     pub mtime_ns: i128,
-    /// Status change time (0 where the platform has none).
+    /// Permission bits (0 where the platform has none).
     #[serde(default)]
-    pub ctime_ns: i128,
+    pub mode: u32,
     pub inode: u64,
 }
 
@@ -34,27 +35,20 @@ impl Stamp {
             .map(|d| d.as_nanos() as i128)
             .unwrap_or(0);
         #[cfg(unix)]
-        let (inode, ctime_ns) = {
+        let (inode, mode) = {
             use std::os::unix::fs::MetadataExt;
-            (
-                m.ino(),
-                i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
-            )
+            (m.ino(), m.mode())
         };
         #[cfg(not(unix))]
-        let (inode, ctime_ns) = (0, 0);
+        let (inode, mode) = (0, 0);
         Stamp {
             size: m.len(),
             mtime_ns,
-            ctime_ns,
+            mode,
             inode,
         }
     }
 
-    /// The later of the two times, in nanoseconds since the epoch.
-    pub fn newest_ns(&self) -> i128 {
-        self.mtime_ns.max(self.ctime_ns)
-    }
 }
 
 #[cfg(test)]
@@ -76,10 +70,20 @@ mod tests {
         std::fs::rename(&tmp, &p).unwrap();
         let c = Stamp::of(&p).unwrap();
         assert_ne!(b.inode, c.inode, "replaced");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+            assert_ne!(Stamp::of(&p), Some(c), "chmod");
+            // A new hard link changes nothing we compare.
+            let d = Stamp::of(&p).unwrap();
+            std::fs::hard_link(&p, t.path().join("link")).unwrap();
+            assert_eq!(Stamp::of(&p), Some(d), "hard link");
+        }
         assert_eq!(Stamp::of(&t.path().join("missing")), None);
         let d = Stamp::of(t.path()).unwrap();
         std::fs::write(t.path().join("new"), "").unwrap();
         let e = Stamp::of(t.path()).unwrap();
-        assert!(d.newest_ns() <= e.newest_ns());
+        assert!(d.mtime_ns <= e.mtime_ns);
     }
 }

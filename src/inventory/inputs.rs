@@ -6,11 +6,11 @@
 //! noted with its [`Stamp`], taken just before the read. If the file changes after the stamp was
 //! taken, its stamp no longer matches on the next run, so a stale record is never used: a
 //! directory's stamp changes when an entry is added, removed or renamed in it, a file's when it is
-//! written, replaced, renamed, re-linked or `chmod`ed.
+//! written, replaced or `chmod`ed.
 //!
 //! What a stamp cannot pin down spoils the record, and nothing is remembered: an I/O error (a
 //! permission problem may be fixed without touching any stamp we hold), a broken or looping
-//! symlink, and a path whose times fall within [`RECENT`] of the inventory's start (file times
+//! symlink, and a path whose mtime falls within [`RECENT`] of the inventory's start (file times
 //! are coarse: a change in the same clock tick as our read could leave the stamp unchanged).
 
 use crate::fsread::Stamp;
@@ -85,7 +85,7 @@ impl Inputs {
         if seen
             .iter()
             .filter_map(|i| i.stamp.as_ref())
-            .any(|s| s.newest_ns() >= horizon)
+            .any(|s| s.mtime_ns >= horizon)
         {
             return None;
         }

@@ -6,8 +6,8 @@
 //! Where: `${XDG_CACHE_HOME:-~/.cache}/abi-doctor/facts` (`~/Library/Caches/abi-doctor/facts` on
 //! macOS, `%LOCALAPPDATA%\abi-doctor\cache\facts` on Windows), one MessagePack file per
 //! environment prefix; never inside the scanned environment (a cache directory under it turns the
-//! cache off). An entry is used only when the file's path, size, modification and status-change
-//! times (nanoseconds) and inode all match ([`Stamp`]), and the file's format version and
+//! cache off). An entry is used only when the file's path, size, modification time (nanoseconds),
+//! permission bits and inode all match ([`Stamp`]), and the file's format version and
 //! abi-doctor version match ours. The inventory is used only when every directory it listed and
 //! every file it read still has its stamp (`crate::inventory::inventory_remembered`, which also
 //! says what is never remembered).
@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 /// Bumped whenever the layout of a cache file or of [`BinaryFacts`] changes.
 // 2: BinaryFacts keeps imported_functions and numpy_init_exports (NPY014).
 // 3: module-level imports of the Python sources the import graph read (`sources`).
-// 4: stamps carry the ctime; the remembered inventory (`inventory`).
+// 4: stamps carry the permission bits; the remembered inventory (`inventory`); MessagePack.
 pub const FORMAT: u32 = 4;
 /// Cache files are MessagePack (with field names, so that the layout can change behind
 /// [`FORMAT`]): decoding one is several times faster than JSON, which matters on a warm run.
