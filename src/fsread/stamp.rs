@@ -48,7 +48,6 @@ impl Stamp {
             inode,
         }
     }
-
 }
 
 #[cfg(test)]

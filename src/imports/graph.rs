@@ -13,6 +13,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// One import statement found at module level: the module it names and, for `from X import a, b`,
 /// the imported names (each may be a submodule).
@@ -341,9 +342,9 @@ pub fn expand(stmts: &[ImportStmt], exists: impl Fn(&str) -> bool) -> Vec<String
 pub trait SourceCache {
     /// The statements of `path`, read as a module of `package`, when the file is unchanged since
     /// they were stored.
-    fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>>;
+    fn get(&self, path: &Path, package: &str) -> Option<Arc<[ImportStmt]>>;
     /// Remember the statements of `path` (as of when [`SourceCache::get`] last looked at it).
-    fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]);
+    fn put(&self, path: &Path, package: &str, stmts: &Arc<[ImportStmt]>);
 }
 
 /// A simple in-memory graph, for tests and for callers that precompute everything.
@@ -456,7 +457,7 @@ impl EnvGraph<'_> {
                 let Ok(text) = read_text(path, Limit::PythonSource) else {
                     return vec![];
                 };
-                let stmts = parse_imports(&text, &package);
+                let stmts: Arc<[ImportStmt]> = parse_imports(&text, &package).into();
                 if let Some(c) = self.cache {
                     c.put(path, &package, &stmts);
                 }

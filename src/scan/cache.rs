@@ -53,7 +53,8 @@ struct SourceEntry {
     stamp: Stamp,
     /// The package relative imports were resolved against.
     package: String,
-    imports: Vec<ImportStmt>,
+    /// Shared with the import graph (a hit copies nothing).
+    imports: Arc<[ImportStmt]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,7 +268,7 @@ impl FactsCache {
 }
 
 impl SourceCache for FactsCache {
-    fn get(&self, path: &Path, package: &str) -> Option<Vec<ImportStmt>> {
+    fn get(&self, path: &Path, package: &str) -> Option<Arc<[ImportStmt]>> {
         let stamp = Stamp::of(path)?;
         let mut seen = self.new_sources.lock().ok()?;
         let hit = seen
@@ -287,7 +288,7 @@ impl SourceCache for FactsCache {
         None
     }
 
-    fn put(&self, path: &Path, package: &str, stmts: &[ImportStmt]) {
+    fn put(&self, path: &Path, package: &str, stmts: &Arc<[ImportStmt]>) {
         let Ok(mut seen) = self.new_sources.lock() else {
             return;
         };
@@ -301,7 +302,7 @@ impl SourceCache for FactsCache {
                 SourceEntry {
                     stamp,
                     package: package.to_string(),
-                    imports: stmts.to_vec(),
+                    imports: Arc::clone(stmts),
                 },
             );
         }
