@@ -202,8 +202,10 @@ pub struct CheckArgs {
         value_name = "CODES"
     )]
     pub ignore: Vec<String>,
-    /// Inspect every compiled file again: do not read or write the facts cache (kept in the
-    /// user's cache directory, keyed by path, size, mtime and inode).
+    /// Inspect every compiled file and list the environment again: do not read or write the facts
+    /// cache (kept in the user's cache directory; a file's entry is used while its size, mtime,
+    /// permissions and inode are unchanged, the remembered inventory while every directory and
+    /// file it read is).
     #[arg(long, env = "ABI_DOCTOR_NO_CACHE", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_cache: bool,
 }
