@@ -433,6 +433,96 @@ mod tests {
         assert!(!inside.exists());
     }
 
+    /// Set the mtime of `root` and everything under it to an hour ago, so that the inventory
+    /// trusts it (a change in the last seconds is never remembered).
+    fn age(root: &Path) {
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for e in walkdir::WalkDir::new(root).contents_first(true) {
+            let e = e.unwrap();
+            std::fs::File::open(e.path())
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+    }
+
+    fn phase_names(s: &crate::scan::Scanned) -> Vec<&str> {
+        s.phases.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// The inventory comes from the cache file while nothing it read changed, and is taken anew
+    /// (seeing the change) once something did; the scan's results are the same either way.
+    #[test]
+    fn the_inventory_is_remembered_until_the_environment_changes() {
+        let Some(py) = test_support::python("3.11") else {
+            return;
+        };
+        let dynload = py.prefix.join("lib/python3.11/lib-dynload");
+        let json = std::fs::read_dir(&dynload)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("_json.")
+            })
+            .expect("the interpreter has a _json extension");
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("site");
+        std::fs::create_dir_all(site.join("pkg")).unwrap();
+        std::fs::write(site.join("pkg/__init__.py"), "import json\n").unwrap();
+        std::fs::copy(&json, site.join("pkg").join(json.file_name().unwrap())).unwrap();
+        age(t.path());
+        let dir = t.path().join("cache");
+        let env = || {
+            discover::discover(&DiscoverOptions {
+                site_packages: vec![site.clone()],
+                cwd: t.path().to_path_buf(),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let first = scan_environment_cached(env(), Some(&dir), &());
+        assert!(
+            phase_names(&first).contains(&"inventory"),
+            "{:?}",
+            first.phases
+        );
+        let second = scan_environment_cached(env(), Some(&dir), &());
+        assert!(
+            phase_names(&second).contains(&"inventory (remembered)"),
+            "{:?}",
+            second.phases
+        );
+        assert_eq!(hits(&second), Some(1));
+        assert_eq!(
+            format!("{:?}", first.scan.modules),
+            format!("{:?}", second.scan.modules)
+        );
+        assert_eq!(
+            format!("{:?}", first.inventory.distributions),
+            format!("{:?}", second.inventory.distributions)
+        );
+        // A second extension appears: the remembered inventory is not used, and the new file is
+        // found and inspected.
+        std::fs::create_dir_all(site.join("other")).unwrap();
+        std::fs::copy(&json, site.join("other").join(json.file_name().unwrap())).unwrap();
+        let third = scan_environment_cached(env(), Some(&dir), &());
+        assert!(
+            phase_names(&third).contains(&"inventory"),
+            "{:?}",
+            third.phases
+        );
+        assert_eq!(third.inventory.binaries.len(), 2);
+        assert_eq!(hits(&third), Some(1));
+        // With --no-cache the inventory is always taken.
+        let fourth = scan_environment_cached(env(), None, &());
+        assert!(phase_names(&fourth).contains(&"inventory"));
+        assert_eq!(fourth.inventory.binaries.len(), 2);
+    }
+
     #[test]
     fn the_default_directory_follows_xdg() {
         let vars = |kv: &[(&str, &str)]| {
