@@ -353,16 +353,11 @@ mod tests {
             .collect()
     }
 
-    /// A real extension module (the interpreter's own `_json`), scanned three times through the
-    /// cache, then with the cache file corrupted, then with the cache directory inside the
-    /// environment.
-    #[test]
-    fn facts_are_reused_when_unchanged_and_a_bad_cache_is_ignored() {
-        let Some(py) = test_support::python("3.11") else {
-            return;
-        };
+    /// The interpreter's own `_json` extension module: a real compiled file to scan.
+    fn json_extension() -> Option<PathBuf> {
+        let py = test_support::python("3.11")?;
         let dynload = py.prefix.join("lib/python3.11/lib-dynload");
-        let Some(json) = std::fs::read_dir(&dynload)
+        let found = std::fs::read_dir(&dynload)
             .unwrap()
             .flatten()
             .map(|e| e.path())
@@ -371,9 +366,27 @@ mod tests {
                     .unwrap()
                     .to_string_lossy()
                     .starts_with("_json.")
-            })
-        else {
-            panic!("no _json extension in {}", dynload.display());
+            });
+        Some(found.unwrap_or_else(|| panic!("no _json extension in {}", dynload.display())))
+    }
+
+    /// The environment of one site directory.
+    fn env_of(site: &Path, cwd: &Path) -> discover::Environment {
+        discover::discover(&DiscoverOptions {
+            site_packages: vec![site.to_path_buf()],
+            cwd: cwd.to_path_buf(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    /// A real extension module (the interpreter's own `_json`), scanned three times through the
+    /// cache, then with the cache file corrupted, then with the cache directory inside the
+    /// environment.
+    #[test]
+    fn facts_are_reused_when_unchanged_and_a_bad_cache_is_ignored() {
+        let Some(json) = json_extension() else {
+            return;
         };
         let t = tempfile::tempdir().unwrap();
         let site = t.path().join("site");
@@ -381,14 +394,7 @@ mod tests {
         let module = site.join(json.file_name().unwrap());
         std::fs::copy(&json, &module).unwrap();
         let dir = t.path().join("cache");
-        let env = || {
-            discover::discover(&DiscoverOptions {
-                site_packages: vec![site.clone()],
-                cwd: t.path().to_path_buf(),
-                ..Default::default()
-            })
-            .unwrap()
-        };
+        let env = || env_of(&site, t.path());
         let first = scan_environment_cached(env(), Some(&dir), &());
         assert_eq!(hits(&first), Some(0));
         assert!(cache_notes(&first).is_empty());
@@ -454,21 +460,9 @@ mod tests {
     /// (seeing the change) once something did; the scan's results are the same either way.
     #[test]
     fn the_inventory_is_remembered_until_the_environment_changes() {
-        let Some(py) = test_support::python("3.11") else {
+        let Some(json) = json_extension() else {
             return;
         };
-        let dynload = py.prefix.join("lib/python3.11/lib-dynload");
-        let json = std::fs::read_dir(&dynload)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("_json.")
-            })
-            .expect("the interpreter has a _json extension");
         let t = tempfile::tempdir().unwrap();
         let site = t.path().join("site");
         std::fs::create_dir_all(site.join("pkg")).unwrap();
@@ -476,14 +470,7 @@ mod tests {
         std::fs::copy(&json, site.join("pkg").join(json.file_name().unwrap())).unwrap();
         age(t.path());
         let dir = t.path().join("cache");
-        let env = || {
-            discover::discover(&DiscoverOptions {
-                site_packages: vec![site.clone()],
-                cwd: t.path().to_path_buf(),
-                ..Default::default()
-            })
-            .unwrap()
-        };
+        let env = || env_of(&site, t.path());
         let first = scan_environment_cached(env(), Some(&dir), &());
         assert!(
             phase_names(&first).contains(&"inventory"),
