@@ -238,7 +238,7 @@ impl FactsCache {
         if unchanged && inventory_unchanged {
             return;
         }
-        let data = CacheFileOut {
+        let mut data = CacheFileOut {
             format: FORMAT,
             version: env!("CARGO_PKG_VERSION"),
             prefix: &self.prefix,
@@ -248,7 +248,13 @@ impl FactsCache {
         };
         let result = (|| -> std::io::Result<()> {
             std::fs::create_dir_all(dir)?;
-            let bytes = rmp_serde::to_vec_named(&data).map_err(std::io::Error::other)?;
+            let mut bytes = rmp_serde::to_vec_named(&data).map_err(std::io::Error::other)?;
+            // An environment too large to remember (its inventory is not bounded the way the
+            // entries are) still keeps its facts.
+            if bytes.len() as u64 > Limit::Record.bytes() && data.inventory.is_some() {
+                data.inventory = None;
+                bytes = rmp_serde::to_vec_named(&data).map_err(std::io::Error::other)?;
+            }
             if bytes.len() as u64 > Limit::Record.bytes() {
                 return Err(std::io::Error::other("over the size cap, not written"));
             }
